@@ -1,5 +1,6 @@
 //! Pure Rust: no web-sys / js-sys. Everything here compiles and tests natively.
 
+pub mod api;
 pub mod authorize;
 pub mod chat;
 pub mod error;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything the demo and the tests need, skipping what is already there.
+# Safe to run again; prints one line per tool. Sourced by test.sh and demo.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+WASM_PACK_VERSION=0.15.1
+# The CLI must equal Cargo.lock's wasm-bindgen, or tests fail with a schema-version error.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
+
+say() { printf 'setup: %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  say "installing chromium + chromium-driver (apt)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
+  say "installing wasm-pack $WASM_PACK_VERSION (cargo install, ~2 min)"
+  cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --quiet
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~3 min)"
+  # --locked fails here (a locked transitive version is missing from the registry): fall back.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --quiet --force ||
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --quiet --force
+fi
+
+# npm tools (binaryen's wasm-opt, playwright-core, typescript ...), pinned by package-lock.json.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dev tools"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# npm's binaryen first: Debian's wasm-opt 108 silently corrupts wasm-bindgen 0.2.130 output.
+export PATH="$PWD/node_modules/.bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+say "ready: $(wasm-pack --version), wasm-bindgen $WASM_BINDGEN_VERSION, $(chromium --version 2>/dev/null | head -1), wasm-opt $(wasm-opt --version | awk '{print $3}')"
