@@ -48,6 +48,8 @@ pub enum ErrorCode {
     PatInBrowser,
     /// sessionStorage / custom storage failed or is unavailable.
     Storage,
+    /// No secure random number generator (`crypto.getRandomValues` / OS RNG) was available.
+    Crypto,
 }
 
 impl ErrorCode {
@@ -74,10 +76,11 @@ impl ErrorCode {
             Self::ChatFailed => "CHAT_FAILED",
             Self::PatInBrowser => "PAT_IN_BROWSER",
             Self::Storage => "STORAGE",
+            Self::Crypto => "CRYPTO_UNAVAILABLE",
         }
     }
 
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         Self::InvalidArgument,
         Self::UnsupportedChallengeMethod,
         Self::OAuthStateMismatch,
@@ -99,6 +102,7 @@ impl ErrorCode {
         Self::ChatFailed,
         Self::PatInBrowser,
         Self::Storage,
+        Self::Crypto,
     ];
 }
 

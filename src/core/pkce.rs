@@ -1,1 +1,271 @@
-// filled in by its own change
+//! PKCE (RFC 7636) with S256 only, plus the random values a login needs.
+//!
+//! * verifier: 32 bytes from the platform CSPRNG, base64url without padding → 43 characters
+//!   (256 bits, the minimum RFC 9700 / the browser-based-apps BCP ask for);
+//! * state: the same construction, used once and compared exactly (constant time);
+//! * challenge: `BASE64URL(SHA256(ASCII(code_verifier)))`, unpadded (RFC 7636 §4.2).
+//!
+//! `plain` is refused: it puts the verifier itself into the authorization URL, so anyone who sees the
+//! URL (history, logs, referrers) can redeem the code. RFC 9700 §2.1.1 says to use S256.
+
+use core::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
+
+use super::error::{CozeError, ErrorCode, Result};
+
+/// Number of random bytes behind a verifier or a state (256 bits).
+pub const RANDOM_BYTES: usize = 32;
+/// RFC 7636 §4.1 bounds on the verifier length.
+pub const VERIFIER_MIN_LEN: usize = 43;
+pub const VERIFIER_MAX_LEN: usize = 128;
+/// The only `code_challenge_method` we send.
+pub const S256: &str = "S256";
+
+/// A string that must never be printed: a code verifier, an authorization code, a token.
+/// `Debug` and `Display` show only its length.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret text itself. Call this only where the value must really be sent somewhere.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+
+    /// Length in characters.
+    pub fn len(&self) -> usize {
+        self.0.chars().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<redacted, {} chars>)", self.len())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Compares two byte strings without an early exit on the first difference, so the time taken does
+/// not tell an attacker how long a matching prefix of a guessed `state` was. (The length is not
+/// hidden; ours is fixed and public anyway.)
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    core::hint::black_box(diff) == 0
+}
+
+fn random_base64url() -> Result<String> {
+    let mut bytes = [0u8; RANDOM_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        CozeError::new(
+            ErrorCode::Crypto,
+            format!("no secure random number generator is available ({e}); PKCE needs crypto.getRandomValues"),
+        )
+    })?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A fresh PKCE code verifier: 32 random bytes, base64url without padding (43 characters).
+pub fn generate_code_verifier() -> Result<String> {
+    random_base64url()
+}
+
+/// A fresh `state`: 32 random bytes, base64url without padding (43 characters).
+pub fn generate_state() -> Result<String> {
+    random_base64url()
+}
+
+/// Checks the RFC 7636 §4.1 syntax: `code-verifier = 43*128unreserved`,
+/// `unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"`. The error never contains the verifier.
+pub fn validate_code_verifier(verifier: &str) -> Result<()> {
+    let len = verifier.chars().count();
+    if !(VERIFIER_MIN_LEN..=VERIFIER_MAX_LEN).contains(&len) {
+        return Err(CozeError::invalid_argument(format!(
+            "code_verifier must be {VERIFIER_MIN_LEN} to {VERIFIER_MAX_LEN} characters long (RFC 7636 §4.1), got {len}"
+        )));
+    }
+    if let Some(pos) = verifier
+        .chars()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
+    {
+        return Err(CozeError::invalid_argument(format!(
+            "code_verifier may only contain A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1); \
+             character {} is not allowed",
+            pos + 1
+        )));
+    }
+    Ok(())
+}
+
+/// The S256 code challenge for `verifier`: `BASE64URL(SHA256(ASCII(verifier)))` without padding.
+/// The verifier is validated first (RFC 7636 §4.1).
+pub fn code_challenge_s256(verifier: &str) -> Result<String> {
+    validate_code_verifier(verifier)?;
+    Ok(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
+}
+
+/// Accepts no method (we default to S256) or exactly `"S256"`. `plain` and anything else are refused.
+pub fn check_challenge_method(method: Option<&str>) -> Result<()> {
+    match method {
+        None => Ok(()),
+        Some(m) if m == S256 => Ok(()),
+        Some(m) if m.eq_ignore_ascii_case("plain") => Err(CozeError::new(
+            ErrorCode::UnsupportedChallengeMethod,
+            "code_challenge_method 'plain' is not supported: it sends the code verifier in the \
+             authorization URL. PKCE here always uses S256 (RFC 9700 §2.1.1); omit the option",
+        )),
+        Some(m) => {
+            let shown: String = m.chars().take(32).collect();
+            let hint = if m.eq_ignore_ascii_case(S256) { " (the name is case-sensitive)" } else { "" };
+            Err(CozeError::new(
+                ErrorCode::UnsupportedChallengeMethod,
+                format!("unsupported code_challenge_method {shown:?}: only \"S256\" is supported{hint}"),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const RFC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn is_b64url(s: &str) -> bool {
+        s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+
+    #[test]
+    fn rfc7636_appendix_b_vector() {
+        assert_eq!(code_challenge_s256(RFC_VERIFIER).unwrap(), RFC_CHALLENGE);
+    }
+
+    #[test]
+    fn verifier_length_alphabet_and_uniqueness() {
+        let mut seen = HashSet::new();
+        for _ in 0..200 {
+            let v = generate_code_verifier().unwrap();
+            assert_eq!(v.len(), 43);
+            assert!(is_b64url(&v), "{v}");
+            validate_code_verifier(&v).unwrap();
+            let c = code_challenge_s256(&v).unwrap();
+            assert_eq!(c.len(), 43);
+            assert!(is_b64url(&c));
+            assert!(seen.insert(v), "verifier repeated");
+        }
+    }
+
+    #[test]
+    fn state_length_alphabet_and_uniqueness() {
+        let mut seen = HashSet::new();
+        for _ in 0..200 {
+            let s = generate_state().unwrap();
+            assert_eq!(s.len(), 43);
+            assert!(is_b64url(&s));
+            assert!(seen.insert(s), "state repeated");
+        }
+        assert_ne!(generate_state().unwrap(), generate_code_verifier().unwrap());
+    }
+
+    #[test]
+    fn verifier_length_bounds() {
+        assert!(code_challenge_s256(&"a".repeat(43)).is_ok());
+        assert!(code_challenge_s256(&"a".repeat(128)).is_ok());
+        for bad in ["a".repeat(42), "a".repeat(129), String::new()] {
+            let err = code_challenge_s256(&bad).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidArgument);
+            assert!(err.message.contains("43 to 128"), "{}", err.message);
+        }
+        // All four punctuation characters RFC 7636 allows.
+        assert!(code_challenge_s256(&format!("{}-._~", "a".repeat(40))).is_ok());
+    }
+
+    #[test]
+    fn verifier_alphabet_error_does_not_echo() {
+        let bad = format!("{}+secretpart", "x".repeat(40));
+        let err = code_challenge_s256(&bad).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidArgument);
+        assert!(err.message.contains("character 41"), "{}", err.message);
+        assert!(!err.message.contains("secretpart"));
+        assert!(!format!("{err:?}").contains("secretpart"));
+        // Non-ASCII: counted in characters, refused by the alphabet rule.
+        let err = code_challenge_s256(&format!("{}é", "a".repeat(43))).unwrap_err();
+        assert!(err.message.contains("character 44"), "{}", err.message);
+        // Padding '=' is not allowed either.
+        assert!(code_challenge_s256(&format!("{}=", "a".repeat(43))).is_err());
+    }
+
+    #[test]
+    fn challenge_method_rules() {
+        assert!(check_challenge_method(None).is_ok());
+        assert!(check_challenge_method(Some("S256")).is_ok());
+        for m in ["plain", "PLAIN", "Plain"] {
+            let err = check_challenge_method(Some(m)).unwrap_err();
+            assert_eq!(err.code, ErrorCode::UnsupportedChallengeMethod);
+            assert!(err.message.contains("S256") && err.message.contains("RFC 9700"), "{}", err.message);
+        }
+        for m in ["s256", "", "S512", "sha256"] {
+            let err = check_challenge_method(Some(m)).unwrap_err();
+            assert_eq!(err.code, ErrorCode::UnsupportedChallengeMethod, "{m}");
+        }
+        assert!(check_challenge_method(Some("s256")).unwrap_err().message.contains("case-sensitive"));
+    }
+
+    #[test]
+    fn secret_is_redacted() {
+        let s = Secret::new("czu_supersecret");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted, 15 chars>)");
+        assert_eq!(s.to_string(), "Secret(<redacted, 15 chars>)");
+        assert_eq!(s.expose(), "czu_supersecret");
+        assert_eq!(s.len(), 15);
+        assert!(!s.is_empty());
+        assert!(Secret::default().is_empty());
+        assert_eq!(Secret::from("a"), Secret::from(String::from("a")));
+        assert_eq!(Secret::new("abc").into_inner(), "abc");
+    }
+
+    #[test]
+    fn constant_time_eq_works() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(constant_time_eq(b"", b""));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
+}
