@@ -1,13 +1,302 @@
 //! coze-wasm: Coze OAuth PKCE login and streamed bot chat for the browser.
 //!
-//! `core` is pure Rust (tested natively); `web` and the `#[wasm_bindgen]` facade only build for wasm32.
+//! `core` is pure Rust (tested natively); `web` and the `#[wasm_bindgen]` facade below only build
+//! for wasm32. The facade takes `JsValue`s and checks them itself, so a wrong type is a `CozeError`
+//! with code `INVALID_ARGUMENT`, never a bare TypeError from the glue.
 
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;
 
 /// Coze's China-region API host.
 pub const COZE_CN_BASE_URL: &str = "https://api.coze.cn";
 /// Coze's global API host (every official SDK's default).
 pub const COZE_COM_BASE_URL: &str = "https://api.coze.com";
+
+#[cfg(target_arch = "wasm32")]
+pub use facade::*;
+
+#[cfg(target_arch = "wasm32")]
+mod facade {
+    use js_sys::{Array, Promise, Uint8Array};
+    use serde::Deserialize;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::future_to_promise;
+
+    use crate::core::authorize::{self, AuthorizeRequest};
+    use crate::core::{pkce, sse, CozeError, Result};
+    use crate::web::js::{self, object};
+    use crate::web::oauth::{self, token_to_js};
+    use crate::web::{login, parse_options};
+
+    pub use crate::web::client::CozeAPI;
+    pub use crate::web::tokens::TokenManager;
+
+    fn string_arg(function: &str, name: &str, value: &JsValue) -> Result<String> {
+        value
+            .as_string()
+            .ok_or_else(|| CozeError::invalid_argument(format!("{function}: `{name}` must be a string")))
+    }
+
+    fn signal_arg(options: &JsValue) -> Result<Option<web_sys::AbortSignal>> {
+        let signal = js::get(options, "signal");
+        if signal.is_undefined() || signal.is_null() {
+            Ok(None)
+        } else if js::get(&signal, "aborted").as_bool().is_some() {
+            Ok(Some(signal.unchecked_into()))
+        } else {
+            Err(CozeError::invalid_argument("`signal` must be an AbortSignal"))
+        }
+    }
+
+    fn base_url_or_com(base_url: Option<&str>) -> Result<String> {
+        authorize::normalize_base_url(base_url.unwrap_or(crate::COZE_COM_BASE_URL))
+    }
+
+    fn promise<F>(fut: F) -> Promise
+    where
+        F: std::future::Future<Output = Result<JsValue>> + 'static,
+    {
+        future_to_promise(async move { fut.await.map_err(JsValue::from) })
+    }
+
+    /// A fresh PKCE code verifier: base64url of 32 random bytes (43 characters).
+    #[wasm_bindgen(js_name = generateCodeVerifier)]
+    pub fn generate_code_verifier() -> Result<String, JsValue> {
+        Ok(pkce::generate_code_verifier()?)
+    }
+
+    /// The S256 challenge of a verifier: unpadded base64url of its SHA-256.
+    #[wasm_bindgen(js_name = calculatePKCECodeChallenge)]
+    pub fn calculate_pkce_code_challenge(verifier: JsValue) -> Result<String, JsValue> {
+        let verifier = string_arg("calculatePKCECodeChallenge", "verifier", &verifier)?;
+        Ok(pkce::code_challenge_s256(&verifier)?)
+    }
+
+    /// A fresh OAuth state: base64url of 32 random bytes.
+    #[wasm_bindgen(js_name = generateState)]
+    pub fn generate_state() -> Result<String, JsValue> {
+        Ok(pkce::generate_state()?)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct AuthUrlParams {
+        client_id: String,
+        redirect_url: String,
+        #[serde(rename = "baseURL")]
+        base_url: Option<String>,
+        state: Option<String>,
+        workspace_id: Option<String>,
+        #[serde(rename = "wwwURL")]
+        www_url: Option<String>,
+        #[serde(rename = "code_challenge_method")]
+        code_challenge_method: Option<String>,
+    }
+
+    /// `{clientId, redirectUrl, baseURL?, state?, workspaceId?, wwwURL?}` →
+    /// `Promise<{url, codeVerifier, state}>`. Always S256; a state is generated when not given.
+    #[wasm_bindgen(js_name = getPKCEAuthenticationUrl)]
+    pub fn get_pkce_authentication_url(params: JsValue) -> Promise {
+        promise(async move {
+            let p: AuthUrlParams = parse_options("getPKCEAuthenticationUrl", &params)?;
+            pkce::check_challenge_method(p.code_challenge_method.as_deref())?;
+            let base_url = base_url_or_com(p.base_url.as_deref())?;
+            let www = match &p.www_url {
+                Some(w) => authorize::normalize_base_url(w)?,
+                None => authorize::www_base_url(&base_url)?,
+            };
+            let state = match p.state {
+                Some(s) if !s.is_empty() => s,
+                _ => pkce::generate_state()?,
+            };
+            let verifier = pkce::generate_code_verifier()?;
+            let challenge = pkce::code_challenge_s256(&verifier)?;
+            let url = authorize::authorize_url(&AuthorizeRequest {
+                www_base_url: &www,
+                client_id: &p.client_id,
+                redirect_uri: &p.redirect_url,
+                state: &state,
+                code_challenge: &challenge,
+                workspace_id: p.workspace_id.as_deref().filter(|w| !w.is_empty()),
+            })?;
+            Ok(object(&[
+                ("url", url.into()),
+                ("codeVerifier", verifier.into()),
+                ("state", state.into()),
+            ]))
+        })
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct CodeExchangeParams {
+        code: String,
+        client_id: String,
+        redirect_url: String,
+        code_verifier: String,
+        #[serde(rename = "baseURL")]
+        base_url: Option<String>,
+    }
+
+    /// `{code, clientId, redirectUrl, codeVerifier, baseURL?}, {signal?}` → `Promise<OAuthToken>`.
+    #[wasm_bindgen(js_name = getPKCEOAuthToken)]
+    pub fn get_pkce_oauth_token(params: JsValue, options: JsValue) -> Promise {
+        promise(async move {
+            let p: CodeExchangeParams = parse_options("getPKCEOAuthToken", &params)?;
+            let signal = signal_arg(&options)?;
+            let base_url = base_url_or_com(p.base_url.as_deref())?;
+            let token =
+                oauth::exchange_code(&base_url, &p.code, &p.client_id, &p.redirect_url, &p.code_verifier, signal.as_ref())
+                    .await?;
+            Ok(token_to_js(&token))
+        })
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct RefreshParams {
+        refresh_token: String,
+        client_id: String,
+        #[serde(rename = "baseURL")]
+        base_url: Option<String>,
+        client_secret: Option<String>,
+    }
+
+    /// `{refreshToken, clientId, baseURL?, clientSecret?}, {signal?}` → `Promise<OAuthToken>`.
+    /// The refresh token rotates: store the new one (TokenManager does).
+    #[wasm_bindgen(js_name = refreshOAuthToken)]
+    pub fn refresh_oauth_token(params: JsValue, options: JsValue) -> Promise {
+        promise(async move {
+            let p: RefreshParams = parse_options("refreshOAuthToken", &params)?;
+            let signal = signal_arg(&options)?;
+            let base_url = base_url_or_com(p.base_url.as_deref())?;
+            let token =
+                oauth::refresh(&base_url, &p.client_id, &p.refresh_token, p.client_secret.as_deref(), signal.as_ref())
+                    .await?;
+            Ok(token_to_js(&token))
+        })
+    }
+
+    /// Validates the redirect back from Coze: state first (exact match), then `error=`, then the
+    /// code; repeated parameters are refused. → `{code, state}`.
+    #[wasm_bindgen(js_name = parseAuthorizationCallback)]
+    pub fn parse_authorization_callback(url: JsValue, expected_state: JsValue) -> Result<JsValue, JsValue> {
+        let url = string_arg("parseAuthorizationCallback", "url", &url)?;
+        let expected = string_arg("parseAuthorizationCallback", "expectedState", &expected_state)?;
+        let cb = authorize::parse_callback(&url, &expected)?;
+        Ok(object(&[("code", cb.code.into()), ("state", cb.state.into())]))
+    }
+
+    /// SPA login, step 1: `{clientId, redirectUrl, baseURL?, wwwURL?, workspaceId?, storage?}` →
+    /// `Promise<{url, state}>`. Keeps the pending login in sessionStorage (or `storage`) keyed by
+    /// state; send the user to `url`.
+    #[wasm_bindgen(js_name = startLogin)]
+    pub fn start_login(options: JsValue) -> Promise {
+        promise(async move {
+            let opts: login::StartOptions = parse_options("startLogin", &options)?;
+            let started = login::start(opts, &js::get(&options, "storage")).await?;
+            Ok(object(&[("url", started.url.into()), ("state", started.state.into())]))
+        })
+    }
+
+    /// SPA login, step 2 (on the redirect page): `{url?, storage?, signal?, tokenManager?}` →
+    /// `Promise<OAuthToken>`. Validates the callback against the pending login, deletes it, strips
+    /// code/state from the address bar, exchanges the code once, and hands the token to
+    /// `tokenManager` when given.
+    #[wasm_bindgen(js_name = completeLogin)]
+    pub fn complete_login(options: JsValue) -> Promise {
+        promise(async move {
+            let options = if options.is_undefined() || options.is_null() { js_sys::Object::new().into() } else { options };
+            if !options.is_object() {
+                return Err(CozeError::invalid_argument("completeLogin: expected an options object"));
+            }
+            let url = js::get(&options, "url");
+            let url = if url.is_undefined() { None } else { Some(string_arg("completeLogin", "url", &url)?) };
+            let signal = signal_arg(&options)?;
+            let token = login::complete(url, &js::get(&options, "storage"), signal.as_ref()).await?;
+            let token_js = token_to_js(&token);
+            let manager = js::get(&options, "tokenManager");
+            if !manager.is_undefined() {
+                let set = js::get(&manager, "setToken");
+                if !set.is_function() {
+                    return Err(CozeError::invalid_argument("completeLogin: `tokenManager` has no setToken()"));
+                }
+                let result = set.unchecked_ref::<js_sys::Function>().call1(&manager, &token_js).map_err(|e| {
+                    CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e))
+                })?;
+                wasm_bindgen_futures::JsFuture::from(Promise::resolve(&result))
+                    .await
+                    .map_err(|e| CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e)))?;
+            }
+            Ok(token_js)
+        })
+    }
+
+    /// The standalone WHATWG event-stream parser over bytes.
+    #[wasm_bindgen]
+    pub struct SseParser {
+        inner: sse::SseParser,
+        scratch: Vec<sse::SseEvent>,
+        chunk: Vec<u8>,
+    }
+
+    #[wasm_bindgen]
+    impl SseParser {
+        /// `new SseParser({maxEventSize?})` — maxEventSize in bytes (default 16 MiB).
+        #[wasm_bindgen(constructor)]
+        pub fn new(options: JsValue) -> Result<SseParser, JsValue> {
+            let max = js::get(&options, "maxEventSize");
+            let inner = if max.is_undefined() {
+                sse::SseParser::new()
+            } else {
+                match max.as_f64() {
+                    Some(n) if n.is_finite() && n >= 1.0 => sse::SseParser::with_max_event_size(n as usize),
+                    _ => return Err(CozeError::invalid_argument("maxEventSize must be a positive number").into()),
+                }
+            };
+            Ok(SseParser { inner, scratch: Vec::new(), chunk: Vec::new() })
+        }
+
+        /// Parses one chunk of bytes → the `{event, data, id}` events it completed.
+        pub fn feed(&mut self, bytes: JsValue) -> Result<Array, JsValue> {
+            let Some(bytes) = bytes.dyn_ref::<Uint8Array>() else {
+                return Err(CozeError::invalid_argument("SseParser.feed: expected a Uint8Array").into());
+            };
+            crate::web::http::copy_chunk(bytes, &mut self.chunk);
+            let result = self.inner.feed_into(&self.chunk, &mut self.scratch);
+            let events = to_js_events(&mut self.scratch);
+            result?;
+            Ok(events)
+        }
+
+        /// End of stream → what it still yields (an incomplete trailing event is discarded).
+        pub fn finish(&mut self) -> Array {
+            let mut tail = self.inner.finish();
+            to_js_events(&mut tail)
+        }
+
+        #[wasm_bindgen(getter = lastEventId)]
+        pub fn last_event_id(&self) -> String {
+            self.inner.last_event_id().to_owned()
+        }
+
+        /// The last valid `retry:` value in milliseconds, if any.
+        #[wasm_bindgen(getter)]
+        pub fn retry(&self) -> Option<f64> {
+            self.inner.retry().map(|r| r as f64)
+        }
+    }
+
+    fn to_js_events(events: &mut Vec<sse::SseEvent>) -> Array {
+        let out = Array::new_with_length(events.len() as u32);
+        for (i, e) in events.drain(..).enumerate() {
+            out.set(
+                i as u32,
+                object(&[("event", e.event.into()), ("data", e.data.into()), ("id", e.id.into())]),
+            );
+        }
+        out
+    }
+}

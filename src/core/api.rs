@@ -1,5 +1,6 @@
 //! Coze's `{code, msg, data, detail:{logid}}` envelope and request paths, as pure functions.
 
+use super::authorize::form_urlencode;
 use super::error::{CozeError, ErrorCode, Result};
 
 /// What the web layer read off a JSON reply (or learned that it was not JSON).
@@ -79,22 +80,6 @@ pub fn is_auth_failure(err: &CozeError) -> bool {
     err.status == Some(401) || err.coze_code == Some(4100)
 }
 
-/// `application/x-www-form-urlencoded` encoding, as `URLSearchParams` does it.
-pub fn form_encode(value: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 15) as usize] as char);
-            }
-        }
-    }
-}
-
 /// `path?k=v&...`, skipping absent values.
 pub fn path_with_query(path: &str, query: &[(&str, Option<&str>)]) -> String {
     let mut out = String::from(path);
@@ -103,9 +88,9 @@ pub fn path_with_query(path: &str, query: &[(&str, Option<&str>)]) -> String {
         if let Some(value) = value {
             out.push(sep);
             sep = '&';
-            form_encode(key, &mut out);
+            out.push_str(&form_urlencode(key));
             out.push('=');
-            form_encode(value, &mut out);
+            out.push_str(&form_urlencode(value));
         }
     }
     out

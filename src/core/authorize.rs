@@ -347,14 +347,8 @@ fn decode_param(name: &str, raw: &str) -> Result<String> {
     })
 }
 
-/// Validates the redirect back from the authorize page and returns its code and state.
-///
-/// `url` may be a full URL (`location.href`) or just `location.search`. Checks, in this order:
-/// repeated `code`/`state`/`error`/`error_description`/`error_uri`/`iss` → `OAUTH_DUPLICATE_PARAM`;
-/// no `state` → `OAUTH_STATE_MISSING`; empty `expected_state` → `INVALID_ARGUMENT`; a different
-/// state → `OAUTH_STATE_MISMATCH`; `error=` → `OAUTH_CALLBACK_ERROR`; no or empty `code` →
-/// `OAUTH_CODE_MISSING`.
-pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCallback> {
+/// The callback's parameters we care about (raw values), refusing repeated ones.
+fn callback_fields(url: &str) -> Result<[Option<&str>; 6]> {
     let (_, query, _) = split_url(url);
     let mut found: [Option<&str>; 6] = [None; 6];
     for (name, value) in query_pairs(query.unwrap_or("")) {
@@ -368,6 +362,34 @@ pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCa
             found[i] = Some(value);
         }
     }
+    Ok(found)
+}
+
+/// The callback's `state` (decoded), to find the pending login it answers. Repeated parameters
+/// → `OAUTH_DUPLICATE_PARAM`; no state → `OAUTH_STATE_MISSING`.
+pub fn callback_state(url: &str) -> Result<String> {
+    let state = match callback_fields(url)?[1] {
+        Some(raw) => decode_param("state", raw)?,
+        None => String::new(),
+    };
+    if state.is_empty() {
+        return Err(CozeError::new(
+            ErrorCode::OAuthStateMissing,
+            "the callback URL has no state parameter; it is not the answer to a login started here",
+        ));
+    }
+    Ok(state)
+}
+
+/// Validates the redirect back from the authorize page and returns its code and state.
+///
+/// `url` may be a full URL (`location.href`) or just `location.search`. Checks, in this order:
+/// repeated `code`/`state`/`error`/`error_description`/`error_uri`/`iss` → `OAUTH_DUPLICATE_PARAM`;
+/// no `state` → `OAUTH_STATE_MISSING`; empty `expected_state` → `INVALID_ARGUMENT`; a different
+/// state → `OAUTH_STATE_MISMATCH`; `error=` → `OAUTH_CALLBACK_ERROR`; no or empty `code` →
+/// `OAUTH_CODE_MISSING`.
+pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCallback> {
+    let found = callback_fields(url)?;
     let [code, state, error, error_description, _error_uri, _iss] = found;
 
     // 1. state, before anything else the redirect claims.
@@ -799,5 +821,13 @@ mod tests {
         assert_eq!(strip_callback_params("https://a.example/cb#x"), "https://a.example/cb#x");
         assert_eq!(strip_callback_params("?code=c&keep=1"), "?keep=1");
         assert_eq!(strip_callback_params("/cb?%63ode=c&codes=1&state"), "/cb?codes=1");
+    }
+
+    #[test]
+    fn callback_state_finds_the_pending_login_key() {
+        assert_eq!(callback_state("https://app.example/cb?code=c&state=a%2Bb").unwrap(), "a+b");
+        assert_eq!(callback_state("?code=c").unwrap_err().code, ErrorCode::OAuthStateMissing);
+        assert_eq!(callback_state("?state=&code=c").unwrap_err().code, ErrorCode::OAuthStateMissing);
+        assert_eq!(callback_state("?state=a&state=b").unwrap_err().code, ErrorCode::OAuthDuplicateParam);
     }
 }

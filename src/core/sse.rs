@@ -50,6 +50,8 @@ pub struct SseParser {
     /// The last line ended with CR at the very end of a chunk: an LF that starts the next chunk
     /// is the second half of that CRLF, not another (empty) line.
     pending_cr: bool,
+    /// The type of the last blank-line dispatch that had no data (and so yielded no event).
+    dataless_event_type: String,
     /// After an oversize error: drop lines until the blank line that ends the offending event.
     skipping: bool,
     /// While skipping: the current (unterminated) line already had bytes, so it is not blank.
@@ -80,6 +82,7 @@ impl SseParser {
             bom_matched: 0,
             bom_done: false,
             pending_cr: false,
+            dataless_event_type: String::new(),
             skipping: false,
             skip_line_nonempty: false,
         }
@@ -160,6 +163,12 @@ impl SseParser {
     /// The reconnection time in milliseconds from the latest valid `retry:` field.
     pub fn retry(&self) -> Option<u64> {
         self.retry
+    }
+
+    /// The `event:` type of the most recent event that ended with no data (so yielded nothing),
+    /// or `""`. Coze Studio's `conversation.stream.done` often comes that way.
+    pub fn last_dataless_event_type(&self) -> &str {
+        &self.dataless_event_type
     }
 
     /// Memory held by the parser's buffers (their capacity, not just their contents). Stays flat
@@ -331,6 +340,10 @@ impl SseParser {
                 data,
                 id: self.last_event_id.clone(),
             });
+        } else if !self.event_type.is_empty() {
+            // Spec: no event. Remembered because Coze Studio ends with a data-less
+            // `conversation.stream.done`, and the chat layer must tell that from a truncated stream.
+            core::mem::swap(&mut self.dataless_event_type, &mut self.event_type);
         }
         self.data.clear();
         self.event_type.clear();
@@ -1042,5 +1055,16 @@ mod tests {
         }
         p.feed_into(b"\n", &mut out).unwrap();
         assert_eq!(out.len(), 4);
+    }
+
+    #[test]
+    fn dataless_event_is_remembered_not_dispatched() {
+        let mut p = SseParser::new();
+        let events = p.feed(b"event: conversation.stream.done\r\n\r\n").unwrap();
+        assert!(events.is_empty());
+        assert_eq!(p.last_dataless_event_type(), "conversation.stream.done");
+        // A following normal event doesn't inherit the type.
+        let events = p.feed(b"data: x\n\n").unwrap();
+        assert_eq!(events[0].event, "message");
     }
 }

@@ -1,0 +1,602 @@
+//! `CozeAPI`: the token source, the request pipeline (envelope, logid, one refresh-and-retry on
+//! 401 when a token manager is attached) and the resources a chat page needs.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, JSON};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{AbortSignal, Response};
+
+use super::http::{self, describe, HttpRequest};
+use super::js;
+use super::stream::ChatStream;
+use crate::core::api::{is_auth_failure, path_with_query, require_id};
+use crate::core::authorize::normalize_base_url;
+use crate::core::chat::is_terminal_status;
+use crate::core::{CozeError, ErrorCode, Result};
+
+enum TokenSource {
+    Static(String),
+    /// `() => string | Promise<string>`, called before every request.
+    Provider(Function),
+    /// Anything with `getAccessToken()` and `refresh(rejectedAccessToken)` — e.g. our TokenManager.
+    Manager(JsValue),
+}
+
+pub struct ClientInner {
+    base_url: String,
+    token: TokenSource,
+    headers: Vec<(String, String)>,
+    default_user_id: String,
+}
+
+#[derive(Deserialize)]
+struct ClientOptions {
+    #[serde(rename = "baseURL")]
+    base_url: Option<String>,
+    #[serde(rename = "allowPersonalAccessTokenInBrowser", default)]
+    allow_pat_in_browser: bool,
+}
+
+/// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`.
+#[wasm_bindgen]
+pub struct CozeAPI {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl CozeAPI {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<CozeAPI, JsValue> {
+        let opts: ClientOptions = super::parse_options("new CozeAPI", &options)?;
+        let base_url = normalize_base_url(opts.base_url.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
+        let token = js::get(&options, "token");
+        let token = if let Some(s) = token.as_string() {
+            if s.is_empty() {
+                return Err(CozeError::invalid_argument("new CozeAPI: `token` is empty").into());
+            }
+            if s.starts_with("pat_") && js::is_browser() && !opts.allow_pat_in_browser {
+                return Err(CozeError::new(
+                    ErrorCode::PatInBrowser,
+                    "a personal access token (pat_...) in a browser is readable by anyone using the page; \
+                     use OAuth PKCE login, or pass allowPersonalAccessTokenInBrowser: true if you accept the risk",
+                )
+                .into());
+            }
+            TokenSource::Static(s)
+        } else if token.is_function() {
+            TokenSource::Provider(token.unchecked_into())
+        } else if js::get(&token, "getAccessToken").is_function() {
+            TokenSource::Manager(token)
+        } else {
+            return Err(CozeError::invalid_argument(
+                "new CozeAPI: `token` must be a string, a function returning a (promised) string, or a TokenManager",
+            )
+            .into());
+        };
+        let headers = read_headers(&js::get(&options, "headers"))?;
+        let default_user_id = format!("coze-wasm-{}", &crate::core::pkce::generate_state()?[..16]);
+        Ok(CozeAPI { inner: Rc::new(ClientInner { base_url, token, headers, default_user_id }) })
+    }
+
+    #[wasm_bindgen(getter = baseURL)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn chat(&self) -> Chat {
+        Chat { inner: self.inner.clone() }
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn conversations(&self) -> Conversations {
+        Conversations { inner: self.inner.clone() }
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn bots(&self) -> Bots {
+        Bots { inner: self.inner.clone() }
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn workspaces(&self) -> Workspaces {
+        Workspaces { inner: self.inner.clone() }
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn users(&self) -> Users {
+        Users { inner: self.inner.clone() }
+    }
+}
+
+fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !value.is_object() {
+        return Err(CozeError::invalid_argument("`headers` must be an object of header names to strings"));
+    }
+    let mut out = Vec::new();
+    for entry in Object::entries(value.unchecked_ref()).iter() {
+        let pair: Array = entry.unchecked_into();
+        let (name, val) = (pair.get(0).as_string().unwrap_or_default(), pair.get(1));
+        match val.as_string() {
+            Some(v) => out.push((name, v)),
+            None => return Err(CozeError::invalid_argument(format!("header `{name}` must be a string"))),
+        }
+    }
+    Ok(out)
+}
+
+/// `{signal?}` from a request-options argument.
+fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>> {
+    let signal = js::get(options, "signal");
+    if signal.is_undefined() || signal.is_null() {
+        return Ok(None);
+    }
+    if js::get(&signal, "aborted").as_bool().is_none() {
+        return Err(CozeError::invalid_argument("`signal` must be an AbortSignal"));
+    }
+    Ok(Some(signal.unchecked_into()))
+}
+
+enum Reply {
+    Stream(Response),
+    Json(JsValue),
+}
+
+impl ClientInner {
+    async fn token(&self, rejected: Option<&str>) -> Result<String> {
+        let value = match &self.token {
+            TokenSource::Static(s) => return Ok(s.clone()),
+            TokenSource::Provider(f) => f.call0(&JsValue::UNDEFINED).map_err(provider_error)?,
+            TokenSource::Manager(m) => match rejected {
+                None => call_method(m, "getAccessToken", &[])?,
+                Some(old) => call_method(m, "refresh", &[JsValue::from_str(old)])?,
+            },
+        };
+        let value = JsFuture::from(Promise::resolve(&value)).await.map_err(provider_error)?;
+        // A manager's refresh() resolves to the whole token.
+        let token = value.as_string().or_else(|| js::get(&value, "access_token").as_string());
+        match token {
+            Some(t) if !t.is_empty() => Ok(t),
+            _ => Err(CozeError::invalid_argument("the token provider did not return a non-empty string")),
+        }
+    }
+
+    fn can_refresh(&self) -> bool {
+        matches!(self.token, TokenSource::Manager(_))
+    }
+
+    /// One request with the envelope checked; on an auth failure with a token manager, refresh once
+    /// and retry. `want_stream` returns the live response when it is an event stream.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        signal: Option<&AbortSignal>,
+        want_stream: bool,
+    ) -> Result<Reply> {
+        let mut rejected: Option<String> = None;
+        loop {
+            let token = self.token(rejected.as_deref()).await?;
+            let resp = http::send(HttpRequest {
+                method,
+                url: format!("{}{}", self.base_url, path),
+                bearer: Some(token.clone()),
+                json_body: body.clone(),
+                extra_headers: &self.headers,
+                signal,
+            })
+            .await?;
+            let content_type = resp.headers().get("content-type").ok().flatten().unwrap_or_default();
+            if want_stream && resp.ok() && content_type.contains("text/event-stream") {
+                return Ok(Reply::Stream(resp));
+            }
+            match http::envelope_body(&resp, signal).await {
+                Ok(body) if want_stream => {
+                    return Err(CozeError::new(
+                        ErrorCode::InvalidResponse,
+                        format!("expected an event stream but the server answered `{content_type}`"),
+                    )
+                    .with_status(resp.status())
+                    .with_logid(http::logid(&resp))
+                    .with_raw(JSON::stringify(&body).map(String::from).unwrap_or_default()))
+                }
+                Ok(body) => return Ok(Reply::Json(body)),
+                Err(err) if rejected.is_none() && self.can_refresh() && is_auth_failure(&err) => {
+                    rejected = Some(token);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    async fn json(&self, method: &str, path: &str, body: Option<String>, signal: Option<&AbortSignal>) -> Result<JsValue> {
+        match self.call(method, path, body, signal, false).await? {
+            Reply::Json(body) => Ok(body),
+            Reply::Stream(_) => unreachable!("want_stream is false"),
+        }
+    }
+
+    /// The envelope's `data`.
+    async fn data(&self, method: &str, path: &str, body: Option<String>, signal: Option<&AbortSignal>) -> Result<JsValue> {
+        Ok(js::get(&self.json(method, path, body, signal).await?, "data"))
+    }
+}
+
+fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue> {
+    let f: Function = js::get(target, name).unchecked_into();
+    match args {
+        [a] => f.call1(target, a),
+        _ => f.call0(target),
+    }
+    .map_err(provider_error)
+}
+
+/// Errors from the token source pass through when they are ours (e.g. NOT_LOGGED_IN).
+fn provider_error(err: JsValue) -> CozeError {
+    if js::is_coze_error(&err) {
+        let code = js::get(&err, "code").as_string().unwrap_or_default();
+        let code = ErrorCode::ALL.into_iter().find(|c| c.as_str() == code).unwrap_or(ErrorCode::NotLoggedIn);
+        let mut e = CozeError::new(code, js::get(&err, "message").as_string().unwrap_or_default());
+        e.status = js::get(&err, "status").as_f64().map(|s| s as u16);
+        e.error = js::get(&err, "error").as_string();
+        e.error_description = js::get(&err, "error_description").as_string();
+        e.logid = js::get(&err, "logid").as_string();
+        return e;
+    }
+    CozeError::new(ErrorCode::NotLoggedIn, format!("the token provider failed: {}", describe(&err)))
+}
+
+fn promise<F>(fut: F) -> Promise
+where
+    F: std::future::Future<Output = Result<JsValue>> + 'static,
+{
+    future_to_promise(async move { fut.await.map_err(JsValue::from) })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Builds the `/v3/chat` body from the caller's params without mutating them: IDs must be strings,
+/// `conversation_id` moves to the query, object `content` is JSON-encoded as Coze requires.
+fn chat_request(params: &JsValue, stream: bool, default_user_id: &str) -> Result<(String, String)> {
+    if !params.is_object() {
+        return Err(CozeError::invalid_argument("chat params must be an object with at least `bot_id`"));
+    }
+    let bot_id = js::get(params, "bot_id");
+    require_id("bot_id", bot_id.as_string().as_deref())?;
+    let conversation_id = optional_string(params, "conversation_id")?;
+    let user_id = optional_string(params, "user_id")?;
+    let copy = Object::assign(&Object::new(), params.unchecked_ref());
+    let _ = js_sys::Reflect::delete_property(&copy, &"conversation_id".into());
+    let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&copy, &k.into(), v).map(drop);
+    let _ = set("stream", &JsValue::from_bool(stream));
+    let _ = set("user_id", &JsValue::from_str(user_id.as_deref().unwrap_or(default_user_id)));
+    let messages = js::get(params, "additional_messages");
+    if !messages.is_undefined() && !messages.is_null() {
+        if !Array::is_array(&messages) {
+            return Err(CozeError::invalid_argument("`additional_messages` must be an array"));
+        }
+        let encoded = Array::new();
+        for message in Array::from(&messages).iter() {
+            if !message.is_object() {
+                return Err(CozeError::invalid_argument("each additional message must be an object"));
+            }
+            let m = Object::assign(&Object::new(), message.unchecked_ref());
+            let content = js::get(&m, "content");
+            if content.is_object() {
+                let text = JSON::stringify(&content).map_err(|_| CozeError::invalid_argument("message content is not serializable"))?;
+                let _ = js_sys::Reflect::set(&m, &"content".into(), &text);
+                if js::get(&m, "content_type").is_undefined() {
+                    let _ = js_sys::Reflect::set(&m, &"content_type".into(), &"object_string".into());
+                }
+            }
+            encoded.push(&m);
+        }
+        let _ = set("additional_messages", &encoded);
+    }
+    let body = JSON::stringify(&copy)
+        .map_err(|e| CozeError::invalid_argument(format!("chat params are not serializable: {}", describe(&e))))?;
+    let path = path_with_query("/v3/chat", &[("conversation_id", conversation_id.as_deref())]);
+    Ok((path, body.into()))
+}
+
+fn optional_string(params: &JsValue, key: &str) -> Result<Option<String>> {
+    let v = js::get(params, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_string() {
+        Some(s) => Ok(Some(s)),
+        None => Err(CozeError::invalid_argument(format!(
+            "`{key}` must be a string (Coze IDs are 19-digit strings; numbers lose precision)"
+        ))),
+    }
+}
+
+/// `?k=v` from selected keys of a params object (strings, numbers, booleans).
+fn query_of(params: &JsValue, keys: &[&str]) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for key in keys {
+        let v = js::get(params, key);
+        if v.is_undefined() || v.is_null() {
+            continue;
+        }
+        let s = if let Some(s) = v.as_string() {
+            s
+        } else if let Some(n) = v.as_f64() {
+            format!("{n}")
+        } else if let Some(b) = v.as_bool() {
+            b.to_string()
+        } else {
+            return Err(CozeError::invalid_argument(format!("`{key}` must be a string or a number")));
+        };
+        out.push(((*key).to_owned(), s));
+    }
+    Ok(out)
+}
+
+fn path_of(path: &str, query: &[(String, String)]) -> String {
+    let pairs: Vec<(&str, Option<&str>)> = query.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect();
+    path_with_query(path, &pairs)
+}
+
+fn id_arg(name: &str, value: &JsValue) -> Result<String> {
+    require_id(name, value.as_string().as_deref()).map(str::to_owned)
+}
+
+fn json_body(pairs: &[(&str, JsValue)]) -> String {
+    JSON::stringify(&js::object(pairs)).map(String::from).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen]
+pub struct Chat {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl Chat {
+    /// `for await (const part of client.chat.stream(params, {signal}))` — `{event, data}` parts.
+    /// The request starts on the first iteration; errors are thrown from the loop.
+    pub fn stream(&self, params: JsValue, options: JsValue) -> JsValue {
+        let inner = self.inner.clone();
+        let signal = signal_of(&options);
+        let signal_for_stream = signal.clone().ok().flatten();
+        let opener: super::stream::Opener = Box::new(move || {
+            Box::pin(async move {
+                let signal = signal?;
+                let (path, body) = chat_request(&params, true, &inner.default_user_id)?;
+                match inner.call("POST", &path, Some(body), signal.as_ref(), true).await? {
+                    Reply::Stream(resp) => Ok(resp),
+                    Reply::Json(_) => unreachable!("want_stream returns a stream or an error"),
+                }
+            })
+        });
+        ChatStream::new(opener, signal_for_stream).into_iterable()
+    }
+
+    /// Non-streaming chat: resolves the Chat object (status `in_progress`); poll with `retrieve`.
+    pub fn create(&self, params: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let (path, body) = chat_request(&params, false, &inner.default_user_id)?;
+            inner.data("POST", &path, Some(body), signal.as_ref()).await
+        })
+    }
+
+    /// Creates the chat and polls until completed, failed, requires_action or canceled.
+    /// Options: `{signal?, pollIntervalMs? = 500, timeoutMs? = 300000}` → `{chat, messages}`.
+    #[wasm_bindgen(js_name = createAndPoll)]
+    pub fn create_and_poll(&self, params: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let interval = js::get(&options, "pollIntervalMs").as_f64().unwrap_or(500.0).max(10.0);
+            let timeout = js::get(&options, "timeoutMs").as_f64().unwrap_or(300_000.0);
+            let (path, body) = chat_request(&params, false, &inner.default_user_id)?;
+            let mut chat = inner.data("POST", &path, Some(body), signal.as_ref()).await?;
+            let conversation_id = id_arg("conversation_id", &js::get(&chat, "conversation_id"))?;
+            let chat_id = id_arg("id", &js::get(&chat, "id"))?;
+            let started = js_sys::Date::now();
+            while !is_terminal_status(&js::get(&chat, "status").as_string().unwrap_or_default()) {
+                if js_sys::Date::now() - started > timeout {
+                    return Err(CozeError::new(
+                        ErrorCode::Timeout,
+                        format!("the chat did not finish within {timeout} ms (it is still running; cancel it or poll again)"),
+                    ));
+                }
+                JsFuture::from(js::sleep(interval, signal.clone())).await.map_err(|_| http::aborted())?;
+                let q = path_with_query("/v3/chat/retrieve", &[("conversation_id", Some(&conversation_id)), ("chat_id", Some(&chat_id))]);
+                chat = inner.data("POST", &q, None, signal.as_ref()).await?;
+            }
+            let q = path_with_query("/v3/chat/message/list", &[("conversation_id", Some(&conversation_id)), ("chat_id", Some(&chat_id))]);
+            let messages = inner.data("GET", &q, None, signal.as_ref()).await?;
+            Ok(js::object(&[("chat", chat), ("messages", messages)]))
+        })
+    }
+
+    pub fn retrieve(&self, conversation_id: JsValue, chat_id: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let (c, h) = (id_arg("conversation_id", &conversation_id)?, id_arg("chat_id", &chat_id)?);
+            let q = path_with_query("/v3/chat/retrieve", &[("conversation_id", Some(&c)), ("chat_id", Some(&h))]);
+            inner.data("POST", &q, None, signal.as_ref()).await
+        })
+    }
+
+    /// Marks the chat canceled on the server. It does not stop a stream: abort that with its signal.
+    pub fn cancel(&self, conversation_id: JsValue, chat_id: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let (c, h) = (id_arg("conversation_id", &conversation_id)?, id_arg("chat_id", &chat_id)?);
+            let body = json_body(&[("conversation_id", c.into()), ("chat_id", h.into())]);
+            inner.data("POST", "/v3/chat/cancel", Some(body), signal.as_ref()).await
+        })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn messages(&self) -> ChatMessages {
+        ChatMessages { inner: self.inner.clone() }
+    }
+}
+
+#[wasm_bindgen]
+pub struct ChatMessages {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl ChatMessages {
+    pub fn list(&self, conversation_id: JsValue, chat_id: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let (c, h) = (id_arg("conversation_id", &conversation_id)?, id_arg("chat_id", &chat_id)?);
+            let q = path_with_query("/v3/chat/message/list", &[("conversation_id", Some(&c)), ("chat_id", Some(&h))]);
+            inner.data("GET", &q, None, signal.as_ref()).await
+        })
+    }
+}
+
+#[wasm_bindgen]
+pub struct Conversations {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl Conversations {
+    /// `{bot_id?, messages?, meta_data?}` → the conversation (`{id, created_at, meta_data, ...}`).
+    pub fn create(&self, params: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let params = if params.is_undefined() { Object::new().into() } else { params };
+            if !params.is_object() {
+                return Err(CozeError::invalid_argument("conversations.create params must be an object"));
+            }
+            let bot_id = js::get(&params, "bot_id");
+            if !bot_id.is_undefined() && bot_id.as_string().is_none() {
+                return Err(CozeError::invalid_argument("`bot_id` must be a string"));
+            }
+            let body = JSON::stringify(&params).map(String::from).unwrap_or_default();
+            inner.data("POST", "/v1/conversation/create", Some(body), signal.as_ref()).await
+        })
+    }
+
+    pub fn retrieve(&self, conversation_id: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let c = id_arg("conversation_id", &conversation_id)?;
+            let q = path_with_query("/v1/conversation/retrieve", &[("conversation_id", Some(&c))]);
+            inner.data("GET", &q, None, signal.as_ref()).await
+        })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn messages(&self) -> ConversationMessages {
+        ConversationMessages { inner: self.inner.clone() }
+    }
+}
+
+#[wasm_bindgen]
+pub struct ConversationMessages {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl ConversationMessages {
+    /// `(conversation_id, {order?, chat_id?, before_id?, after_id?, limit?})` → the whole reply
+    /// `{data: Message[], first_id, last_id, has_more}` (Coze puts these at the top level).
+    pub fn list(&self, conversation_id: JsValue, params: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let c = id_arg("conversation_id", &conversation_id)?;
+            let q = path_with_query("/v1/conversation/message/list", &[("conversation_id", Some(&c))]);
+            let body = if params.is_object() { JSON::stringify(&params).map(String::from).unwrap_or_default() } else { "{}".into() };
+            let reply = inner.json("POST", &q, Some(body), signal.as_ref()).await?;
+            Ok(js::object(&[
+                ("data", js::get(&reply, "data")),
+                ("first_id", js::get(&reply, "first_id")),
+                ("last_id", js::get(&reply, "last_id")),
+                ("has_more", js::get(&reply, "has_more")),
+            ]))
+        })
+    }
+}
+
+#[wasm_bindgen]
+pub struct Bots {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl Bots {
+    /// Bots published to the API channel: `{space_id, page_index?, page_size?}` (deprecated by Coze).
+    pub fn list(&self, params: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            require_id("space_id", js::get(&params, "space_id").as_string().as_deref())?;
+            let q = query_of(&params, &["space_id", "page_index", "page_size"])?;
+            inner.data("GET", &path_of("/v1/space/published_bots_list", &q), None, signal.as_ref()).await
+        })
+    }
+
+    /// `{workspace_id, publish_status?, connector_id?, page_num?, page_size?}` → `{total, items}`.
+    #[wasm_bindgen(js_name = listNew)]
+    pub fn list_new(&self, params: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let q = query_of(&params, &["workspace_id", "publish_status", "connector_id", "page_num", "page_size"])?;
+            inner.data("GET", &path_of("/v1/bots", &q), None, signal.as_ref()).await
+        })
+    }
+}
+
+#[wasm_bindgen]
+pub struct Workspaces {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl Workspaces {
+    /// `{page_num?, page_size?}` → `{workspaces, total_count}`.
+    pub fn list(&self, params: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            let q = query_of(&params, &["page_num", "page_size"])?;
+            inner.data("GET", &path_of("/v1/workspaces", &q), None, signal.as_ref()).await
+        })
+    }
+}
+
+#[wasm_bindgen]
+pub struct Users {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen]
+impl Users {
+    /// The logged-in user: `{user_id, user_name, nick_name, avatar_url}`.
+    pub fn me(&self, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let signal = signal_of(&options)?;
+            inner.data("GET", "/v1/users/me", None, signal.as_ref()).await
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! Bindings to `src/js/support.js` and the few globals we use. `fetch` is the global one, so the
+//! library works in windows, workers and Node (no `window` needed).
+
+use js_sys::{Object, Promise};
+use wasm_bindgen::prelude::*;
+
+use crate::core::CozeError;
+
+#[wasm_bindgen(module = "/src/js/support.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createError)]
+    #[allow(clippy::too_many_arguments)]
+    fn create_error(
+        code: &str,
+        message: &str,
+        status: Option<u16>,
+        coze_code: Option<f64>,
+        msg: Option<String>,
+        logid: Option<String>,
+        error: Option<String>,
+        error_description: Option<String>,
+        raw: Option<String>,
+    ) -> JsValue;
+
+    #[wasm_bindgen(js_name = isCozeError)]
+    pub fn is_coze_error(value: &JsValue) -> bool;
+
+    #[wasm_bindgen(js_name = asyncIterable)]
+    pub fn async_iterable(inner: JsValue) -> JsValue;
+
+    #[wasm_bindgen(js_name = withLock)]
+    pub fn with_lock(name: &str, task: &js_sys::Function) -> JsValue;
+
+    #[wasm_bindgen(js_name = sessionStorageOrNull)]
+    pub fn session_storage_or_null() -> JsValue;
+
+    #[wasm_bindgen(js_name = currentLocation)]
+    pub fn current_location() -> Option<String>;
+
+    #[wasm_bindgen(js_name = replaceLocation)]
+    pub fn replace_location(url: &str);
+
+    #[wasm_bindgen(js_name = isBrowser)]
+    pub fn is_browser() -> bool;
+
+    #[wasm_bindgen(js_name = nowSeconds)]
+    pub fn now_seconds() -> f64;
+
+    #[wasm_bindgen(js_name = sleep)]
+    pub fn sleep(ms: f64, signal: Option<web_sys::AbortSignal>) -> Promise;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    pub fn fetch_with_request(request: &web_sys::Request) -> Promise;
+}
+
+pub fn now_unix() -> i64 {
+    now_seconds() as i64
+}
+
+/// The JS `CozeError` for a Rust error.
+pub fn to_js_error(err: CozeError) -> JsValue {
+    create_error(
+        err.code.as_str(),
+        &err.message,
+        err.status,
+        err.coze_code.map(|c| c as f64),
+        err.msg,
+        err.logid,
+        err.error,
+        err.error_description,
+        err.raw,
+    )
+}
+
+impl From<CozeError> for JsValue {
+    fn from(err: CozeError) -> JsValue {
+        to_js_error(err)
+    }
+}
+
+/// Builds a plain JS object from (key, value) pairs.
+pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in pairs {
+        if !value.is_undefined() {
+            let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(key), value);
+        }
+    }
+    obj.into()
+}
+
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_object() || target.is_function() {
+        js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}

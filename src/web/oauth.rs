@@ -1,0 +1,100 @@
+//! The token endpoint over fetch: code exchange and refresh. Parsing and quirks live in core::token.
+
+use wasm_bindgen::JsValue;
+use web_sys::AbortSignal;
+
+use super::http::{self, HttpRequest};
+use super::js;
+use crate::core::token::{self, OAuthToken, TokenResponseFields};
+use crate::core::{CozeError, Result};
+
+pub async fn exchange_code(
+    base_url: &str,
+    code: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    code_verifier: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<OAuthToken> {
+    let body = token::code_exchange_body(code, client_id, redirect_uri, code_verifier)?;
+    token_request(base_url, body, None, signal).await
+}
+
+pub async fn refresh(
+    base_url: &str,
+    client_id: &str,
+    refresh_token: &str,
+    client_secret: Option<&str>,
+    signal: Option<&AbortSignal>,
+) -> Result<OAuthToken> {
+    let body = token::refresh_body(client_id, refresh_token)?;
+    token_request(base_url, body, client_secret.filter(|s| !s.is_empty()).map(str::to_owned), signal).await
+}
+
+async fn token_request(
+    base_url: &str,
+    body: String,
+    bearer: Option<String>,
+    signal: Option<&AbortSignal>,
+) -> Result<OAuthToken> {
+    let resp = http::send(HttpRequest {
+        method: "POST",
+        url: token::token_endpoint(base_url),
+        bearer,
+        json_body: Some(body),
+        extra_headers: &[],
+        signal,
+    })
+    .await?;
+    let raw = http::text(&resp, signal).await?;
+    let fields = http::parse_json(&raw).and_then(|v| serde_wasm_bindgen::from_value::<TokenResponseFields>(v).ok());
+    token::interpret_token_response(resp.status(), fields, &raw, http::logid(&resp).as_deref(), js::now_unix())
+}
+
+/// `{access_token, refresh_token, expires_in, token_type?}` — @coze/api's OAuthToken shape.
+pub fn token_to_js(token: &OAuthToken) -> JsValue {
+    js::object(&[
+        ("access_token", JsValue::from_str(&token.access_token)),
+        ("refresh_token", JsValue::from_str(&token.refresh_token)),
+        ("expires_in", JsValue::from_f64(token.expires_in as f64)),
+        ("token_type", token.token_type.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)),
+    ])
+}
+
+pub fn token_from_js(value: &JsValue) -> Result<OAuthToken> {
+    let field = |name: &str| js::get(value, name).as_string().filter(|s| !s.is_empty());
+    let access_token = field("access_token");
+    let refresh_token = field("refresh_token");
+    let expires_in = js::get(value, "expires_in").as_f64();
+    match (access_token, refresh_token, expires_in) {
+        (Some(access_token), Some(refresh_token), Some(expires_in)) if expires_in.is_finite() => Ok(OAuthToken {
+            access_token,
+            refresh_token,
+            expires_in: expires_in as i64,
+            token_type: field("token_type"),
+        }),
+        _ => Err(CozeError::invalid_argument(
+            "an OAuthToken needs string access_token and refresh_token and a numeric expires_in (unix seconds)",
+        )),
+    }
+}
+
+/// Tokens are stored as this JSON (hand-built: no serde_json in the wasm).
+pub fn token_to_json(token: &OAuthToken) -> String {
+    let mut out = format!(
+        "{{\"access_token\":{},\"refresh_token\":{},\"expires_in\":{}",
+        token::json_string(&token.access_token),
+        token::json_string(&token.refresh_token),
+        token.expires_in
+    );
+    if let Some(t) = &token.token_type {
+        out.push_str(",\"token_type\":");
+        out.push_str(&token::json_string(t));
+    }
+    out.push('}');
+    out
+}
+
+pub fn token_from_json(text: &str) -> Option<OAuthToken> {
+    http::parse_json(text).and_then(|v| token_from_js(&v).ok())
+}

@@ -1,0 +1,228 @@
+//! TokenManager: keeps the OAuth token (memory by default), refreshes ahead of expiry, and makes
+//! sure only one refresh runs at a time — in this page (a shared in-flight refresh) and across tabs
+//! (a Web Lock, re-reading storage inside it). Refresh tokens rotate: two refreshes with the same
+//! refresh token would log the user out.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::js;
+use super::oauth::{self, token_from_js, token_to_js, token_to_json};
+use super::storage::{DefaultStore, Store};
+use crate::core::authorize::normalize_base_url;
+use crate::core::token::{needs_refresh, OAuthToken};
+use crate::core::{CozeError, ErrorCode, Result};
+
+const DEFAULT_REFRESH_AHEAD_SECONDS: i64 = 60;
+
+type SharedResult = Rc<RefCell<Option<Result<OAuthToken>>>>;
+
+pub struct ManagerInner {
+    client_id: String,
+    base_url: String,
+    store: Store,
+    key: String,
+    lock_name: String,
+    refresh_ahead: i64,
+    /// The refresh in flight in this page: its promise (resolves when done) and its result.
+    inflight: RefCell<Option<(Promise, SharedResult)>>,
+}
+
+/// Holds and refreshes OAuth tokens. `new TokenManager({clientId, baseURL?, storage?, storageKey?,
+/// refreshAheadSeconds?})`.
+#[wasm_bindgen]
+pub struct TokenManager {
+    inner: Rc<ManagerInner>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ManagerOptions {
+    client_id: String,
+    #[serde(rename = "baseURL")]
+    base_url: Option<String>,
+    storage_key: Option<String>,
+    refresh_ahead_seconds: Option<f64>,
+}
+
+impl TokenManager {
+    pub fn handle(&self) -> Rc<ManagerInner> {
+        self.inner.clone()
+    }
+}
+
+#[wasm_bindgen]
+impl TokenManager {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<TokenManager, JsValue> {
+        let opts: ManagerOptions = super::parse_options("new TokenManager", &options)?;
+        if opts.client_id.is_empty() {
+            return Err(CozeError::invalid_argument("new TokenManager: `clientId` must not be empty").into());
+        }
+        let base_url = normalize_base_url(opts.base_url.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
+        let store = Store::from_option(&js::get(&options, "storage"), DefaultStore::Memory)?;
+        let refresh_ahead = match opts.refresh_ahead_seconds {
+            None => DEFAULT_REFRESH_AHEAD_SECONDS,
+            Some(s) if s.is_finite() && s >= 0.0 => s as i64,
+            Some(_) => return Err(CozeError::invalid_argument("refreshAheadSeconds must be a number ≥ 0").into()),
+        };
+        let key = opts.storage_key.unwrap_or_else(|| format!("coze-wasm:token:{}", opts.client_id));
+        Ok(TokenManager {
+            inner: Rc::new(ManagerInner {
+                lock_name: format!("coze-wasm:refresh:{key}"),
+                key,
+                client_id: opts.client_id,
+                base_url,
+                store,
+                refresh_ahead,
+                inflight: RefCell::new(None),
+            }),
+        })
+    }
+
+    /// Stores a token (e.g. from `completeLogin` or `getPKCEOAuthToken`).
+    #[wasm_bindgen(js_name = setToken)]
+    pub fn set_token(&self, token: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let token = token_from_js(&token)?;
+            inner.save(&token).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The stored token, or `null`.
+    #[wasm_bindgen(js_name = getToken)]
+    pub fn get_token(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { Ok(inner.load().await?.as_ref().map_or(JsValue::NULL, token_to_js)) })
+    }
+
+    /// A usable access token, refreshed first when it expires within `refreshAheadSeconds`.
+    #[wasm_bindgen(js_name = getAccessToken)]
+    pub fn get_access_token(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { Ok(JsValue::from_str(&inner.access_token().await?)) })
+    }
+
+    /// Refreshes now (single-flight; joins a refresh already running here or in another tab).
+    pub fn refresh(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let current = inner.load().await?.ok_or_else(not_logged_in)?;
+            let token = inner.refresh_single_flight(current.refresh_token).await?;
+            Ok(token_to_js(&token))
+        })
+    }
+
+    /// Forgets the token (logout).
+    pub fn clear(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            inner.store.remove(&inner.key).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+fn not_logged_in() -> CozeError {
+    CozeError::new(ErrorCode::NotLoggedIn, "no token: log in first (or the last refresh failed and cleared it)")
+}
+
+impl ManagerInner {
+    pub async fn load(&self) -> Result<Option<OAuthToken>> {
+        let stored = self.store.get(&self.key).await?;
+        Ok(stored.and_then(|text| oauth::token_from_json(&text)))
+    }
+
+    async fn save(&self, token: &OAuthToken) -> Result<()> {
+        self.store.set(&self.key, &token_to_json(token)).await
+    }
+
+    pub async fn access_token(self: &Rc<Self>) -> Result<String> {
+        let token = self.load().await?.ok_or_else(not_logged_in)?;
+        if needs_refresh(token.expires_in, js::now_unix(), self.refresh_ahead) {
+            return Ok(self.refresh_single_flight(token.refresh_token).await?.access_token);
+        }
+        Ok(token.access_token)
+    }
+
+    /// The API rejected `rejected`: refresh unless someone already replaced it.
+    pub async fn access_token_after_rejection(self: &Rc<Self>, rejected: &str) -> Result<String> {
+        let token = self.load().await?.ok_or_else(not_logged_in)?;
+        if token.access_token != rejected {
+            return Ok(token.access_token);
+        }
+        Ok(self.refresh_single_flight(token.refresh_token).await?.access_token)
+    }
+
+    /// Joins the refresh in flight, or starts one. `seen_refresh_token` is the token the caller
+    /// decided to refresh from; if storage holds a newer one by the time we hold the lock, another
+    /// tab already refreshed and we use its result.
+    async fn refresh_single_flight(self: &Rc<Self>, seen_refresh_token: String) -> Result<OAuthToken> {
+        let existing = self.inflight.borrow().clone();
+        let (promise, result) = match existing {
+            Some(flight) => flight,
+            None => {
+                let result: SharedResult = Rc::default();
+                let me = self.clone();
+                let slot = result.clone();
+                let promise = future_to_promise(async move {
+                    let outcome = me.clone().refresh_under_lock(seen_refresh_token).await;
+                    *slot.borrow_mut() = Some(outcome);
+                    *me.inflight.borrow_mut() = None;
+                    Ok(JsValue::UNDEFINED)
+                });
+                *self.inflight.borrow_mut() = Some((promise.clone(), result.clone()));
+                (promise, result)
+            }
+        };
+        let _ = JsFuture::from(promise).await;
+        let outcome = result.borrow().clone();
+        outcome.unwrap_or_else(|| Err(CozeError::new(ErrorCode::OAuthTokenError, "the refresh did not complete")))
+    }
+
+    async fn refresh_under_lock(self: Rc<Self>, seen_refresh_token: String) -> Result<OAuthToken> {
+        let result: SharedResult = Rc::default();
+        let slot = result.clone();
+        let me = self.clone();
+        let task = Closure::once_into_js(move || {
+            future_to_promise(async move {
+                *slot.borrow_mut() = Some(me.refresh_now(&seen_refresh_token).await);
+                Ok(JsValue::UNDEFINED)
+            })
+        });
+        let lock = js::with_lock(&self.lock_name, task.unchecked_ref());
+        let _ = JsFuture::from(Promise::resolve(&lock)).await;
+        let outcome = result.borrow().clone();
+        outcome.unwrap_or_else(|| Err(CozeError::new(ErrorCode::OAuthTokenError, "the refresh lock was not granted")))
+    }
+
+    async fn refresh_now(&self, seen_refresh_token: &str) -> Result<OAuthToken> {
+        let current = self.load().await?.ok_or_else(not_logged_in)?;
+        if current.refresh_token != seen_refresh_token
+            && !needs_refresh(current.expires_in, js::now_unix(), self.refresh_ahead)
+        {
+            return Ok(current); // another tab refreshed while we waited for the lock
+        }
+        match oauth::refresh(&self.base_url, &self.client_id, &current.refresh_token, None, None).await {
+            Ok(token) => {
+                self.save(&token).await?;
+                Ok(token)
+            }
+            Err(err) => {
+                // The server refused the refresh token: it is dead (rotated, revoked, expired).
+                // Network trouble leaves the stored token alone.
+                if matches!(err.code, ErrorCode::OAuthTokenError | ErrorCode::CozeApiError) {
+                    let _ = self.store.remove(&self.key).await;
+                }
+                Err(err)
+            }
+        }
+    }
+}
