@@ -1,0 +1,486 @@
+//! Headless-Chromium suite: the real wasm against the real emulator over cross-origin HTTP.
+//! Run by scripts/test.sh (`cargo test --target wasm32-unknown-unknown`), which starts the
+//! emulator and compiles its URL in as COZE_EMULATOR_URL.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use coze_wasm::*;
+use js_sys::Promise;
+use support::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const ECHO_BOT: &str = "7000000000000000001";
+const SLOW_BOT: &str = "7000000000000000002";
+
+fn auth_params(client_id: &str, redirect: &str) -> JsValue {
+    json(&format!(
+        r#"{{"clientId":"{client_id}","redirectUrl":"{redirect}","baseURL":"{e}","wwwURL":"{e}"}}"#,
+        e = emulator()
+    ))
+}
+
+/// authorize → consent (allow/deny, via the emulator's test shortcut) → the redirect location.
+async fn authorize(client_id: &str, redirect: &str, decision: &str) -> (String, String, String) {
+    let r = await_ok(get_pkce_authentication_url(auth_params(client_id, redirect))).await;
+    let url = get_str(&r, "url");
+    let body = js_sys::Object::new();
+    js_sys::Reflect::set(&body, &"url".into(), &url.clone().into()).unwrap();
+    js_sys::Reflect::set(&body, &"decision".into(), &decision.into()).unwrap();
+    let location = get_str(&admin("POST", "/_emulator/authorize", Some(body.into())).await, "location");
+    (location, get_str(&r, "state"), get_str(&r, "codeVerifier"))
+}
+
+fn exchange(code: &str, client_id: &str, redirect: &str, verifier: &str) -> Promise {
+    get_pkce_oauth_token(
+        json(&format!(
+            r#"{{"code":"{code}","clientId":"{client_id}","redirectUrl":"{redirect}","codeVerifier":"{verifier}","baseURL":"{}"}}"#,
+            emulator()
+        )),
+        JsValue::UNDEFINED,
+    )
+}
+
+fn refresh(refresh_token: &str, client_id: &str) -> Promise {
+    refresh_oauth_token(
+        json(&format!(r#"{{"refreshToken":"{refresh_token}","clientId":"{client_id}","baseURL":"{}"}}"#, emulator())),
+        JsValue::UNDEFINED,
+    )
+}
+
+async fn login(ttl: Option<u32>) -> (String, JsValue) {
+    let (client_id, redirect) = new_client(ttl).await;
+    let (location, state, verifier) = authorize(&client_id, &redirect, "allow").await;
+    let cb = parse_authorization_callback(location.into(), state.into()).unwrap();
+    let token = await_ok(exchange(&get_str(&cb, "code"), &client_id, &redirect, &verifier)).await;
+    (client_id, token)
+}
+
+// ------------------------------------------------------------------------------------ OAuth
+
+#[wasm_bindgen_test]
+fn rfc7636_vector_in_wasm_and_plain_refused() {
+    let challenge = calculate_pkce_code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap();
+    assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    let v = generate_code_verifier().unwrap();
+    assert_eq!(v.len(), 43);
+    assert_ne!(v, generate_code_verifier().unwrap());
+    assert!(generate_state().unwrap().len() >= 22);
+    let err = calculate_pkce_code_challenge(JsValue::from_f64(3.0)).unwrap_err();
+    assert_coze_error(&err);
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+}
+
+#[wasm_bindgen_test]
+async fn plain_challenge_method_is_refused() {
+    let p = json(r#"{"clientId":"c","redirectUrl":"http://127.0.0.1:9/cb","code_challenge_method":"plain"}"#);
+    let err = await_err(get_pkce_authentication_url(p)).await;
+    assert_eq!(get_str(&err, "code"), "UNSUPPORTED_CHALLENGE_METHOD");
+}
+
+#[wasm_bindgen_test]
+async fn full_login_exchange_refresh_rotation() {
+    let (client_id, token) = login(None).await;
+    let access = get_str(&token, "access_token");
+    let refresh1 = get_str(&token, "refresh_token");
+    assert!(access.starts_with("czu_"));
+    let now = js_sys::Date::now() / 1000.0;
+    let expires = get(&token, "expires_in").as_f64().unwrap();
+    assert!(expires > now + 800.0 && expires < now + 1000.0, "expires_in is an absolute timestamp");
+
+    let token2 = await_ok(refresh(&refresh1, &client_id)).await;
+    let refresh2 = get_str(&token2, "refresh_token");
+    assert_ne!(refresh2, refresh1, "refresh tokens rotate");
+    assert_ne!(get_str(&token2, "access_token"), access);
+
+    // The spent refresh token is dead — and reusing it revokes the family.
+    let err = await_err(refresh(&refresh1, &client_id)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
+    assert_eq!(get_str(&err, "error"), "invalid_grant");
+    assert_eq!(get(&err, "status").as_f64(), Some(400.0));
+    assert!(!get_str(&err, "logid").is_empty(), "logid from x-tt-logid");
+    let err = await_err(refresh(&refresh2, &client_id)).await;
+    assert_eq!(get_str(&err, "error"), "invalid_grant", "family revoked after reuse");
+}
+
+#[wasm_bindgen_test]
+async fn deny_path_is_a_callback_error_after_state_check() {
+    let (client_id, redirect) = new_client(None).await;
+    let (location, state, _) = authorize(&client_id, &redirect, "deny").await;
+    let err = parse_authorization_callback(location.clone().into(), "someone-elses-state".into()).unwrap_err();
+    assert_eq!(get_str(&err, "code"), "OAUTH_STATE_MISMATCH", "state is checked before error=");
+    let err = parse_authorization_callback(location.into(), state.into()).unwrap_err();
+    assert_coze_error(&err);
+    assert_eq!(get_str(&err, "code"), "OAUTH_CALLBACK_ERROR");
+    assert_eq!(get_str(&err, "error"), "access_denied");
+}
+
+#[wasm_bindgen_test]
+async fn state_mismatch_duplicates_and_missing_code() {
+    let (client_id, redirect) = new_client(None).await;
+    let (location, state, _) = authorize(&client_id, &redirect, "allow").await;
+    let err = parse_authorization_callback(location.clone().into(), "x".into()).unwrap_err();
+    assert_eq!(get_str(&err, "code"), "OAUTH_STATE_MISMATCH");
+    let dup = format!("{location}&code=evil");
+    let err = parse_authorization_callback(dup.into(), state.clone().into()).unwrap_err();
+    assert_eq!(get_str(&err, "code"), "OAUTH_DUPLICATE_PARAM");
+    let no_code = format!("http://127.0.0.1:9/callback?state={state}");
+    let err = parse_authorization_callback(no_code.into(), state.into()).unwrap_err();
+    assert_eq!(get_str(&err, "code"), "OAUTH_CODE_MISSING");
+}
+
+#[wasm_bindgen_test]
+async fn replayed_code_and_wrong_verifier_are_rejected() {
+    let (client_id, redirect) = new_client(None).await;
+    let (location, state, verifier) = authorize(&client_id, &redirect, "allow").await;
+    let code = get_str(&parse_authorization_callback(location.into(), state.into()).unwrap(), "code");
+    let wrong = generate_code_verifier().unwrap();
+    let err = await_err(exchange(&code, &client_id, &redirect, &wrong)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
+
+    let (location, state, verifier2) = authorize(&client_id, &redirect, "allow").await;
+    let code2 = get_str(&parse_authorization_callback(location.into(), state.into()).unwrap(), "code");
+    await_ok(exchange(&code2, &client_id, &redirect, &verifier2)).await;
+    let err = await_err(exchange(&code2, &client_id, &redirect, &verifier2)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
+    assert_eq!(get_str(&err, "error"), "invalid_grant");
+    let _ = verifier;
+}
+
+#[wasm_bindgen_test]
+async fn login_helpers_exchange_once() {
+    let (client_id, redirect) = new_client(None).await;
+    let opts = json(&format!(
+        r#"{{"clientId":"{client_id}","redirectUrl":"{redirect}","baseURL":"{e}","wwwURL":"{e}"}}"#,
+        e = emulator()
+    ));
+    let started = await_ok(start_login(opts)).await;
+    let body = json(&format!(r#"{{"url":"{}","decision":"allow"}}"#, get_str(&started, "url")));
+    let location = get_str(&admin("POST", "/_emulator/authorize", Some(body)).await, "location");
+    let complete = |url: &str| complete_login(json(&format!(r#"{{"url":"{url}"}}"#)));
+    let token = await_ok(complete(&location)).await;
+    assert!(get_str(&token, "access_token").starts_with("czu_"));
+    // The pending login is gone: the same callback can't be exchanged again.
+    let err = await_err(complete(&location)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_STATE_MISSING");
+    // A callback nobody started.
+    let err = await_err(complete("http://127.0.0.1:9/callback?code=x&state=forged")).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_STATE_MISSING");
+}
+
+fn manager(client_id: &str) -> TokenManager {
+    TokenManager::new(json(&format!(r#"{{"clientId":"{client_id}","baseURL":"{}"}}"#, emulator()))).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_refreshes_make_one_request() {
+    let (client_id, token) = login(None).await;
+    let m = manager(&client_id);
+    await_ok(m.set_token(token.clone())).await;
+    let (a, b) = (m.refresh(), m.refresh());
+    let (a, b) = (await_ok(a).await, await_ok(b).await);
+    assert_eq!(get_str(&a, "refresh_token"), get_str(&b, "refresh_token"));
+    assert_eq!(refresh_count(&client_id).await, 1.0);
+    assert_ne!(get_str(&a, "refresh_token"), get_str(&token, "refresh_token"));
+}
+
+#[wasm_bindgen_test]
+async fn expiring_token_refreshes_once_for_many_callers() {
+    let (client_id, token) = login(Some(30)).await; // expires within refreshAheadSeconds (60)
+    let m = manager(&client_id);
+    await_ok(m.set_token(token.clone())).await;
+    let calls: Vec<Promise> = (0..20).map(|_| m.get_access_token()).collect();
+    let mut seen = Vec::new();
+    for c in calls {
+        seen.push(await_ok(c).await.as_string().unwrap());
+    }
+    assert!(seen.iter().all(|t| *t == seen[0]));
+    assert_ne!(seen[0], get_str(&token, "access_token"));
+    assert_eq!(refresh_count(&client_id).await, 1.0);
+}
+
+#[wasm_bindgen_test]
+async fn failed_refresh_is_typed_and_clears_the_token() {
+    let (client_id, token) = login(None).await;
+    // Spend the refresh token elsewhere, so the manager's copy is dead.
+    await_ok(refresh(&get_str(&token, "refresh_token"), &client_id)).await;
+    let m = manager(&client_id);
+    await_ok(m.set_token(token)).await;
+    let err = await_err(m.refresh()).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
+    assert!(await_ok(m.get_token()).await.is_null(), "storage cleared");
+    let err = await_err(m.get_access_token()).await;
+    assert_eq!(get_str(&err, "code"), "NOT_LOGGED_IN");
+}
+
+// ------------------------------------------------------------------------------------- chat
+
+fn client_with_token(token: &str) -> CozeAPI {
+    CozeAPI::new(json(&format!(r#"{{"token":"{token}","baseURL":"{}"}}"#, emulator()))).unwrap()
+}
+
+async fn client() -> CozeAPI {
+    let (_, token) = login(None).await;
+    client_with_token(&get_str(&token, "access_token"))
+}
+
+fn chat_params(bot_id: &str, text: &str) -> JsValue {
+    json(&format!(
+        r#"{{"bot_id":"{bot_id}","user_id":"u1","additional_messages":[{{"role":"user","content":"{text}","content_type":"text"}}]}}"#
+    ))
+}
+
+fn stream(c: &CozeAPI, bot_id: &str, text: &str) -> JsValue {
+    c.chat().stream(chat_params(bot_id, text), JsValue::UNDEFINED)
+}
+
+fn names(events: &[JsValue]) -> Vec<String> {
+    events.iter().map(|e| get_str(e, "event")).collect()
+}
+
+#[wasm_bindgen_test]
+async fn stream_happy_path_in_order_with_chinese() {
+    let c = client().await;
+    let text = "你好，扣子！Hello 🙂";
+    let events = collect(&stream(&c, ECHO_BOT, text)).await.unwrap();
+    let n = names(&events);
+    assert_eq!(n[0], "conversation.chat.created");
+    assert_eq!(n[1], "conversation.chat.in_progress");
+    assert_eq!(n.last().unwrap(), "done");
+    assert_eq!(get(events.last().unwrap(), "data").as_string().as_deref(), Some("[DONE]"));
+    assert!(n.iter().filter(|e| *e == "conversation.message.delta").count() > 1);
+    let completed = n.iter().position(|e| e == "conversation.chat.completed").unwrap();
+    assert_eq!(completed, n.len() - 2);
+    let reply = delta_text(&events_js(&events));
+    assert_eq!(reply, format!("You said: {text}"));
+    let full = events
+        .iter()
+        .find(|e| get_str(e, "event") == "conversation.message.completed" && get_str(&get(e, "data"), "type") == "answer")
+        .unwrap();
+    assert_eq!(get_str(&get(full, "data"), "content"), reply);
+    let chat = get(&events[0], "data");
+    assert!(!get_str(&chat, "conversation_id").is_empty(), "IDs are strings");
+}
+
+#[wasm_bindgen_test]
+async fn byte_split_stream_keeps_chinese_whole() {
+    let c = client().await;
+    for chunk in [1, 7, 13] {
+        let bot = new_bot(&format!(r#"{{"chunk_size":{chunk}}}"#)).await;
+        let text = "星期三，天气晴朗。扣子🙂";
+        let events = collect(&stream(&c, &bot, text)).await.unwrap();
+        assert_eq!(delta_text(&events_js(&events)), format!("You said: {text}"), "chunk {chunk}");
+        assert_eq!(names(&events).last().unwrap(), "done");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn coze_studio_framing_ends_like_done() {
+    let c = client().await;
+    let bot = new_bot(r#"{"studio":true,"chunk_size":5}"#).await;
+    let events = collect(&stream(&c, &bot, "studio 测试")).await.unwrap();
+    assert_eq!(delta_text(&events_js(&events)), "You said: studio 测试");
+    assert_eq!(names(&events).last().unwrap(), "done");
+}
+
+async fn fault(c: &CozeAPI, scenario: &str) -> (Vec<JsValue>, JsValue) {
+    let bot = new_bot(scenario).await;
+    collect_until_error(&stream(c, &bot, "hi")).await
+}
+
+#[wasm_bindgen_test]
+async fn json_error_instead_of_sse() {
+    let c = client().await;
+    let (events, err) = fault(&c, r#"{"fault":"json_error"}"#).await;
+    assert!(events.is_empty());
+    assert_eq!(get_str(&err, "code"), "COZE_API_ERROR");
+    assert_eq!(get(&err, "cozeCode").as_f64(), Some(4000.0));
+    assert!(!get_str(&err, "msg").is_empty());
+    assert!(!get_str(&err, "logid").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn http_errors_are_typed() {
+    let c = client().await;
+    for (f, status) in [("http_401", 401.0), ("http_429", 429.0), ("http_500", 500.0)] {
+        let (_, err) = fault(&c, &format!(r#"{{"fault":"{f}"}}"#)).await;
+        assert_eq!(get_str(&err, "code"), "COZE_API_ERROR", "{f}");
+        assert_eq!(get(&err, "status").as_f64(), Some(status), "{f}");
+        assert!(!get_str(&err, "logid").is_empty(), "{f}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mid_stream_faults_are_typed() {
+    let c = client().await;
+    let (events, err) = fault(&c, r#"{"fault":"disconnect","fault_after":4}"#).await;
+    assert_eq!(get_str(&err, "code"), "STREAM_TRUNCATED");
+    assert!(events.len() >= 3, "events before the drop were delivered");
+
+    let (events, err) = fault(&c, r#"{"fault":"no_done"}"#).await;
+    assert_eq!(get_str(&err, "code"), "STREAM_TRUNCATED");
+    assert!(names(&events).contains(&"conversation.chat.completed".to_owned()));
+
+    let (_, err) = fault(&c, r#"{"fault":"malformed_json","fault_after":3}"#).await;
+    assert_eq!(get_str(&err, "code"), "MALFORMED_EVENT");
+    assert!(get_str(&err, "raw").contains("{\"id\":"));
+
+    let (_, err) = fault(&c, r#"{"fault":"error_event","fault_after":3}"#).await;
+    assert_eq!(get_str(&err, "code"), "STREAM_ERROR_EVENT");
+    assert_eq!(get(&err, "cozeCode").as_f64(), Some(5000.0));
+    assert_eq!(get_str(&err, "msg"), "emulated failure");
+
+    let (events, err) = fault(&c, r#"{"fault":"chat_failed"}"#).await;
+    assert_eq!(names(&events).last().unwrap(), "conversation.chat.failed", "the failed event is yielded first");
+    assert_eq!(get_str(&err, "code"), "CHAT_FAILED");
+    assert_eq!(get(&err, "cozeCode").as_f64(), Some(4028.0));
+}
+
+#[wasm_bindgen_test]
+async fn abort_stops_the_read_and_closes_the_connection() {
+    let c = client().await;
+    let before = get(&admin("GET", "/_emulator/streams", None).await, "closed_by_client").as_f64().unwrap();
+    let controller = new_abort_controller();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"signal".into(), &controller.signal()).unwrap();
+    let iterable = c.chat().stream(chat_params(SLOW_BOT, "long please"), options.into());
+    let ctl = controller.clone();
+    let on_each = Closure::<dyn FnMut(JsValue, f64)>::new(move |part: JsValue, _n: f64| {
+        if get_str(&part, "event") == "conversation.message.delta" {
+            ctl.abort();
+        }
+    });
+    let err = collect_with(&iterable, on_each.as_ref().unchecked_ref()).await.unwrap_err();
+    assert_coze_error(&err);
+    assert_eq!(get_str(&err, "code"), "ABORTED");
+    // The server saw the connection close.
+    let mut closed = before;
+    for _ in 0..50 {
+        closed = get(&admin("GET", "/_emulator/streams", None).await, "closed_by_client").as_f64().unwrap();
+        if closed > before {
+            break;
+        }
+        JsFuture::from(coze_wasm::web::js::sleep(50.0, None)).await.unwrap();
+    }
+    assert!(closed > before, "abort reached the server");
+}
+
+#[wasm_bindgen_test]
+async fn slow_drip_yields_first_delta_while_server_holds_connection() {
+    let c = client().await;
+    let bot = new_bot(r#"{"delay_ms":150}"#).await;
+    let start = now_ms();
+    let first_delta = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    let fd = first_delta.clone();
+    let on_each = Closure::<dyn FnMut(JsValue, f64)>::new(move |part: JsValue, _n: f64| {
+        if get_str(&part, "event") == "conversation.message.delta" && fd.get() == 0.0 {
+            fd.set(now_ms());
+        }
+    });
+    let events = collect_with(&stream(&c, &bot, "drip drip drip"), on_each.as_ref().unchecked_ref()).await.unwrap();
+    let end = now_ms();
+    assert_eq!(names(&events).last().unwrap(), "done");
+    let n = events.len() as f64;
+    // Events are 150 ms apart on the server: the first delta must arrive long before the end.
+    assert!(first_delta.get() - start < (end - start) - 150.0 * (n - 4.0), "first delta was not yielded early");
+}
+
+#[wasm_bindgen_test]
+async fn unauthorized_triggers_one_refresh_and_retry_with_a_manager() {
+    let (client_id, token) = login(None).await;
+    let m = manager(&client_id);
+    await_ok(m.set_token(token)).await;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"token".into(), &JsValue::from(m)).unwrap();
+    js_sys::Reflect::set(&options, &"baseURL".into(), &emulator().into()).unwrap();
+    let c = CozeAPI::new(options.into()).unwrap();
+    let bot = new_bot(r#"{"fault":"unauthorized_once"}"#).await;
+    let events = collect(&stream(&c, &bot, "retry me")).await.unwrap();
+    assert_eq!(delta_text(&events_js(&events)), "You said: retry me");
+    assert_eq!(refresh_count(&client_id).await, 1.0);
+}
+
+#[wasm_bindgen_test]
+async fn pat_guard_and_bad_params() {
+    let err = CozeAPI::new(json(r#"{"token":"pat_abc"}"#)).err().unwrap();
+    assert_eq!(get_str(&err, "code"), "PAT_IN_BROWSER");
+    assert!(CozeAPI::new(json(r#"{"token":"pat_abc","allowPersonalAccessTokenInBrowser":true}"#)).is_ok());
+    let c = client_with_token("pat_emulator_demo");
+    let (_, err) = collect_until_error(&c.chat().stream(json(r#"{"bot_id":7}"#), JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+    let err = await_err(c.chat().cancel("".into(), "1".into(), JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+}
+
+#[wasm_bindgen_test]
+async fn invalid_token_is_a_typed_401() {
+    let c = client_with_token("czu_not_a_real_token");
+    let (_, err) = collect_until_error(&stream(&c, ECHO_BOT, "hi")).await;
+    assert_eq!(get_str(&err, "code"), "COZE_API_ERROR");
+    assert_eq!(get(&err, "status").as_f64(), Some(401.0));
+}
+
+#[wasm_bindgen_test]
+async fn rest_endpoints() {
+    let c = client().await;
+    let me = await_ok(c.users().me(JsValue::UNDEFINED)).await;
+    assert!(!get_str(&me, "user_id").is_empty());
+    let ws = await_ok(c.workspaces().list(JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
+    let first_ws = js_sys::Array::from(&get(&ws, "workspaces")).get(0);
+    let ws_id = get_str(&first_ws, "id");
+    assert!(!ws_id.is_empty());
+    let bots = await_ok(c.bots().list_new(json(&format!(r#"{{"workspace_id":"{ws_id}"}}"#)), JsValue::UNDEFINED)).await;
+    let items = js_sys::Array::from(&get(&bots, "items"));
+    assert!(items.iter().any(|b| get_str(&b, "id") == ECHO_BOT));
+    let published = await_ok(c.bots().list(json(&format!(r#"{{"space_id":"{ws_id}"}}"#)), JsValue::UNDEFINED)).await;
+    assert!(get(&published, "space_bots").is_object());
+
+    let conv = await_ok(c.conversations().create(json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED)).await;
+    let conv_id = get_str(&conv, "id");
+    let params = json(&format!(
+        r#"{{"bot_id":"{ECHO_BOT}","conversation_id":"{conv_id}","additional_messages":[{{"role":"user","content":"poll me","content_type":"text"}}]}}"#
+    ));
+    let result = await_ok(c.chat().create_and_poll(params, json(r#"{"pollIntervalMs":50}"#))).await;
+    assert_eq!(get_str(&get(&result, "chat"), "status"), "completed");
+    assert_eq!(get_str(&get(&result, "chat"), "conversation_id"), conv_id, "conversation_id went in the query");
+    let messages = js_sys::Array::from(&get(&result, "messages"));
+    assert!(messages.iter().any(|m| get_str(&m, "content") == "You said: poll me"));
+
+    let listed = await_ok(c.conversations().messages().list(conv_id.clone().into(), JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
+    assert!(js_sys::Array::from(&get(&listed, "data")).length() >= 2);
+
+    // Cancel a running (non-stream) chat.
+    let params = json(&format!(
+        r#"{{"bot_id":"{SLOW_BOT}","additional_messages":[{{"role":"user","content":"x","content_type":"text"}}]}}"#
+    ));
+    let chat = await_ok(c.chat().create(params, JsValue::UNDEFINED)).await;
+    let canceled = await_ok(c.chat().cancel(get(&chat, "conversation_id"), get(&chat, "id"), JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&canceled, "status"), "canceled");
+}
+
+// ------------------------------------------------------------------------------- SseParser
+
+#[wasm_bindgen_test]
+fn sse_parser_over_js_bytes() {
+    let mut p = coze_wasm::SseParser::new(JsValue::UNDEFINED).unwrap();
+    let bytes = "id: 7\r\nevent: x\r\ndata: 你好\r".as_bytes();
+    let (a, b) = bytes.split_at(bytes.len() - 3); // split inside 好? no: inside the CR pair
+    let first = p.feed(js_sys::Uint8Array::from(a).into()).unwrap();
+    assert_eq!(first.length(), 0);
+    let second = p.feed(js_sys::Uint8Array::from(b).into()).unwrap();
+    assert_eq!(second.length(), 0);
+    let third = p.feed(js_sys::Uint8Array::from(&b"\n\r\n"[..]).into()).unwrap();
+    assert_eq!(third.length(), 1);
+    let e = third.get(0);
+    assert_eq!(get_str(&e, "event"), "x");
+    assert_eq!(get_str(&e, "data"), "你好");
+    assert_eq!(get_str(&e, "id"), "7");
+    assert_eq!(p.feed(js_sys::Uint8Array::from(&b"data: partial"[..]).into()).unwrap().length(), 0);
+    assert_eq!(p.finish().length(), 0, "an incomplete trailing event is discarded");
+    let err = p.feed("not bytes".into()).unwrap_err();
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+}
