@@ -1,0 +1,132 @@
+//! Command-line configuration.
+
+pub const USAGE: &str = "\
+coze-emulator — a local stand-in for the Coze API (OAuth PKCE + refresh, chat SSE, fault injection)
+
+USAGE:
+    coze-emulator [--host 127.0.0.1] [--port 0] [--token-ttl 900] [--code-ttl 300] [--public-url URL]
+
+OPTIONS:
+    --host HOST          address to bind (default 127.0.0.1)
+    --port PORT          port to bind; 0 picks a free port (default 0, or $COZE_EMULATOR_PORT)
+    --token-ttl SECONDS  access-token lifetime (default 900); registered clients may override it
+    --code-ttl SECONDS   authorization-code lifetime (default 300)
+    --public-url URL     base URL to advertise (icons, logs) when behind a proxy
+    --quiet              do not log requests to stderr
+    -h, --help           print this help
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    /// Access-token lifetime in seconds.
+    pub token_ttl: u64,
+    /// Authorization-code lifetime in seconds.
+    pub code_ttl: u64,
+    pub public_url: Option<String>,
+    /// Log one line per request to stderr.
+    pub log_requests: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            token_ttl: 900,
+            code_ttl: 300,
+            public_url: None,
+            log_requests: true,
+        }
+    }
+}
+
+/// What the command line asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cli {
+    Run(Config),
+    Help,
+}
+
+impl Config {
+    /// Parse arguments (without the program name). `env_port` is `$COZE_EMULATOR_PORT`; `--port` wins.
+    pub fn from_args<I: IntoIterator<Item = String>>(args: I, env_port: Option<String>) -> Result<Cli, String> {
+        let mut c = Config::default();
+        if let Some(p) = env_port.filter(|p| !p.trim().is_empty()) {
+            c.port = p.trim().parse().map_err(|_| format!("COZE_EMULATOR_PORT: not a port number: {p}"))?;
+        }
+        let mut it = args.into_iter();
+        while let Some(arg) = it.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let mut value = |what: &str| -> Result<String, String> {
+                inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{name} needs a {what}"))
+            };
+            match name.as_str() {
+                "-h" | "--help" => return Ok(Cli::Help),
+                "--quiet" => c.log_requests = false,
+                "--host" => c.host = value("host")?,
+                "--port" => {
+                    let v = value("port")?;
+                    c.port = v.parse().map_err(|_| format!("--port: not a port number: {v}"))?;
+                }
+                "--token-ttl" => c.token_ttl = seconds(&name, &value("number of seconds")?)?,
+                "--code-ttl" => c.code_ttl = seconds(&name, &value("number of seconds")?)?,
+                "--public-url" => {
+                    let v = value("URL")?;
+                    if !(v.starts_with("http://") || v.starts_with("https://")) {
+                        return Err(format!("--public-url must start with http:// or https://: {v}"));
+                    }
+                    c.public_url = Some(v.trim_end_matches('/').to_string());
+                }
+                other => return Err(format!("unknown argument: {other}\n\n{USAGE}")),
+            }
+        }
+        Ok(Cli::Run(c))
+    }
+}
+
+fn seconds(name: &str, v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{name}: expected a positive number of seconds, got {v}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        assert_eq!(Config::from_args(args(""), None).unwrap(), Cli::Run(Config::default()));
+        let Cli::Run(c) =
+            Config::from_args(args("--host 0.0.0.0 --port=8123 --token-ttl 1 --code-ttl 5 --public-url http://x:1/"), None)
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((c.host.as_str(), c.port, c.token_ttl, c.code_ttl), ("0.0.0.0", 8123, 1, 5));
+        assert_eq!(c.public_url.as_deref(), Some("http://x:1"));
+        assert_eq!(Config::from_args(args("--help"), None).unwrap(), Cli::Help);
+    }
+
+    #[test]
+    fn env_port_and_errors() {
+        let Cli::Run(c) = Config::from_args(args(""), Some("9000".into())).unwrap() else { panic!() };
+        assert_eq!(c.port, 9000);
+        let Cli::Run(c) = Config::from_args(args("--port 1"), Some("9000".into())).unwrap() else { panic!() };
+        assert_eq!(c.port, 1);
+        assert!(Config::from_args(args("--port"), None).is_err());
+        assert!(Config::from_args(args("--token-ttl 0"), None).is_err());
+        assert!(Config::from_args(args("--bogus"), None).is_err());
+        assert!(Config::from_args(args(""), Some("x".into())).is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! A local emulator of the Coze (扣子) OpenAPI for integration tests and the demo page.
+//!
+//! One origin plays both roles: the *www* host (OAuth authorize + consent page) and the *api*
+//! host (token endpoint, `/v1`, `/v3`). See `README.md` for the routes and the scenario format.
+
+// Handlers return a ready HTTP response as their error value; boxing it buys nothing here.
+#![allow(clippy::result_large_err)]
+
+mod admin;
+mod api;
+mod chat;
+pub mod config;
+mod http;
+mod oauth;
+mod pages;
+mod router;
+mod scenarios;
+mod store;
+mod util;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+
+pub use config::{Cli, Config, USAGE};
+pub use scenarios::{Fault, ECHO_BOT, POET_BOT, SLOW_BOT};
+pub use store::{DEMO_CLIENT_ID, DEMO_PAT};
+
+/// Shared server state.
+pub struct App {
+    pub config: Config,
+    /// The advertised base URL (`--public-url`, else the bound URL).
+    pub base_url: String,
+    store: Mutex<store::Store>,
+    streams: Arc<http::StreamStats>,
+}
+
+impl App {
+    fn new(config: Config, base_url: String) -> App {
+        App {
+            config,
+            base_url,
+            store: Mutex::new(store::Store::new()),
+            streams: Arc::new(http::StreamStats::default()),
+        }
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A bound, not yet serving, emulator.
+pub struct Bound {
+    listener: TcpListener,
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT` (the bound address; unspecified hosts shown as loopback).
+    pub url: String,
+    pub app: Arc<App>,
+}
+
+/// Bind the listening socket (port 0 picks a free port).
+pub async fn bind(config: Config) -> io::Result<Bound> {
+    let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+    let addr = listener.local_addr()?;
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_string(),
+        ip if ip.is_unspecified() => "[::1]".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    };
+    let url = format!("http://{host}:{}", addr.port());
+    let base_url = config.public_url.clone().unwrap_or_else(|| url.clone());
+    let app = Arc::new(App::new(config, base_url));
+    Ok(Bound { listener, addr, url, app })
+}
+
+impl Bound {
+    /// Accept connections forever.
+    pub async fn serve(self) -> io::Result<()> {
+        loop {
+            let (stream, _) = match self.listener.accept().await {
+                Ok(s) => s,
+                Err(e) if is_transient(&e) => continue,
+                Err(e) => return Err(e),
+            };
+            let _ = stream.set_nodelay(true);
+            let app = self.app.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| router::handle(app.clone(), req));
+                let _ = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }
+
+    /// The human-readable startup log.
+    pub fn banner(&self) -> String {
+        banner(&self.app)
+    }
+}
+
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted
+    ) || e.raw_os_error() == Some(24) // EMFILE: keep going once descriptors free up
+}
+
+fn banner(app: &App) -> String {
+    let b = &app.base_url;
+    let c = &app.config;
+    let mut s = String::new();
+    s.push_str(&format!("Coze API emulator listening — base URL {b} (serves both the www and the api host)\n\n"));
+    s.push_str("OAuth (authorization code + PKCE, refresh rotation):\n");
+    s.push_str(&format!("  authorize   GET  {b}/api/permission/oauth2/authorize  (and /api/permission/oauth2/workspace_id/{{id}}/authorize)\n"));
+    s.push_str(&format!("  consent     GET  {b}/oauth/consent?authorize_key=…   (buttons #allow / #deny)\n"));
+    s.push_str(&format!("  token       POST {b}/api/permission/oauth2/token  (JSON body)\n"));
+    s.push_str(&format!("  demo client_id  {DEMO_CLIENT_ID}  (public client, no secret)\n"));
+    s.push_str("  redirect URIs   http://127.0.0.1[:any port] or http://localhost[:any port] with path exactly\n");
+    s.push_str("                  /, /index.html or /callback (query allowed, no fragment); plus exact-match\n");
+    s.push_str("                  URIs of clients registered with POST /_emulator/clients\n");
+    s.push_str(&format!(
+        "  lifetimes       access token {} s, code {} s, refresh token 30 days\n\n",
+        c.token_ttl, c.code_ttl
+    ));
+    s.push_str(&format!("API: {b}/v1/…, {b}/v3/…  (Authorization: Bearer <access token or PAT>)\n"));
+    s.push_str(&format!("  demo PAT        {DEMO_PAT}\n"));
+    s.push_str("  bots (workspace 7400000000000000101 \"Personal\"; \"Team Emulator\" is 7400000000000000102):\n");
+    for bot in scenarios::builtin_bots() {
+        s.push_str(&format!("    {}  {}\n", bot.id, bot.name));
+    }
+    s.push_str("\nAdmin routes (test only, CORS-enabled):\n");
+    s.push_str("  POST /_emulator/bots       scenario JSON {reply, repeat, delta_chars, chunk_size, delay_ms, studio, fault, fault_after, name} → {bot_id}\n");
+    s.push_str(&format!("                             faults: {}\n", Fault::NAMES.join(", ")));
+    s.push_str("  POST /_emulator/clients    {redirect_uris, access_token_ttl?, name?} → {client_id}\n");
+    s.push_str("  POST /_emulator/authorize  {url, decision: allow|deny} → {location}\n");
+    s.push_str("  GET  /_emulator/stats?client_id=   token request counters\n");
+    s.push_str("  GET  /_emulator/streams    {open, closed_by_client, started}\n");
+    s.push_str("  GET  /_emulator/health     {ok: true}\n");
+    s
+}
+
+/// A running emulator on a background thread (for tests and embedding).
+pub struct Handle {
+    pub addr: SocketAddr,
+    pub url: String,
+}
+
+/// Start the emulator on its own thread and runtime; returns once it is listening.
+pub fn spawn(config: Config) -> io::Result<Handle> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new().name("coze-emulator".into()).spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        rt.block_on(async move {
+            match bind(config).await {
+                Ok(bound) => {
+                    let _ = tx.send(Ok(Handle { addr: bound.addr, url: bound.url.clone() }));
+                    let _ = bound.serve().await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    })?;
+    rx.recv().map_err(|_| io::Error::other("emulator thread exited"))?
+}
