@@ -409,7 +409,7 @@ async fn pat_guard_and_bad_params() {
     let err = CozeAPI::new(json(r#"{"token":"pat_abc"}"#)).err().unwrap();
     assert_eq!(get_str(&err, "code"), "PAT_IN_BROWSER");
     assert!(CozeAPI::new(json(r#"{"token":"pat_abc","allowPersonalAccessTokenInBrowser":true}"#)).is_ok());
-    let c = client_with_token("pat_emulator_demo");
+    let c = client().await;
     let (_, err) = collect_until_error(&c.chat().stream(json(r#"{"bot_id":7}"#), JsValue::UNDEFINED)).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
     let err = await_err(c.chat().cancel("".into(), "1".into(), JsValue::UNDEFINED)).await;

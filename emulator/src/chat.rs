@@ -601,6 +601,9 @@ impl Out {
     /// Flush what is buffered, then make the body fail: hyper drops the connection mid-stream.
     async fn abort(&mut self) -> Result<(), Closed> {
         self.flush().await?;
+        // Let hyper put the flushed bytes on the wire first: the client must see the events
+        // before the drop, as with a real connection lost mid-reply.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let err = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "emulated disconnect");
         self.tx.send(Err(err)).await.map_err(|_| Closed)
     }

@@ -329,12 +329,12 @@ fn query_of(params: &JsValue, keys: &[&str]) -> Result<Vec<(String, String)>> {
         }
         let s = if let Some(s) = v.as_string() {
             s
-        } else if let Some(n) = v.as_f64() {
-            format!("{n}")
+        } else if let Some(n) = v.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15) {
+            (n as i64).to_string()
         } else if let Some(b) = v.as_bool() {
             b.to_string()
         } else {
-            return Err(CozeError::invalid_argument(format!("`{key}` must be a string or a number")));
+            return Err(CozeError::invalid_argument(format!("`{key}` must be a string or an integer")));
         };
         out.push(((*key).to_owned(), s));
     }
@@ -410,7 +410,7 @@ impl Chat {
                 if js_sys::Date::now() - started > timeout {
                     return Err(CozeError::new(
                         ErrorCode::Timeout,
-                        format!("the chat did not finish within {timeout} ms (it is still running; cancel it or poll again)"),
+                        format!("the chat did not finish within {} ms (it is still running; cancel it or poll again)", timeout as i64),
                     ));
                 }
                 JsFuture::from(js::sleep(interval, signal.clone())).await.map_err(|_| http::aborted())?;

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Builds the npm package into pkg/ as wasm-pack.toml says: wasm-pack per target, npm's wasm-opt,
+entry modules (browser, auto-init, Node), package.json from pkg.json, and the gzip size gate."""
+
+import glob
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*cmd):
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def gz(path):
+    with open(path, "rb") as f:
+        return len(gzip.compress(f.read(), 9))
+
+
+def check_wasm_opt(min_version):
+    try:
+        out = subprocess.run(["wasm-opt", "--version"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        sys.exit("build: wasm-opt not found; run scripts/setup.sh (it installs npm's binaryen)")
+    version = int(re.search(r"version (\d+)", out).group(1))
+    if version < min_version:
+        sys.exit(f"build: wasm-opt {version} on PATH corrupts wasm-bindgen output; need >= {min_version} "
+                 "(put node_modules/.bin first on PATH)")
+
+
+def main():
+    with open(os.path.join(ROOT, "wasm-pack.toml"), "rb") as f:
+        cfg = tomllib.load(f)
+    pkg = cfg["package"]
+    out_dir = os.path.join(ROOT, pkg["out_dir"])
+    name = pkg["out_name"]
+    check_wasm_opt(cfg["wasm_opt"]["min_version"])
+
+    shutil.rmtree(out_dir, ignore_errors=True)
+    for target in pkg["targets"]:
+        target_dir = os.path.join(out_dir, target)
+        run("wasm-pack", "--quiet", "build", "--release", "--no-pack", "--target", target,
+            "--out-dir", target_dir, "--out-name", name)
+        wasm = os.path.join(target_dir, f"{name}_bg.wasm")
+        run("wasm-opt", *cfg["wasm_opt"]["flags"], wasm, "-o", wasm)
+        for junk in (".gitignore", "package.json", "README.md"):
+            path = os.path.join(target_dir, junk)
+            if os.path.exists(path):
+                os.remove(path)
+
+    web = f"./web/{name}.js"
+    snippets = glob.glob(os.path.join(out_dir, "web", "snippets", "*", "src", "js", "support.js"))
+    if len(snippets) != 1:
+        sys.exit(f"build: expected one support.js snippet, found {snippets}")
+    support = "./" + os.path.relpath(snippets[0], out_dir)
+    extras = "CozeError, ChatEventType, ChatStatus, RoleType, COZE_CN_BASE_URL, COZE_COM_BASE_URL"
+
+    write(out_dir, "index.js", f"""// Browsers and bundlers: `await init()` once, then use the API.
+export * from '{web}';
+export {{ default, initSync }} from '{web}';
+export {{ {extras} }} from '{support}';
+""")
+    write(out_dir, "auto.js", f"""// Auto-initialising entry (top-level await): import and use, no init() call.
+import init from '{web}';
+await init();
+export * from './index.js';
+export {{ default }} from './index.js';
+""")
+    write(out_dir, "node.js", f"""// Node >= 20: instantiates the wasm synchronously from disk; no init() call needed.
+import {{ readFileSync }} from 'node:fs';
+import {{ initSync }} from '{web}';
+initSync({{ module: readFileSync(new URL('./web/{name}_bg.wasm', import.meta.url)) }});
+export * from './index.js';
+export {{ default }} from './index.js';
+""")
+    write_types(out_dir, name)
+
+    with open(os.path.join(ROOT, "pkg.json")) as f:
+        manifest = json.load(f)
+    manifest["version"] = cargo_version()
+    write(out_dir, "package.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    readme = os.path.join(ROOT, "README.md")
+    if os.path.exists(readme):
+        shutil.copy(readme, os.path.join(out_dir, "README.md"))
+
+    web_dir = os.path.join(out_dir, "web")
+    parts = {
+        "wasm": gz(os.path.join(web_dir, f"{name}_bg.wasm")),
+        "glue": gz(os.path.join(web_dir, f"{name}.js")),
+        "snippet": gz(snippets[0]),
+    }
+    total = sum(parts.values())
+    budget = cfg["size"]["budget_bytes"]
+    detail = ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in parts.items())
+    print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
+    if total > budget:
+        sys.exit(f"build: over the size budget by {total - budget} bytes")
+
+
+def write_types(out_dir, name):
+    """index.d.ts: the generated declarations plus the snippet's exports."""
+    generated = os.path.join(out_dir, "web", f"{name}.d.ts")
+    curated = os.path.join(ROOT, "src", "js", "extras.d.ts")
+    text = f"export * from './web/{name}';\nexport {{ default, initSync }} from './web/{name}';\n"
+    if os.path.exists(curated):
+        with open(curated) as f:
+            text += f.read()
+    assert os.path.exists(generated)
+    write(out_dir, "index.d.ts", text)
+
+
+def cargo_version():
+    with open(os.path.join(ROOT, "Cargo.toml"), "rb") as f:
+        return tomllib.load(f)["package"]["version"]
+
+
+def write(out_dir, rel, text):
+    with open(os.path.join(out_dir, rel), "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
