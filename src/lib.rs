@@ -20,7 +20,6 @@ pub use facade::*;
 #[cfg(target_arch = "wasm32")]
 mod facade {
     use js_sys::{Array, Promise, Uint8Array};
-    use serde::Deserialize;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::future_to_promise;
 
@@ -28,7 +27,7 @@ mod facade {
     use crate::core::{pkce, sse, CozeError, Result};
     use crate::web::js::{self, object};
     use crate::web::oauth::{self, token_to_js};
-    use crate::web::{login, parse_options};
+    use crate::web::{login, Options};
 
     pub use crate::web::client::CozeAPI;
     pub use crate::web::tokens::TokenManager;
@@ -80,34 +79,21 @@ mod facade {
         Ok(pkce::generate_state()?)
     }
 
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct AuthUrlParams {
-        client_id: String,
-        redirect_url: String,
-        #[serde(rename = "baseURL")]
-        base_url: Option<String>,
-        state: Option<String>,
-        workspace_id: Option<String>,
-        #[serde(rename = "wwwURL")]
-        www_url: Option<String>,
-        #[serde(rename = "code_challenge_method")]
-        code_challenge_method: Option<String>,
-    }
-
     /// `{clientId, redirectUrl, baseURL?, state?, workspaceId?, wwwURL?}` →
     /// `Promise<{url, codeVerifier, state}>`. Always S256; a state is generated when not given.
     #[wasm_bindgen(js_name = getPKCEAuthenticationUrl)]
     pub fn get_pkce_authentication_url(params: JsValue) -> Promise {
         promise(async move {
-            let p: AuthUrlParams = parse_options("getPKCEAuthenticationUrl", &params)?;
-            pkce::check_challenge_method(p.code_challenge_method.as_deref())?;
-            let base_url = base_url_or_com(p.base_url.as_deref())?;
-            let www = match &p.www_url {
+            let o = Options::new("getPKCEAuthenticationUrl", &params)?;
+            let (client_id, redirect_url) = (o.string("clientId")?, o.string("redirectUrl")?);
+            pkce::check_challenge_method(o.opt_string("code_challenge_method")?.as_deref())?;
+            let base_url = base_url_or_com(o.opt_string("baseURL")?.as_deref())?;
+            let workspace_id = o.opt_string("workspaceId")?;
+            let www = match &o.opt_string("wwwURL")? {
                 Some(w) => authorize::normalize_base_url(w)?,
                 None => authorize::www_base_url(&base_url)?,
             };
-            let state = match p.state {
+            let state = match o.opt_string("state")? {
                 Some(s) if !s.is_empty() => s,
                 _ => pkce::generate_state()?,
             };
@@ -115,11 +101,11 @@ mod facade {
             let challenge = pkce::code_challenge_s256(&verifier)?;
             let url = authorize::authorize_url(&AuthorizeRequest {
                 www_base_url: &www,
-                client_id: &p.client_id,
-                redirect_uri: &p.redirect_url,
+                client_id: &client_id,
+                redirect_uri: &redirect_url,
                 state: &state,
                 code_challenge: &challenge,
-                workspace_id: p.workspace_id.as_deref().filter(|w| !w.is_empty()),
+                workspace_id: workspace_id.as_deref().filter(|w| !w.is_empty()),
             })?;
             Ok(object(&[
                 ("url", url.into()),
@@ -129,39 +115,19 @@ mod facade {
         })
     }
 
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct CodeExchangeParams {
-        code: String,
-        client_id: String,
-        redirect_url: String,
-        code_verifier: String,
-        #[serde(rename = "baseURL")]
-        base_url: Option<String>,
-    }
-
     /// `{code, clientId, redirectUrl, codeVerifier, baseURL?}, {signal?}` → `Promise<OAuthToken>`.
     #[wasm_bindgen(js_name = getPKCEOAuthToken)]
     pub fn get_pkce_oauth_token(params: JsValue, options: JsValue) -> Promise {
         promise(async move {
-            let p: CodeExchangeParams = parse_options("getPKCEOAuthToken", &params)?;
+            let o = Options::new("getPKCEOAuthToken", &params)?;
             let signal = signal_arg(&options)?;
-            let base_url = base_url_or_com(p.base_url.as_deref())?;
+            let base_url = base_url_or_com(o.opt_string("baseURL")?.as_deref())?;
+            let (code, client_id) = (o.string("code")?, o.string("clientId")?);
+            let (redirect_url, verifier) = (o.string("redirectUrl")?, o.string("codeVerifier")?);
             let token =
-                oauth::exchange_code(&base_url, &p.code, &p.client_id, &p.redirect_url, &p.code_verifier, signal.as_ref())
-                    .await?;
+                oauth::exchange_code(&base_url, &code, &client_id, &redirect_url, &verifier, signal.as_ref()).await?;
             Ok(token_to_js(&token))
         })
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct RefreshParams {
-        refresh_token: String,
-        client_id: String,
-        #[serde(rename = "baseURL")]
-        base_url: Option<String>,
-        client_secret: Option<String>,
     }
 
     /// `{refreshToken, clientId, baseURL?, clientSecret?}, {signal?}` → `Promise<OAuthToken>`.
@@ -169,12 +135,13 @@ mod facade {
     #[wasm_bindgen(js_name = refreshOAuthToken)]
     pub fn refresh_oauth_token(params: JsValue, options: JsValue) -> Promise {
         promise(async move {
-            let p: RefreshParams = parse_options("refreshOAuthToken", &params)?;
+            let o = Options::new("refreshOAuthToken", &params)?;
             let signal = signal_arg(&options)?;
-            let base_url = base_url_or_com(p.base_url.as_deref())?;
+            let base_url = base_url_or_com(o.opt_string("baseURL")?.as_deref())?;
+            let (refresh_token, client_id) = (o.string("refreshToken")?, o.string("clientId")?);
+            let secret = o.opt_string("clientSecret")?;
             let token =
-                oauth::refresh(&base_url, &p.client_id, &p.refresh_token, p.client_secret.as_deref(), signal.as_ref())
-                    .await?;
+                oauth::refresh(&base_url, &client_id, &refresh_token, secret.as_deref(), signal.as_ref()).await?;
             Ok(token_to_js(&token))
         })
     }
@@ -195,8 +162,8 @@ mod facade {
     #[wasm_bindgen(js_name = startLogin)]
     pub fn start_login(options: JsValue) -> Promise {
         promise(async move {
-            let opts: login::StartOptions = parse_options("startLogin", &options)?;
-            let started = login::start(opts, &js::get(&options, "storage")).await?;
+            let o = Options::new("startLogin", &options)?;
+            let started = login::start(login::StartOptions::read(&o)?, &o.get("storage")).await?;
             Ok(object(&[("url", started.url.into()), ("state", started.state.into())]))
         })
     }

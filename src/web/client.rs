@@ -4,7 +4,6 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, JSON};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortSignal, Response};
@@ -32,14 +31,6 @@ pub struct ClientInner {
     default_user_id: String,
 }
 
-#[derive(Deserialize)]
-struct ClientOptions {
-    #[serde(rename = "baseURL")]
-    base_url: Option<String>,
-    #[serde(rename = "allowPersonalAccessTokenInBrowser", default)]
-    allow_pat_in_browser: bool,
-}
-
 /// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`.
 #[wasm_bindgen]
 pub struct CozeAPI {
@@ -50,14 +41,15 @@ pub struct CozeAPI {
 impl CozeAPI {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<CozeAPI, JsValue> {
-        let opts: ClientOptions = super::parse_options("new CozeAPI", &options)?;
-        let base_url = normalize_base_url(opts.base_url.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
-        let token = js::get(&options, "token");
+        let opts = super::Options::new("new CozeAPI", &options)?;
+        let base_url = normalize_base_url(opts.opt_string("baseURL")?.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
+        let allow_pat_in_browser = opts.opt_bool("allowPersonalAccessTokenInBrowser")?.unwrap_or(false);
+        let token = opts.get("token");
         let token = if let Some(s) = token.as_string() {
             if s.is_empty() {
                 return Err(CozeError::invalid_argument("new CozeAPI: `token` is empty").into());
             }
-            if s.starts_with("pat_") && js::is_browser() && !opts.allow_pat_in_browser {
+            if s.starts_with("pat_") && js::is_browser() && !allow_pat_in_browser {
                 return Err(CozeError::new(
                     ErrorCode::PatInBrowser,
                     "a personal access token (pat_...) in a browser is readable by anyone using the page; \
@@ -76,7 +68,7 @@ impl CozeAPI {
             )
             .into());
         };
-        let headers = read_headers(&js::get(&options, "headers"))?;
+        let headers = read_headers(&opts.get("headers"))?;
         let default_user_id = format!("coze-wasm-{}", &crate::core::pkce::generate_state()?[..16]);
         Ok(CozeAPI { inner: Rc::new(ClientInner { base_url, token, headers, default_user_id }) })
     }
@@ -216,18 +208,24 @@ impl ClientInner {
         }
     }
 
-    async fn json(&self, method: &str, path: &str, body: Option<String>, signal: Option<&AbortSignal>) -> Result<JsValue> {
-        match self.call(method, path, body, signal, false).await? {
-            Reply::Json(body) => Ok(body),
-            Reply::Stream(_) => unreachable!("want_stream is false"),
-        }
+    /// Boxed (not `async fn`): one copy of the request state machine instead of one inlined into
+    /// every endpoint's future — a large share of the wasm size otherwise.
+    fn json<'a>(&'a self, method: &'a str, path: &'a str, body: Option<String>, signal: Option<&'a AbortSignal>) -> LocalFuture<'a, JsValue> {
+        Box::pin(async move {
+            match self.call(method, path, body, signal, false).await? {
+                Reply::Json(body) => Ok(body),
+                Reply::Stream(_) => unreachable!("want_stream is false"),
+            }
+        })
     }
 
     /// The envelope's `data`.
-    async fn data(&self, method: &str, path: &str, body: Option<String>, signal: Option<&AbortSignal>) -> Result<JsValue> {
-        Ok(js::get(&self.json(method, path, body, signal).await?, "data"))
+    fn data<'a>(&'a self, method: &'a str, path: &'a str, body: Option<String>, signal: Option<&'a AbortSignal>) -> LocalFuture<'a, JsValue> {
+        Box::pin(async move { Ok(js::get(&self.json(method, path, body, signal).await?, "data")) })
     }
 }
+
+type LocalFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + 'a>>;
 
 fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue> {
     let f: Function = js::get(target, name).unchecked_into();

@@ -3,7 +3,6 @@
 //! deletes it (one-time state), validates the callback, strips code/state from the address bar and
 //! exchanges the code exactly once.
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use web_sys::AbortSignal;
 
@@ -18,16 +17,24 @@ const PENDING_PREFIX: &str = "coze-wasm:pkce:";
 /// A login not finished within this time is refused (Coze codes live minutes, too).
 const PENDING_MAX_AGE_SECONDS: i64 = 600;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct StartOptions {
     pub client_id: String,
     pub redirect_url: String,
-    #[serde(rename = "baseURL")]
     pub base_url: Option<String>,
-    #[serde(rename = "wwwURL")]
     pub www_url: Option<String>,
     pub workspace_id: Option<String>,
+}
+
+impl StartOptions {
+    pub fn read(opts: &super::Options) -> Result<StartOptions> {
+        Ok(StartOptions {
+            client_id: opts.string("clientId")?,
+            redirect_url: opts.string("redirectUrl")?,
+            base_url: opts.opt_string("baseURL")?,
+            www_url: opts.opt_string("wwwURL")?,
+            workspace_id: opts.opt_string("workspaceId")?,
+        })
+    }
 }
 
 pub struct Started {

@@ -9,16 +9,75 @@ pub mod storage;
 pub mod stream;
 pub mod tokens;
 
-use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
-use crate::core::CozeError;
+use crate::core::{CozeError, Result};
 
-/// Reads an options object into `T`; a bad shape is INVALID_ARGUMENT naming the function.
-pub fn parse_options<T: DeserializeOwned>(function: &str, options: &JsValue) -> Result<T, CozeError> {
-    if !options.is_object() {
-        return Err(CozeError::invalid_argument(format!("{function}: expected an options object")));
+/// Reads a JS options object field by field; wrong types are INVALID_ARGUMENT naming the function
+/// and the field. (Hand-written instead of serde: it keeps serde's machinery out of the wasm.)
+pub struct Options<'a> {
+    function: &'a str,
+    obj: JsValue,
+}
+
+impl<'a> Options<'a> {
+    /// `value` must be an object.
+    pub fn new(function: &'a str, value: &JsValue) -> Result<Self> {
+        if !value.is_object() || js_sys::Array::is_array(value) {
+            return Err(CozeError::invalid_argument(format!("{function}: expected an options object")));
+        }
+        Ok(Options { function, obj: value.clone() })
     }
-    serde_wasm_bindgen::from_value(options.clone())
-        .map_err(|e| CozeError::invalid_argument(format!("{function}: {e}")))
+
+    /// `undefined` / `null` read as `{}`.
+    pub fn optional(function: &'a str, value: &JsValue) -> Result<Self> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options { function, obj: js_sys::Object::new().into() });
+        }
+        Self::new(function, value)
+    }
+
+    pub fn get(&self, key: &str) -> JsValue {
+        js::get(&self.obj, key)
+    }
+
+    pub fn opt_string(&self, key: &str) -> Result<Option<String>> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| CozeError::invalid_argument(format!("{}: `{key}` must be a string", self.function)))
+    }
+
+    /// A required, non-empty string.
+    pub fn string(&self, key: &str) -> Result<String> {
+        match self.opt_string(key)? {
+            Some(s) if !s.is_empty() => Ok(s),
+            Some(_) => Err(CozeError::invalid_argument(format!("{}: `{key}` must not be empty", self.function))),
+            None => Err(CozeError::invalid_argument(format!("{}: `{key}` is required", self.function))),
+        }
+    }
+
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_bool()
+            .map(Some)
+            .ok_or_else(|| CozeError::invalid_argument(format!("{}: `{key}` must be a boolean", self.function)))
+    }
+
+    pub fn opt_number(&self, key: &str) -> Result<Option<f64>> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        match v.as_f64() {
+            Some(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(CozeError::invalid_argument(format!("{}: `{key}` must be a finite number", self.function))),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use web_sys::AbortSignal;
 
 use super::http::{self, HttpRequest};
 use super::js;
-use crate::core::token::{self, OAuthToken, TokenResponseFields};
+use crate::core::token::{self, Detail, ExpiresIn, OAuthToken, TokenResponseFields};
 use crate::core::{CozeError, Result};
 
 pub async fn exchange_code(
@@ -47,8 +47,43 @@ async fn token_request(
     })
     .await?;
     let raw = http::text(&resp, signal).await?;
-    let fields = http::parse_json(&raw).and_then(|v| serde_wasm_bindgen::from_value::<TokenResponseFields>(v).ok());
+    let fields = http::parse_json(&raw).and_then(|v| token_fields(&v));
     token::interpret_token_response(resp.status(), fields, &raw, http::logid(&resp).as_deref(), js::now_unix())
+}
+
+/// The token endpoint's body as core reads it; `None` when it is not a JSON object.
+fn token_fields(body: &JsValue) -> Option<TokenResponseFields> {
+    if !body.is_object() || js_sys::Array::is_array(body) {
+        return None;
+    }
+    // Error and envelope fields may be numbers on some servers: read them as text.
+    let text = |key: &str| {
+        let v = js::get(body, key);
+        v.as_string().or_else(|| v.as_f64().map(|n| (n as i64).to_string())).filter(|s| !s.is_empty())
+    };
+    let expires_in = js::get(body, "expires_in");
+    let expires_in = if expires_in.is_undefined() || expires_in.is_null() {
+        None
+    } else {
+        let n = expires_in.as_f64().or_else(|| expires_in.as_string().and_then(|s| s.trim().parse::<f64>().ok()));
+        Some(match n {
+            Some(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => ExpiresIn::Seconds(n as i64),
+            _ => ExpiresIn::Invalid,
+        })
+    };
+    Some(TokenResponseFields {
+        access_token: js::get(body, "access_token").as_string(),
+        refresh_token: js::get(body, "refresh_token").as_string(),
+        expires_in,
+        token_type: text("token_type"),
+        error: text("error"),
+        error_code: text("error_code"),
+        error_message: text("error_message"),
+        error_description: text("error_description"),
+        code: js::get(body, "code").as_f64().filter(|n| n.fract() == 0.0).map(|n| n as i64),
+        msg: text("msg"),
+        detail: Some(Detail { logid: js::get(&js::get(body, "detail"), "logid").as_string() }),
+    })
 }
 
 /// `{access_token, refresh_token, expires_in, token_type?}` — @coze/api's OAuthToken shape.

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -40,16 +39,6 @@ pub struct TokenManager {
     inner: Rc<ManagerInner>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ManagerOptions {
-    client_id: String,
-    #[serde(rename = "baseURL")]
-    base_url: Option<String>,
-    storage_key: Option<String>,
-    refresh_ahead_seconds: Option<f64>,
-}
-
 impl TokenManager {
     pub fn handle(&self) -> Rc<ManagerInner> {
         self.inner.clone()
@@ -60,23 +49,21 @@ impl TokenManager {
 impl TokenManager {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TokenManager, JsValue> {
-        let opts: ManagerOptions = super::parse_options("new TokenManager", &options)?;
-        if opts.client_id.is_empty() {
-            return Err(CozeError::invalid_argument("new TokenManager: `clientId` must not be empty").into());
-        }
-        let base_url = normalize_base_url(opts.base_url.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
-        let store = Store::from_option(&js::get(&options, "storage"), DefaultStore::Memory)?;
-        let refresh_ahead = match opts.refresh_ahead_seconds {
+        let opts = super::Options::new("new TokenManager", &options)?;
+        let client_id = opts.string("clientId")?;
+        let base_url = normalize_base_url(opts.opt_string("baseURL")?.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
+        let store = Store::from_option(&opts.get("storage"), DefaultStore::Memory)?;
+        let refresh_ahead = match opts.opt_number("refreshAheadSeconds")? {
             None => DEFAULT_REFRESH_AHEAD_SECONDS,
-            Some(s) if s.is_finite() && s >= 0.0 => s as i64,
+            Some(s) if s >= 0.0 => s as i64,
             Some(_) => return Err(CozeError::invalid_argument("refreshAheadSeconds must be a number ≥ 0").into()),
         };
-        let key = opts.storage_key.unwrap_or_else(|| format!("coze-wasm:token:{}", opts.client_id));
+        let key = opts.opt_string("storageKey")?.unwrap_or_else(|| format!("coze-wasm:token:{client_id}"));
         Ok(TokenManager {
             inner: Rc::new(ManagerInner {
                 lock_name: format!("coze-wasm:refresh:{key}"),
                 key,
-                client_id: opts.client_id,
+                client_id,
                 base_url,
                 store,
                 refresh_ahead,
