@@ -74,7 +74,10 @@ pub async fn create_client(app: &App, req: Req) -> Resp {
     for u in &spec.redirect_uris {
         let scheme_ok = u.starts_with("http://") || u.starts_with("https://");
         if !scheme_ok || u.contains('#') || u.len() <= "http://".len() {
-            return admin_error("invalid_request", &format!("redirect URI must be an absolute http(s) URL without fragment: {u}"));
+            return admin_error(
+                "invalid_request",
+                &format!("redirect URI must be an absolute http(s) URL without fragment: {u}"),
+            );
         }
     }
     if spec.access_token_ttl == Some(0) {

@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
-use crate::http::{self, api_error, api_fail, opt_str_field, read_json_object, Body, Req, Resp, StreamBody, StreamItem};
+use crate::http::{
+    self, api_error, api_fail, opt_str_field, read_json_object, Body, Req, Resp, StreamBody, StreamItem,
+};
 use crate::scenarios::{Behaviour, Fault};
 use crate::store::{
     Chat, ChatEntry, Conversation, LastError, Message, Store, Usage, ST_CANCELED, ST_COMPLETED, ST_CREATED, ST_FAILED,
@@ -708,7 +710,9 @@ fn ids_from(q: &Params, obj: Option<&Map<String, Value>>) -> Result<(String, Str
                 Err(m) => return Err(api_fail(4000, &m)),
             }
         }
-        q.get_nonempty(name).map(str::to_string).ok_or_else(|| api_fail(4000, &format!("invalid parameter {name}: required")))
+        q.get_nonempty(name)
+            .map(str::to_string)
+            .ok_or_else(|| api_fail(4000, &format!("invalid parameter {name}: required")))
     };
     Ok((get("conversation_id")?, get("chat_id")?))
 }

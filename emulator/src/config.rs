@@ -107,10 +107,11 @@ mod tests {
     #[test]
     fn defaults_and_flags() {
         assert_eq!(Config::from_args(args(""), None).unwrap(), Cli::Run(Config::default()));
-        let Cli::Run(c) =
-            Config::from_args(args("--host 0.0.0.0 --port=8123 --token-ttl 1 --code-ttl 5 --public-url http://x:1/"), None)
-                .unwrap()
-        else {
+        let Cli::Run(c) = Config::from_args(
+            args("--host 0.0.0.0 --port=8123 --token-ttl 1 --code-ttl 5 --public-url http://x:1/"),
+            None,
+        )
+        .unwrap() else {
             panic!()
         };
         assert_eq!((c.host.as_str(), c.port, c.token_ttl, c.code_ttl), ("0.0.0.0", 8123, 1, 5));

@@ -161,11 +161,7 @@ pub fn json(status: StatusCode, body: &Value) -> Resp {
 /// `{"code":0,"msg":"","data":...,"detail":{"logid":...}}`.
 pub fn ok(data: Value) -> Resp {
     let logid = new_logid();
-    json_with_logid(
-        StatusCode::OK,
-        &json!({"code": 0, "msg": "", "data": data, "detail": {"logid": logid}}),
-        &logid,
-    )
+    json_with_logid(StatusCode::OK, &json!({"code": 0, "msg": "", "data": data, "detail": {"logid": logid}}), &logid)
 }
 
 /// A success envelope with extra top-level fields (e.g. the v1 message list's first_id/last_id/has_more).

@@ -86,8 +86,13 @@ impl Bound {
         loop {
             let (stream, _) = match self.listener.accept().await {
                 Ok(s) => s,
-                Err(e) if is_transient(&e) => continue,
-                Err(e) => return Err(e),
+                Err(e) if is_per_connection(&e) => continue,
+                Err(e) => {
+                    // E.g. EMFILE: back off instead of spinning; descriptors free up as streams end.
+                    eprintln!("coze-emulator: accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
             };
             let _ = stream.set_nodelay(true);
             let app = self.app.clone();
@@ -108,11 +113,8 @@ impl Bound {
     }
 }
 
-fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted
-    ) || e.raw_os_error() == Some(24) // EMFILE: keep going once descriptors free up
+fn is_per_connection(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted)
 }
 
 fn banner(app: &App) -> String {

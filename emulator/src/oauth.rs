@@ -128,10 +128,8 @@ pub fn decide(app: &App, key: &str, allow: bool) -> Result<String, String> {
         }
         append_query(&pending.redirect_uri, &pairs)
     } else {
-        let mut pairs = vec![
-            ("error", "access_denied"),
-            ("error_description", "The user denied the authorization request."),
-        ];
+        let mut pairs =
+            vec![("error", "access_denied"), ("error_description", "The user denied the authorization request.")];
         if let Some(s) = state {
             pairs.push(("state", s));
         }
@@ -345,7 +343,8 @@ fn refresh(app: &App, client_id: &str, obj: &Map<String, Value>) -> Resp {
         let Some(rec) = st.refresh.get(token) else {
             return Err(bad("invalid_grant", "invalid grant: the refresh token is invalid"));
         };
-        let (rec_client, family, rotated, expires_ms) = (rec.client_id.clone(), rec.family, rec.rotated, rec.expires_ms);
+        let (rec_client, family, rotated, expires_ms) =
+            (rec.client_id.clone(), rec.family, rec.rotated, rec.expires_ms);
         let revoked = st.refresh_family_revoked(rec);
         if rec_client != client_id {
             return Err(bad("invalid_grant", "invalid grant: the refresh token was issued to another client"));

@@ -49,12 +49,7 @@ pub fn consent(c: &ConsentInfo) -> String {
         Some(w) => format!("<dt>Workspace</dt><dd>{}</dd>", esc(w)),
         None => String::new(),
     };
-    let redirect_host = c
-        .redirect_uri
-        .split("://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or(c.redirect_uri);
+    let redirect_host = c.redirect_uri.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or(c.redirect_uri);
     let body = format!(
         r#"<main class="card">
 <div class="logo" aria-hidden="true">{initial}</div>

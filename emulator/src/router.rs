@@ -74,8 +74,14 @@ async fn route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Resp {
         "/_emulator/bots" if post => admin::create_bot(app, req).await,
         "/_emulator/clients" if post => admin::create_client(app, req).await,
         "/_emulator/authorize" if post => oauth::admin_authorize(app, req).await,
-        "/oauth/consent" | oauth::TOKEN_PATH | "/_emulator/health" | "/_emulator/streams" | "/_emulator/stats"
-        | "/_emulator/bots" | "/_emulator/clients" | "/_emulator/authorize" => method_not_allowed(),
+        "/oauth/consent"
+        | oauth::TOKEN_PATH
+        | "/_emulator/health"
+        | "/_emulator/streams"
+        | "/_emulator/stats"
+        | "/_emulator/bots"
+        | "/_emulator/clients"
+        | "/_emulator/authorize" => method_not_allowed(),
         _ if path.starts_with("/_emulator/icon/") && get => {
             let name = path["/_emulator/icon/".len()..].trim_end_matches(".svg");
             admin::icon(name)
@@ -143,7 +149,11 @@ async fn api_route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Res
     };
     let allowed = (get_ok && (method == Method::GET || method == Method::HEAD)) || (post_ok && method == Method::POST);
     if !allowed {
-        return http::api_error(StatusCode::METHOD_NOT_ALLOWED, 4000, &format!("method {method} not allowed on {path}"));
+        return http::api_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            4000,
+            &format!("method {method} not allowed on {path}"),
+        );
     }
     if let Err(r) = authenticate(app, &req) {
         return r;

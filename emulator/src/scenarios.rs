@@ -203,9 +203,10 @@ impl ScenarioSpec {
         let chunk_size = positive("chunk_size", self.chunk_size)?;
         let fault = match self.fault.as_deref() {
             None | Some("") => None,
-            Some(f) => Some(Fault::parse(f).ok_or_else(|| {
-                format!("unknown fault {f:?}; expected one of {}", Fault::NAMES.join(", "))
-            })?),
+            Some(f) => Some(
+                Fault::parse(f)
+                    .ok_or_else(|| format!("unknown fault {f:?}; expected one of {}", Fault::NAMES.join(", ")))?,
+            ),
         };
         let unit_len = self.reply.as_ref().map(|r| r.len() as u64).unwrap_or(64);
         if unit_len.saturating_mul(repeat) > MAX_REPLY_BYTES {

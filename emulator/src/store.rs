@@ -87,7 +87,11 @@ pub fn loopback_redirect_ok(uri: &str) -> bool {
         return false;
     }
     if let Some(p) = port {
-        if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u32>().unwrap_or(0) > 65535 {
+        if p.is_empty()
+            || p.len() > 5
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || p.parse::<u32>().unwrap_or(0) > 65535
+        {
             return false;
         }
     }
@@ -296,12 +300,7 @@ impl Store {
         };
         s.clients.insert(
             DEMO_CLIENT_ID.into(),
-            Client {
-                name: DEMO_CLIENT_NAME.into(),
-                redirect_uris: Vec::new(),
-                loopback_rule: true,
-                access_ttl: None,
-            },
+            Client { name: DEMO_CLIENT_NAME.into(), redirect_uris: Vec::new(), loopback_rule: true, access_ttl: None },
         );
         let created = now_secs() - 86_400;
         for def in builtin_bots() {

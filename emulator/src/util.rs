@@ -81,11 +81,7 @@ pub fn new_id() -> String {
 pub fn new_logid() -> String {
     let ms = now_ms();
     let (y, mo, d, h, mi, s) = civil_utc(ms / 1000);
-    format!(
-        "{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}{:03}{}",
-        ms % 1000,
-        random_hex(10).to_ascii_uppercase()
-    )
+    format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}{:03}{}", ms % 1000, random_hex(10).to_ascii_uppercase())
 }
 
 /// UTC calendar date/time from Unix seconds (Howard Hinnant's civil_from_days).

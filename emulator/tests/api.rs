@@ -17,29 +17,37 @@ fn ok_data(r: &Resp) -> Value {
 #[test]
 fn conversations_and_message_list() {
     let emu = start();
-    let r = post_json(&emu, "/v1/conversation/create", Some(PAT), &json!({
-        "bot_id": coze_emulator::ECHO_BOT,
-        "meta_data": {"k": "v"},
-        "messages": [
-            {"role": "user", "content": "m1", "content_type": "text"},
-            {"role": "assistant", "content": "m2", "content_type": "text"},
-            {"role": "user", "content": "m3", "content_type": "text"}
-        ]
-    }));
+    let r = post_json(
+        &emu,
+        "/v1/conversation/create",
+        Some(PAT),
+        &json!({
+            "bot_id": coze_emulator::ECHO_BOT,
+            "meta_data": {"k": "v"},
+            "messages": [
+                {"role": "user", "content": "m1", "content_type": "text"},
+                {"role": "assistant", "content": "m2", "content_type": "text"},
+                {"role": "user", "content": "m3", "content_type": "text"}
+            ]
+        }),
+    );
     let conv = ok_data(&r)["data"].clone();
     let cid = conv["id"].as_str().unwrap();
     assert_eq!(cid.len(), 19);
     assert_eq!(conv["meta_data"], json!({"k": "v"}));
     assert!(conv["created_at"].is_u64() && conv["last_section_id"].is_string());
     // An empty body is fine too.
-    let empty = request(emu.addr, "POST", "/v1/conversation/create", &[("Authorization", "Bearer pat_emulator_demo")], None);
+    let empty =
+        request(emu.addr, "POST", "/v1/conversation/create", &[("Authorization", "Bearer pat_emulator_demo")], None);
     assert_eq!(ok_data(&empty)["data"]["meta_data"], json!({}));
 
     let r = get(&emu, &format!("/v1/conversation/retrieve?conversation_id={cid}"), Some(PAT));
     assert_eq!(ok_data(&r)["data"]["id"], cid);
     assert_eq!(get(&emu, "/v1/conversation/retrieve?conversation_id=1", Some(PAT)).json()["code"], 4200);
 
-    let list = |body: Value| post_json(&emu, &format!("/v1/conversation/message/list?conversation_id={cid}"), Some(PAT), &body);
+    let list = |body: Value| {
+        post_json(&emu, &format!("/v1/conversation/message/list?conversation_id={cid}"), Some(PAT), &body)
+    };
     let r = list(json!({}));
     let j = ok_data(&r);
     let contents: Vec<&str> = j["data"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
@@ -63,10 +71,18 @@ fn conversations_and_message_list() {
     assert_eq!(j["has_more"], true);
     assert_eq!(list(json!({"order": "sideways"})).json()["code"], 4000);
     assert_eq!(list(json!({"limit": 0})).json()["code"], 4000);
-    assert_eq!(post_json(&emu, "/v1/conversation/message/list?conversation_id=42", Some(PAT), &json!({})).json()["code"], 4200);
+    assert_eq!(
+        post_json(&emu, "/v1/conversation/message/list?conversation_id=42", Some(PAT), &json!({})).json()["code"],
+        4200
+    );
 
     // Chat into the conversation: user + answer are appended to the history.
-    let r = post_json(&emu, &format!("/v3/chat?conversation_id={cid}"), Some(PAT), &chat_body(coze_emulator::POET_BOT, "诗", true));
+    let r = post_json(
+        &emu,
+        &format!("/v3/chat?conversation_id={cid}"),
+        Some(PAT),
+        &chat_body(coze_emulator::POET_BOT, "诗", true),
+    );
     assert_eq!(r.status, 200);
     let chat_id = sse(&r.body)[0].json()["id"].as_str().unwrap().to_string();
     let j = list(json!({"chat_id": chat_id, "order": "asc"})).json();
@@ -93,7 +109,8 @@ fn bots_workspaces_and_user() {
     }
     let ws1 = list[0]["id"].as_str().unwrap();
 
-    let bots = ok_data(&get(&emu, &format!("/v1/bots?workspace_id={ws1}&page_num=1&page_size=10"), Some(PAT)))["data"].clone();
+    let bots =
+        ok_data(&get(&emu, &format!("/v1/bots?workspace_id={ws1}&page_num=1&page_size=10"), Some(PAT)))["data"].clone();
     assert_eq!(bots["total"], 3);
     let items = bots["items"].as_array().unwrap();
     let ids: Vec<&str> = items.iter().map(|b| b["id"].as_str().unwrap()).collect();
@@ -101,7 +118,12 @@ fn bots_workspaces_and_user() {
     assert_eq!(items[0]["name"], "Echo Bot");
     for b in items {
         assert!(b["icon_url"].as_str().unwrap().starts_with(&emu.url));
-        assert!(b["updated_at"].is_u64() && b["is_published"].is_boolean() && b["owner_user_id"].is_string() && b["description"].is_string());
+        assert!(
+            b["updated_at"].is_u64()
+                && b["is_published"].is_boolean()
+                && b["owner_user_id"].is_string()
+                && b["description"].is_string()
+        );
     }
     let page2 = get(&emu, &format!("/v1/bots?workspace_id={ws1}&page_num=2&page_size=2"), Some(PAT)).json();
     assert_eq!(page2["data"]["items"].as_array().unwrap().len(), 1);
@@ -110,7 +132,12 @@ fn bots_workspaces_and_user() {
     assert_eq!(team["data"]["total"], 0);
     assert_eq!(get(&emu, "/v1/bots", Some(PAT)).json()["code"], 4000);
 
-    let pb = ok_data(&get(&emu, &format!("/v1/space/published_bots_list?space_id={ws1}&page_index=1&page_size=20"), Some(PAT)))["data"].clone();
+    let pb = ok_data(&get(
+        &emu,
+        &format!("/v1/space/published_bots_list?space_id={ws1}&page_index=1&page_size=20"),
+        Some(PAT),
+    ))["data"]
+        .clone();
     assert_eq!(pb["total"], 3);
     let b = &pb["space_bots"][2];
     assert_eq!(b["bot_name"], "Chinese Poet");
@@ -136,13 +163,20 @@ fn cors_preflight_and_headers() {
             emu.addr,
             "OPTIONS",
             path,
-            &[("Origin", origin), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization,content-type,x-coze-client-user-agent")],
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "authorization,content-type,x-coze-client-user-agent"),
+            ],
             None,
         );
         assert_eq!(r.status, 204, "{path}");
         assert_eq!(r.header("access-control-allow-origin"), Some(origin), "{path}");
         assert_eq!(r.header("access-control-allow-methods"), Some("GET, POST, OPTIONS"));
-        assert_eq!(r.header("access-control-allow-headers"), Some("authorization, content-type, x-coze-client-user-agent"));
+        assert_eq!(
+            r.header("access-control-allow-headers"),
+            Some("authorization, content-type, x-coze-client-user-agent")
+        );
         assert_eq!(r.header("access-control-max-age"), Some("600"));
         assert_eq!(r.header("cross-origin-resource-policy"), Some("cross-origin"));
     }
@@ -156,10 +190,22 @@ fn cors_preflight_and_headers() {
     assert_eq!(r.header("access-control-allow-origin"), Some(origin));
     assert_eq!(r.header("access-control-expose-headers"), Some("x-tt-logid, retry-after"));
     let body = chat_body(coze_emulator::ECHO_BOT, "x", true).to_string();
-    let r = request(emu.addr, "POST", "/v3/chat", &[("Origin", origin), ("Authorization", "Bearer pat_emulator_demo"), ("Content-Type", "application/json")], Some(body.as_bytes()));
+    let r = request(
+        emu.addr,
+        "POST",
+        "/v3/chat",
+        &[("Origin", origin), ("Authorization", "Bearer pat_emulator_demo"), ("Content-Type", "application/json")],
+        Some(body.as_bytes()),
+    );
     assert_eq!(r.header("access-control-allow-origin"), Some(origin));
     assert_eq!(r.header("access-control-expose-headers"), Some("x-tt-logid, retry-after"));
-    let r = request(emu.addr, "POST", "/api/permission/oauth2/token", &[("Origin", origin), ("Content-Type", "application/json")], Some(b"{}"));
+    let r = request(
+        emu.addr,
+        "POST",
+        "/api/permission/oauth2/token",
+        &[("Origin", origin), ("Content-Type", "application/json")],
+        Some(b"{}"),
+    );
     assert_eq!(r.header("access-control-allow-origin"), Some(origin));
 
     // Not on the www pages; CORP everywhere.
@@ -187,7 +233,10 @@ fn misc_routes() {
     assert_eq!(get(&emu, "/v3/chat", Some(PAT)).status, 405);
     assert!(get(&emu, "/", None).text().contains("Coze API emulator"));
     assert_eq!(get(&emu, "/_emulator/streams", None).json(), json!({"open": 0, "closed_by_client": 0, "started": 0}));
-    assert_eq!(get(&emu, "/_emulator/stats?client_id=nobody", None).json(), json!({"token_requests": {"authorization_code": 0, "refresh_token": 0}, "refresh_failures": 0}));
+    assert_eq!(
+        get(&emu, "/_emulator/stats?client_id=nobody", None).json(),
+        json!({"token_requests": {"authorization_code": 0, "refresh_token": 0}, "refresh_failures": 0})
+    );
     assert_eq!(get(&emu, "/_emulator/stats", None).status, 400);
     // Scenario validation.
     for bad in [json!({"fault": "nope"}), json!({"chunksize": 3}), json!({"delta_chars": 0}), json!([1])] {
@@ -197,7 +246,12 @@ fn misc_routes() {
     }
     let r = request(emu.addr, "POST", "/_emulator/bots", &[], None);
     assert_eq!(r.status, 200, "empty body = default scenario");
-    for bad in [json!({}), json!({"redirect_uris": []}), json!({"redirect_uris": ["ftp://x/"]}), json!({"redirect_uris": ["http://x/#f"]})] {
+    for bad in [
+        json!({}),
+        json!({"redirect_uris": []}),
+        json!({"redirect_uris": ["ftp://x/"]}),
+        json!({"redirect_uris": ["http://x/#f"]}),
+    ] {
         assert_eq!(post_json(&emu, "/_emulator/clients", None, &bad).status, 400, "{bad}");
     }
 }

@@ -30,7 +30,8 @@ fn run_and_signal(args: &[&str], env_port: Option<u16>, signal: &str) -> (String
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("COZE_EMULATOR_URL=").unwrap_or_else(|| panic!("first line: {first:?}")).to_string();
+    let url =
+        first.trim().strip_prefix("COZE_EMULATOR_URL=").unwrap_or_else(|| panic!("first line: {first:?}")).to_string();
     // The server answers (and logs the request without its query string).
     let addr = url.strip_prefix("http://").unwrap();
     let mut s = std::net::TcpStream::connect(addr).unwrap();
@@ -55,7 +56,16 @@ fn run_and_signal(args: &[&str], env_port: Option<u16>, signal: &str) -> (String
 fn prints_url_first_and_exits_on_sigterm() {
     let (out, err) = run_and_signal(&["--port", "0"], None, "-TERM");
     assert!(out.starts_with("COZE_EMULATOR_URL=http://127.0.0.1:"), "{out}");
-    for needle in ["demo-client.app.coze", "pat_emulator_demo", "7000000000000000001", "7000000000000000002", "7000000000000000003", "/_emulator/bots", "/index.html", "/callback"] {
+    for needle in [
+        "demo-client.app.coze",
+        "pat_emulator_demo",
+        "7000000000000000001",
+        "7000000000000000002",
+        "7000000000000000003",
+        "/_emulator/bots",
+        "/index.html",
+        "/callback",
+    ] {
         assert!(out.contains(needle), "startup log lacks {needle}: {out}");
     }
     assert!(err.contains("GET /_emulator/health 200"), "{err}");

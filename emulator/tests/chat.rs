@@ -103,14 +103,21 @@ fn happy_stream_order_framing_and_storage() {
 
     let chat = evs[0].json();
     let (cid, chat_id) = (chat["conversation_id"].as_str().unwrap(), chat["id"].as_str().unwrap());
-    let ret = post_json(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={chat_id}"), Some(PAT), &json!({}));
+    let ret =
+        post_json(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={chat_id}"), Some(PAT), &json!({}));
     assert_eq!(ret.json()["data"]["status"], "completed");
     let ret = get(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={chat_id}"), Some(PAT));
     assert_eq!(ret.json()["data"]["id"], chat_id);
     let msgs = get(&emu, &format!("/v3/chat/message/list?conversation_id={cid}&chat_id={chat_id}"), Some(PAT)).json();
     let types: Vec<&str> = msgs["data"].as_array().unwrap().iter().map(|m| m["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["answer", "verbose", "follow_up"]);
-    let list = post_json(&emu, &format!("/v1/conversation/message/list?conversation_id={cid}"), Some(PAT), &json!({"order": "asc"})).json();
+    let list = post_json(
+        &emu,
+        &format!("/v1/conversation/message/list?conversation_id={cid}"),
+        Some(PAT),
+        &json!({"order": "asc"}),
+    )
+    .json();
     let data = list["data"].as_array().unwrap();
     assert_eq!(data.len(), 2);
     assert_eq!((data[0]["role"].as_str(), data[0]["content"].as_str()), (Some("user"), Some(text)));
@@ -133,7 +140,13 @@ fn builtin_poet_and_slow_bots() {
     assert_normal_turn(&evs, &reply);
 
     // Slow bot: deltas arrive ~150 ms apart.
-    let mut s = open(emu.addr, "POST", "/v3/chat", &[("Authorization", &format!("Bearer {PAT}")), ("Content-Type", "application/json")], Some(chat_body(SLOW, "hi", true).to_string().as_bytes()));
+    let mut s = open(
+        emu.addr,
+        "POST",
+        "/v3/chat",
+        &[("Authorization", &format!("Bearer {PAT}")), ("Content-Type", "application/json")],
+        Some(chat_body(SLOW, "hi", true).to_string().as_bytes()),
+    );
     read_until(&mut s, "conversation.message.delta");
     let t = Instant::now();
     let mut raw = Vec::new();
@@ -224,7 +237,10 @@ fn disconnect_fault_aborts_without_terminator() {
     assert_eq!(r.status, 200);
     assert!(!r.complete, "no chunked terminator after an emulated disconnect");
     let evs = sse(&r.body);
-    assert_eq!(names(&evs), ["conversation.chat.created", "conversation.chat.in_progress", "conversation.message.delta"]);
+    assert_eq!(
+        names(&evs),
+        ["conversation.chat.created", "conversation.chat.in_progress", "conversation.message.delta"]
+    );
     // A server-side abort is not counted as closed by the client.
     let s = get(&emu, "/_emulator/streams", None).json();
     assert_eq!(s["closed_by_client"], 0);
@@ -273,7 +289,15 @@ fn error_event_fault() {
     assert_eq!(evs[3].json(), json!({"code": 5000, "msg": "emulated failure"}));
     assert!(r.text().ends_with("event:error\ndata:{\"code\":5000,\"msg\":\"emulated failure\"}\n\n"));
     let chat = evs[0].json();
-    let ret = get(&emu, &format!("/v3/chat/retrieve?conversation_id={}&chat_id={}", chat["conversation_id"].as_str().unwrap(), chat["id"].as_str().unwrap()), Some(PAT));
+    let ret = get(
+        &emu,
+        &format!(
+            "/v3/chat/retrieve?conversation_id={}&chat_id={}",
+            chat["conversation_id"].as_str().unwrap(),
+            chat["id"].as_str().unwrap()
+        ),
+        Some(PAT),
+    );
     assert_eq!(ret.json()["data"]["status"], "failed");
 }
 
@@ -285,7 +309,13 @@ fn chat_failed_fault() {
     let evs = sse(&r.body);
     assert_eq!(
         names(&evs),
-        ["conversation.chat.created", "conversation.chat.in_progress", "conversation.message.delta", "conversation.chat.failed", "done"]
+        [
+            "conversation.chat.created",
+            "conversation.chat.in_progress",
+            "conversation.message.delta",
+            "conversation.chat.failed",
+            "done"
+        ]
     );
     let failed = evs[3].json();
     assert_eq!(failed["status"], "failed");
@@ -293,9 +323,11 @@ fn chat_failed_fault() {
     assert!(failed["failed_at"].is_u64());
     // Non-streamed chats fail too.
     let r = post_json(&emu, "/v3/chat", Some(PAT), &chat_body(&bot, "x", false)).json();
-    let (cid, id) = (r["data"]["conversation_id"].as_str().unwrap().to_string(), r["data"]["id"].as_str().unwrap().to_string());
+    let (cid, id) =
+        (r["data"]["conversation_id"].as_str().unwrap().to_string(), r["data"]["id"].as_str().unwrap().to_string());
     wait_for("chat failed", || {
-        get(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={id}"), Some(PAT)).json()["data"]["status"] == "failed"
+        get(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={id}"), Some(PAT)).json()["data"]["status"]
+            == "failed"
     });
 }
 
@@ -330,7 +362,13 @@ fn huge_stream() {
 #[test]
 fn client_abort_reaches_the_server() {
     let emu = start();
-    let mut s = open(emu.addr, "POST", "/v3/chat", &[("Authorization", &format!("Bearer {PAT}")), ("Content-Type", "application/json")], Some(chat_body(SLOW, "hi", true).to_string().as_bytes()));
+    let mut s = open(
+        emu.addr,
+        "POST",
+        "/v3/chat",
+        &[("Authorization", &format!("Bearer {PAT}")), ("Content-Type", "application/json")],
+        Some(chat_body(SLOW, "hi", true).to_string().as_bytes()),
+    );
     let raw = read_until(&mut s, "conversation.message.delta");
     let text = String::from_utf8_lossy(&raw).to_string();
     let cid = text.split("\"conversation_id\":\"").nth(1).unwrap()[..19].to_string();
@@ -343,14 +381,21 @@ fn client_abort_reaches_the_server() {
     assert_eq!(get(&emu, "/_emulator/streams", None).json()["open"], 0);
     // The aborted turn no longer blocks the conversation.
     wait_for("conversation free", || {
-        post_json(&emu, &format!("/v3/chat?conversation_id={cid}"), Some(PAT), &chat_body(ECHO, "next", true)).status == 200
+        post_json(&emu, &format!("/v3/chat?conversation_id={cid}"), Some(PAT), &chat_body(ECHO, "next", true)).status
+            == 200
     });
 }
 
 #[test]
 fn cancel_stops_a_running_stream() {
     let emu = start();
-    let mut s = open(emu.addr, "POST", "/v3/chat", &[("Authorization", &format!("Bearer {PAT}")), ("Content-Type", "application/json")], Some(chat_body(SLOW, "hi", true).to_string().as_bytes()));
+    let mut s = open(
+        emu.addr,
+        "POST",
+        "/v3/chat",
+        &[("Authorization", &format!("Bearer {PAT}")), ("Content-Type", "application/json")],
+        Some(chat_body(SLOW, "hi", true).to_string().as_bytes()),
+    );
     let raw = read_until(&mut s, "conversation.message.delta");
     let text = String::from_utf8_lossy(&raw).to_string();
     let created = text.split("data:").nth(1).unwrap().split('\n').next().unwrap();
@@ -384,13 +429,26 @@ fn cancel_stops_a_running_stream() {
     assert_eq!(again.json()["code"], 4104);
     let ret = get(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={id}"), Some(PAT));
     assert_eq!(ret.json()["data"]["status"], "canceled");
-    let unknown = post_json(&emu, "/v3/chat/cancel", Some(PAT), &json!({"conversation_id": cid, "chat_id": "7400000000000000000"}));
+    let unknown = post_json(
+        &emu,
+        "/v3/chat/cancel",
+        Some(PAT),
+        &json!({"conversation_id": cid, "chat_id": "7400000000000000000"}),
+    );
     assert_eq!(unknown.json()["code"], 4200);
     // The conversation is free again.
-    assert_eq!(post_json(&emu, &format!("/v3/chat?conversation_id={cid}"), Some(PAT), &chat_body(ECHO, "x", true)).status, 200);
+    assert_eq!(
+        post_json(&emu, &format!("/v3/chat?conversation_id={cid}"), Some(PAT), &chat_body(ECHO, "x", true)).status,
+        200
+    );
     // A completed chat cannot be canceled.
     let done = sse(&stream_chat(&emu, ECHO, "x").body)[0].json();
-    let c = post_json(&emu, "/v3/chat/cancel", Some(PAT), &json!({"conversation_id": done["conversation_id"], "chat_id": done["id"]}));
+    let c = post_json(
+        &emu,
+        "/v3/chat/cancel",
+        Some(PAT),
+        &json!({"conversation_id": done["conversation_id"], "chat_id": done["id"]}),
+    );
     assert_eq!(c.json()["code"], 4104);
 }
 
@@ -403,10 +461,12 @@ fn non_stream_create_then_poll() {
     let j = r.json();
     assert_eq!(j["code"], 0);
     assert_eq!(j["data"]["status"], "in_progress");
-    let (cid, id) = (j["data"]["conversation_id"].as_str().unwrap().to_string(), j["data"]["id"].as_str().unwrap().to_string());
+    let (cid, id) =
+        (j["data"]["conversation_id"].as_str().unwrap().to_string(), j["data"]["id"].as_str().unwrap().to_string());
     let t = Instant::now();
     wait_for("completed", || {
-        post_json(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={id}"), Some(PAT), &json!({})).json()["data"]["status"]
+        post_json(&emu, &format!("/v3/chat/retrieve?conversation_id={cid}&chat_id={id}"), Some(PAT), &json!({})).json()
+            ["data"]["status"]
             == "completed"
     });
     assert!(t.elapsed() >= Duration::from_millis(200));
@@ -420,7 +480,13 @@ fn non_stream_create_then_poll() {
 #[test]
 fn chat_request_validation() {
     let emu = start();
-    let r = request(emu.addr, "POST", "/v3/chat", &[("Authorization", "Bearer pat_emulator_demo"), ("Content-Type", "application/json")], Some(b"{oops"));
+    let r = request(
+        emu.addr,
+        "POST",
+        "/v3/chat",
+        &[("Authorization", "Bearer pat_emulator_demo"), ("Content-Type", "application/json")],
+        Some(b"{oops"),
+    );
     assert_eq!(r.status, 200);
     assert!(r.header("content-type").unwrap().starts_with("application/json"));
     let j = r.json();
@@ -436,8 +502,14 @@ fn chat_request_validation() {
     numeric_user["user_id"] = json!(12345);
     assert_eq!(post_json(&emu, "/v3/chat", Some(PAT), &numeric_user).json()["code"], 4000);
 
-    assert_eq!(post_json(&emu, "/v3/chat", Some(PAT), &chat_body("7000000000000000999", "x", true)).json()["code"], 4200);
-    assert_eq!(post_json(&emu, "/v3/chat?conversation_id=123", Some(PAT), &chat_body(ECHO, "x", true)).json()["code"], 4200);
+    assert_eq!(
+        post_json(&emu, "/v3/chat", Some(PAT), &chat_body("7000000000000000999", "x", true)).json()["code"],
+        4200
+    );
+    assert_eq!(
+        post_json(&emu, "/v3/chat?conversation_id=123", Some(PAT), &chat_body(ECHO, "x", true)).json()["code"],
+        4200
+    );
 
     // Python-style nulls are fine.
     let py = json!({"bot_id": ECHO, "user_id": "u", "stream": true, "auto_save_history": null, "custom_variables": null, "meta_data": null,
@@ -457,4 +529,23 @@ fn chat_request_validation() {
     let t = login(&emu);
     let r = post_json(&emu, "/v3/chat", t["access_token"].as_str(), &chat_body(ECHO, "x", true));
     assert_sse_headers(&r);
+}
+
+#[test]
+fn abort_is_noticed_while_the_producer_sleeps() {
+    let emu = start();
+    let bot = scenario(&emu, json!({"delay_ms": 5000}));
+    let body = chat_body(&bot, "x", true).to_string();
+    let mut s = open(
+        emu.addr,
+        "POST",
+        "/v3/chat",
+        &[("Authorization", &format!("Bearer {PAT}")), ("Content-Type", "application/json")],
+        Some(body.as_bytes()),
+    );
+    read_until(&mut s, "conversation.chat.created");
+    let t = Instant::now();
+    drop(s);
+    wait_for("closed_by_client", || get(&emu, "/_emulator/streams", None).json()["closed_by_client"] == 1);
+    assert!(t.elapsed() < Duration::from_millis(1000), "{:?}", t.elapsed());
 }

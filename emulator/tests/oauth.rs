@@ -53,7 +53,8 @@ fn plain_is_the_default_method_and_authorization_header_forms_are_accepted() {
     let emu = start();
     for (i, auth) in [None, Some("Bearer "), Some("Bearer whatever")].into_iter().enumerate() {
         let verifier = format!("plain-verifier-{i}-0123456789012345678901234567890");
-        let loc = browser_authorize(&emu, &authorize_path(CLIENT, "http://localhost:8000/", "", &verifier, None), "allow");
+        let loc =
+            browser_authorize(&emu, &authorize_path(CLIENT, "http://localhost:8000/", "", &verifier, None), "allow");
         assert_eq!(param(&loc, "state").as_deref(), Some(""), "empty state is echoed: {loc}");
         let code = param(&loc, "code").unwrap();
         let body = json!({"grant_type":"authorization_code","code":code,"client_id":CLIENT,"redirect_uri":"http://localhost:8000/","code_verifier":verifier});
@@ -109,7 +110,11 @@ fn wrong_verifier_is_invalid_grant() {
     let verifier = "right-verifier-0123456789012345678901234567890";
     let loc = browser_authorize(&emu, &authorize_path(CLIENT, REDIRECT, "s", &s256(verifier), Some("S256")), "allow");
     let code = param(&loc, "code").unwrap();
-    assert_oauth_error(&exchange(&emu, &code, REDIRECT, "wrong-verifier-0123456789012345678901234567890"), 400, "invalid_grant");
+    assert_oauth_error(
+        &exchange(&emu, &code, REDIRECT, "wrong-verifier-0123456789012345678901234567890"),
+        400,
+        "invalid_grant",
+    );
     // S256 challenge presented as a plain verifier also fails.
     assert_oauth_error(&exchange(&emu, &code, REDIRECT, &s256(verifier)), 400, "invalid_grant");
     // Documented: a failed verifier check does not burn the code.
@@ -143,7 +148,8 @@ fn redirect_uri_rules() {
         authorize_path(CLIENT, "http://evil.example/callback", "s", "c", None),
         authorize_path(CLIENT, "http://127.0.0.1:5555/elsewhere", "s", "c", None),
         authorize_path("nope.app.coze", REDIRECT, "s", "c", None),
-        "/api/permission/oauth2/authorize?response_type=code&client_id=demo-client.app.coze&code_challenge=c".to_string(),
+        "/api/permission/oauth2/authorize?response_type=code&client_id=demo-client.app.coze&code_challenge=c"
+            .to_string(),
     ] {
         let r = get(&emu, &path, None);
         assert_eq!(r.status, 400, "{path}");
@@ -151,13 +157,24 @@ fn redirect_uri_rules() {
         assert!(r.header("content-type").unwrap().starts_with("text/html"));
     }
     // A trusted redirect URI with another bad parameter: redirect with error= and state.
-    let r = get(&emu, &format!("/api/permission/oauth2/authorize?response_type=code&client_id={CLIENT}&redirect_uri={}&state=s9", enc(REDIRECT)), None);
+    let r = get(
+        &emu,
+        &format!(
+            "/api/permission/oauth2/authorize?response_type=code&client_id={CLIENT}&redirect_uri={}&state=s9",
+            enc(REDIRECT)
+        ),
+        None,
+    );
     assert_eq!(r.status, 302);
     assert_eq!(param(r.location(), "error").as_deref(), Some("invalid_request"));
     assert_eq!(param(r.location(), "state").as_deref(), Some("s9"));
     let r = get(&emu, &authorize_path(CLIENT, REDIRECT, "s", "c", Some("S512")), None);
     assert_eq!(param(r.location(), "error").as_deref(), Some("invalid_request"));
-    let r = get(&emu, &authorize_path(CLIENT, REDIRECT, "s", "c", None).replace("response_type=code", "response_type=token"), None);
+    let r = get(
+        &emu,
+        &authorize_path(CLIENT, REDIRECT, "s", "c", None).replace("response_type=code", "response_type=token"),
+        None,
+    );
     assert_eq!(param(r.location(), "error").as_deref(), Some("unsupported_response_type"));
 
     // The token request must repeat the authorize redirect_uri exactly.
@@ -176,7 +193,12 @@ fn redirect_uri_rules() {
 #[test]
 fn registered_clients_use_exact_match_and_their_own_ttl() {
     let emu = start();
-    let r = post_json(&emu, "/_emulator/clients", None, &json!({"redirect_uris": ["https://app.example/cb"], "access_token_ttl": 1, "name": "My App"}));
+    let r = post_json(
+        &emu,
+        "/_emulator/clients",
+        None,
+        &json!({"redirect_uris": ["https://app.example/cb"], "access_token_ttl": 1, "name": "My App"}),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let client = r.json()["client_id"].as_str().unwrap().to_string();
     assert!(client.ends_with(".app.coze"));
@@ -187,9 +209,17 @@ fn registered_clients_use_exact_match_and_their_own_ttl() {
     let page = get(&emu, consent.location(), None);
     assert!(page.text().contains(r#"<span id="app-name">My App</span> wants to access your Coze account"#));
 
-    let r = post_json(&emu, "/_emulator/authorize", None, &json!({"url": format!("http://www.example{}", authorize_path(&client, "https://app.example/cb", "s", "c", None)), "decision": "allow"}));
+    let r = post_json(
+        &emu,
+        "/_emulator/authorize",
+        None,
+        &json!({"url": format!("http://www.example{}", authorize_path(&client, "https://app.example/cb", "s", "c", None)), "decision": "allow"}),
+    );
     let code = param(r.json()["location"].as_str().unwrap(), "code").unwrap();
-    let t = token_request(&emu, &json!({"grant_type":"authorization_code","code":code,"client_id":client,"redirect_uri":"https://app.example/cb","code_verifier":"c"}));
+    let t = token_request(
+        &emu,
+        &json!({"grant_type":"authorization_code","code":code,"client_id":client,"redirect_uri":"https://app.example/cb","code_verifier":"c"}),
+    );
     assert_eq!(t.status, 200, "{}", t.text());
     let t = t.json();
     assert!(t["expires_in"].as_u64().unwrap() <= now() + 1);
@@ -198,9 +228,17 @@ fn registered_clients_use_exact_match_and_their_own_ttl() {
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(me_status(&emu, access), 401);
     // Another client's code cannot be redeemed by the demo client.
-    let r = post_json(&emu, "/_emulator/authorize", None, &json!({"url": authorize_path(&client, "https://app.example/cb", "s", "c", None), "decision": "allow"}));
+    let r = post_json(
+        &emu,
+        "/_emulator/authorize",
+        None,
+        &json!({"url": authorize_path(&client, "https://app.example/cb", "s", "c", None), "decision": "allow"}),
+    );
     let code = param(r.json()["location"].as_str().unwrap(), "code").unwrap();
-    let wrong = token_request(&emu, &json!({"grant_type":"authorization_code","code":code,"client_id":CLIENT,"redirect_uri":"https://app.example/cb","code_verifier":"c"}));
+    let wrong = token_request(
+        &emu,
+        &json!({"grant_type":"authorization_code","code":code,"client_id":CLIENT,"redirect_uri":"https://app.example/cb","code_verifier":"c"}),
+    );
     assert_oauth_error(&wrong, 400, "invalid_grant");
 }
 
@@ -263,19 +301,39 @@ fn code_expires_with_code_ttl() {
     let emu = start_with(|c| c.code_ttl = 1);
     let loc = browser_authorize(&emu, &authorize_path(CLIENT, REDIRECT, "s", "plainchallenge", None), "allow");
     std::thread::sleep(Duration::from_millis(1100));
-    assert_oauth_error(&exchange(&emu, &param(&loc, "code").unwrap(), REDIRECT, "plainchallenge"), 400, "invalid_grant");
+    assert_oauth_error(
+        &exchange(&emu, &param(&loc, "code").unwrap(), REDIRECT, "plainchallenge"),
+        400,
+        "invalid_grant",
+    );
 }
 
 #[test]
 fn token_endpoint_validation() {
     let emu = start();
     let body = json!({"grant_type":"authorization_code","code":"x","client_id":CLIENT,"redirect_uri":REDIRECT,"code_verifier":"v"});
-    let form = request(emu.addr, "POST", "/api/permission/oauth2/token", &[("Content-Type", "application/x-www-form-urlencoded")], Some(b"grant_type=refresh_token"));
+    let form = request(
+        emu.addr,
+        "POST",
+        "/api/permission/oauth2/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(b"grant_type=refresh_token"),
+    );
     assert_oauth_error(&form, 400, "invalid_request");
-    let bad_json = request(emu.addr, "POST", "/api/permission/oauth2/token", &[("Content-Type", "application/json")], Some(b"{not json"));
+    let bad_json = request(
+        emu.addr,
+        "POST",
+        "/api/permission/oauth2/token",
+        &[("Content-Type", "application/json")],
+        Some(b"{not json"),
+    );
     assert_oauth_error(&bad_json, 400, "invalid_request");
     assert_oauth_error(&token_request(&emu, &json!({"client_id": CLIENT})), 400, "invalid_request");
-    assert_oauth_error(&token_request(&emu, &json!({"grant_type":"authorization_code","client_id":CLIENT,"code":"x"})), 400, "invalid_request");
+    assert_oauth_error(
+        &token_request(&emu, &json!({"grant_type":"authorization_code","client_id":CLIENT,"code":"x"})),
+        400,
+        "invalid_request",
+    );
     let mut unknown = body.clone();
     unknown["client_id"] = json!("nope.app.coze");
     assert_oauth_error(&token_request(&emu, &unknown), 401, "invalid_client");
@@ -289,20 +347,32 @@ fn token_endpoint_validation() {
 #[test]
 fn workspace_authorize_and_admin_shortcut() {
     let emu = start();
-    let path = authorize_path(CLIENT, REDIRECT, "w", "c", None)
-        .replace("/api/permission/oauth2/authorize", "/api/permission/oauth2/workspace_id/7400000000000000102/authorize");
+    let path = authorize_path(CLIENT, REDIRECT, "w", "c", None).replace(
+        "/api/permission/oauth2/authorize",
+        "/api/permission/oauth2/workspace_id/7400000000000000102/authorize",
+    );
     let r = get(&emu, &path, None);
     assert_eq!(r.status, 302);
     let page = get(&emu, r.location(), None).text();
     assert!(page.contains("Team Emulator"), "{page}");
 
-    let r = post_json(&emu, "/_emulator/authorize", None, &json!({"url": format!("{}{path}", emu.url), "decision": "deny"}));
+    let r = post_json(
+        &emu,
+        "/_emulator/authorize",
+        None,
+        &json!({"url": format!("{}{path}", emu.url), "decision": "deny"}),
+    );
     assert_eq!(r.status, 200);
     let loc = r.json()["location"].as_str().unwrap().to_string();
     assert!(loc.starts_with(REDIRECT));
     assert_eq!(param(&loc, "error").as_deref(), Some("access_denied"));
 
-    let bad = post_json(&emu, "/_emulator/authorize", None, &json!({"url": authorize_path("nope", REDIRECT, "s", "c", None), "decision": "allow"}));
+    let bad = post_json(
+        &emu,
+        "/_emulator/authorize",
+        None,
+        &json!({"url": authorize_path("nope", REDIRECT, "s", "c", None), "decision": "allow"}),
+    );
     assert_eq!(bad.status, 400);
     assert_eq!(bad.json()["error"], "invalid_client");
     assert!(bad.json()["error_description"].is_string());

@@ -113,7 +113,8 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 pub fn parse_response(raw: &[u8]) -> Resp {
-    let head_end = find(raw, b"\r\n\r\n").unwrap_or_else(|| panic!("no header end: {:?}", String::from_utf8_lossy(raw)));
+    let head_end =
+        find(raw, b"\r\n\r\n").unwrap_or_else(|| panic!("no header end: {:?}", String::from_utf8_lossy(raw)));
     let head = std::str::from_utf8(&raw[..head_end]).unwrap();
     let mut lines = head.split("\r\n");
     let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
@@ -126,8 +127,7 @@ pub fn parse_response(raw: &[u8]) -> Resp {
     let mut r = Resp { status, headers, body: Vec::new(), chunks: Vec::new(), complete: false };
     if chunked {
         let mut pos = 0;
-        loop {
-            let Some(le) = find(&rest[pos..], b"\r\n") else { break };
+        while let Some(le) = find(&rest[pos..], b"\r\n") {
             let size_str = std::str::from_utf8(&rest[pos..pos + le]).unwrap();
             let size = usize::from_str_radix(size_str.split(';').next().unwrap().trim(), 16).unwrap();
             let start = pos + le + 2;
@@ -257,7 +257,10 @@ pub fn names(evs: &[Ev]) -> Vec<&str> {
 
 /// Concatenated content of the answer deltas.
 pub fn delta_text(evs: &[Ev]) -> String {
-    evs.iter().filter(|e| e.event == "conversation.message.delta").map(|e| e.json()["content"].as_str().unwrap().to_string()).collect()
+    evs.iter()
+        .filter(|e| e.event == "conversation.message.delta")
+        .map(|e| e.json()["content"].as_str().unwrap().to_string())
+        .collect()
 }
 
 // --- OAuth ----------------------------------------------------------------------------------------
