@@ -20,7 +20,7 @@ echo "emulator at $EMULATOR_URL"
 step "browser: wasm-bindgen-test in headless Chromium"
 export COZE_EMULATOR_URL=$EMULATOR_URL
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
-cargo test --target wasm32-unknown-unknown --quiet --tests
+cargo test --target wasm32-unknown-unknown --test browser
 
 if [ -f scripts/build.py ]; then
   step "package: scripts/build.py"
