@@ -390,6 +390,33 @@ async fn slow_drip_yields_first_delta_while_server_holds_connection() {
 }
 
 #[wasm_bindgen_test]
+async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
+    let c = client().await;
+    // A 10 MB reply streams as ~10 MB of deltas plus a ~10 MB `message.completed` carrying the
+    // whole text (as Coze does): a ~20 MB stream whose largest event is ~10 MB.
+    let unit = "扣子流式测试 streaming test ".repeat(20); // 520 chars, 760 bytes
+    let repeat = 10 * 1024 * 1024 / 760;
+    let bot = new_bot(&format!(r#"{{"reply":"{unit}","repeat":{repeat},"delta_chars":4096}}"#)).await;
+    let memory = || wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+    let initial = memory();
+    let mut sizes = Vec::new();
+    for run in 0..2 {
+        let start = now_ms();
+        let r = JsFuture::from(count_delta_chars(&stream(&c, &bot, "big"))).await.unwrap();
+        let secs = (now_ms() - start) / 1000.0;
+        assert_eq!(get_str(&r, "last"), "done");
+        assert_eq!(get(&r, "chars").as_f64().unwrap() as usize, unit.chars().count() * repeat);
+        sizes.push(memory());
+        web_sys::console::log_1(&format!(
+            "run {run}: ~20 MB stream at {:.1} MB/s, {} events, wasm memory {} KiB -> {} KiB",
+            20.0 / secs, get(&r, "events").as_f64().unwrap(), initial / 1024, memory() / 1024
+        ).into());
+    }
+    // Memory follows the largest event, not the stream: a second identical stream reuses it all.
+    assert_eq!(sizes[1], sizes[0], "wasm memory kept growing: {sizes:?}");
+}
+
+#[wasm_bindgen_test]
 async fn unauthorized_triggers_one_refresh_and_retry_with_a_manager() {
     let (client_id, token) = login(None).await;
     let m = manager(&client_id);

@@ -28,6 +28,14 @@ export async function collectUntilError(iterable) {
 export function deltaText(events) {
   return events.filter(e => e.event === 'conversation.message.delta').map(e => e.data.content).join('');
 }
+export async function countDeltaChars(iterable) {
+  let chars = 0, events = 0, last = null;
+  for await (const part of iterable) {
+    events++; last = part.event;
+    if (part.event === 'conversation.message.delta') chars += part.data.content.length;
+  }
+  return { chars, events, last };
+}
 export function newAbortController() { return new AbortController(); }
 export function elapsedMs() { return performance.now(); }
 "#)]
@@ -40,6 +48,8 @@ extern "C" {
     fn collect_until_error_js(iterable: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = deltaText)]
     pub fn delta_text(events: &JsValue) -> String;
+    #[wasm_bindgen(js_name = countDeltaChars)]
+    pub fn count_delta_chars(iterable: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = newAbortController)]
     pub fn new_abort_controller() -> web_sys::AbortController;
     #[wasm_bindgen(js_name = elapsedMs)]
