@@ -21,13 +21,12 @@ pub use facade::*;
 mod facade {
     use js_sys::{Array, Promise, Uint8Array};
     use wasm_bindgen::prelude::*;
-    use wasm_bindgen_futures::future_to_promise;
 
     use crate::core::authorize::{self, AuthorizeRequest};
     use crate::core::{pkce, sse, CozeError, Result};
     use crate::web::js::{self, object};
     use crate::web::oauth::{self, token_to_js};
-    use crate::web::{login, Options};
+    use crate::web::{login, promise, signal_of, Options};
 
     pub use crate::web::client::CozeAPI;
     pub use crate::web::tokens::TokenManager;
@@ -38,26 +37,8 @@ mod facade {
             .ok_or_else(|| CozeError::invalid_argument(format!("{function}: `{name}` must be a string")))
     }
 
-    fn signal_arg(options: &JsValue) -> Result<Option<web_sys::AbortSignal>> {
-        let signal = js::get(options, "signal");
-        if signal.is_undefined() || signal.is_null() {
-            Ok(None)
-        } else if js::get(&signal, "aborted").as_bool().is_some() {
-            Ok(Some(signal.unchecked_into()))
-        } else {
-            Err(CozeError::invalid_argument("`signal` must be an AbortSignal"))
-        }
-    }
-
     fn base_url_or_com(base_url: Option<&str>) -> Result<String> {
         authorize::normalize_base_url(base_url.unwrap_or(crate::COZE_COM_BASE_URL))
-    }
-
-    fn promise<F>(fut: F) -> Promise
-    where
-        F: std::future::Future<Output = Result<JsValue>> + 'static,
-    {
-        future_to_promise(async move { fut.await.map_err(JsValue::from) })
     }
 
     /// A fresh PKCE code verifier: base64url of 32 random bytes (43 characters).
@@ -120,7 +101,7 @@ mod facade {
     pub fn get_pkce_oauth_token(params: JsValue, options: JsValue) -> Promise {
         promise(async move {
             let o = Options::new("getPKCEOAuthToken", &params)?;
-            let signal = signal_arg(&options)?;
+            let signal = signal_of(&options)?;
             let base_url = base_url_or_com(o.opt_string("baseURL")?.as_deref())?;
             let (code, client_id) = (o.string("code")?, o.string("clientId")?);
             let (redirect_url, verifier) = (o.string("redirectUrl")?, o.string("codeVerifier")?);
@@ -136,7 +117,7 @@ mod facade {
     pub fn refresh_oauth_token(params: JsValue, options: JsValue) -> Promise {
         promise(async move {
             let o = Options::new("refreshOAuthToken", &params)?;
-            let signal = signal_arg(&options)?;
+            let signal = signal_of(&options)?;
             let base_url = base_url_or_com(o.opt_string("baseURL")?.as_deref())?;
             let (refresh_token, client_id) = (o.string("refreshToken")?, o.string("clientId")?);
             let secret = o.opt_string("clientSecret")?;
@@ -181,7 +162,7 @@ mod facade {
             }
             let url = js::get(&options, "url");
             let url = if url.is_undefined() { None } else { Some(string_arg("completeLogin", "url", &url)?) };
-            let signal = signal_arg(&options)?;
+            let signal = signal_of(&options)?;
             let token = login::complete(url, &js::get(&options, "storage"), signal.as_ref()).await?;
             let token_js = token_to_js(&token);
             let manager = js::get(&options, "tokenManager");

@@ -5,12 +5,13 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, JSON};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Response};
 
 use super::http::{self, describe, HttpRequest};
 use super::js;
 use super::stream::ChatStream;
+use super::{promise, signal_of};
 use crate::core::api::{is_auth_failure, path_with_query, require_id};
 use crate::core::authorize::normalize_base_url;
 use crate::core::chat::is_terminal_status;
@@ -121,18 +122,6 @@ fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>> {
         }
     }
     Ok(out)
-}
-
-/// `{signal?}` from a request-options argument.
-fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>> {
-    let signal = js::get(options, "signal");
-    if signal.is_undefined() || signal.is_null() {
-        return Ok(None);
-    }
-    if js::get(&signal, "aborted").as_bool().is_none() {
-        return Err(CozeError::invalid_argument("`signal` must be an AbortSignal"));
-    }
-    Ok(Some(signal.unchecked_into()))
 }
 
 enum Reply {
@@ -249,13 +238,6 @@ fn provider_error(err: JsValue) -> CozeError {
         return e;
     }
     CozeError::new(ErrorCode::NotLoggedIn, format!("the token provider failed: {}", describe(&err)))
-}
-
-fn promise<F>(fut: F) -> Promise
-where
-    F: std::future::Future<Output = Result<JsValue>> + 'static,
-{
-    future_to_promise(async move { fut.await.map_err(JsValue::from) })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -81,3 +81,24 @@ impl<'a> Options<'a> {
         }
     }
 }
+
+/// `{signal?}` of a request-options argument.
+pub fn signal_of(options: &JsValue) -> Result<Option<web_sys::AbortSignal>> {
+    use wasm_bindgen::JsCast;
+    let signal = js::get(options, "signal");
+    if signal.is_undefined() || signal.is_null() {
+        return Ok(None);
+    }
+    if js::get(&signal, "aborted").as_bool().is_none() {
+        return Err(CozeError::invalid_argument("`signal` must be an AbortSignal"));
+    }
+    Ok(Some(signal.unchecked_into()))
+}
+
+/// A JS promise of a Rust future; errors become JS `CozeError`s.
+pub fn promise<F>(fut: F) -> js_sys::Promise
+where
+    F: std::future::Future<Output = Result<JsValue>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(async move { fut.await.map_err(JsValue::from) })
+}
