@@ -181,7 +181,7 @@ async fn concurrent_refreshes_make_one_request() {
     let (client_id, token) = login(None).await;
     let m = manager(&client_id);
     await_ok(m.set_token(token.clone())).await;
-    let (a, b) = (m.refresh(), m.refresh());
+    let (a, b) = (m.refresh(JsValue::UNDEFINED), m.refresh(JsValue::UNDEFINED));
     let (a, b) = (await_ok(a).await, await_ok(b).await);
     assert_eq!(get_str(&a, "refresh_token"), get_str(&b, "refresh_token"));
     assert_eq!(refresh_count(&client_id).await, 1.0);
@@ -210,7 +210,7 @@ async fn failed_refresh_is_typed_and_clears_the_token() {
     await_ok(refresh(&get_str(&token, "refresh_token"), &client_id)).await;
     let m = manager(&client_id);
     await_ok(m.set_token(token)).await;
-    let err = await_err(m.refresh()).await;
+    let err = await_err(m.refresh(JsValue::UNDEFINED)).await;
     assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
     assert!(await_ok(m.get_token()).await.is_null(), "storage cleared");
     let err = await_err(m.get_access_token()).await;
@@ -429,6 +429,32 @@ async fn unauthorized_triggers_one_refresh_and_retry_with_a_manager() {
     let events = collect(&stream(&c, &bot, "retry me")).await.unwrap();
     assert_eq!(delta_text(&events_js(&events)), "You said: retry me");
     assert_eq!(refresh_count(&client_id).await, 1.0);
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_401s_share_one_refresh() {
+    let (client_id, token) = login(None).await;
+    let m = manager(&client_id);
+    await_ok(m.set_token(token)).await;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"token".into(), &JsValue::from(m)).unwrap();
+    js_sys::Reflect::set(&options, &"baseURL".into(), &emulator().into()).unwrap();
+    let c = CozeAPI::new(options.into()).unwrap();
+    // Four, not more: Chromium opens at most six connections per host, and a request queued
+    // behind them would fetch its token after the refresh and (this bot rejects every first
+    // request) rightly refresh again.
+    let mut bots = Vec::new();
+    for _ in 0..4 {
+        bots.push(new_bot(r#"{"fault":"unauthorized_once","delay_ms":20}"#).await);
+    }
+    let mut runs = Vec::new();
+    for (i, bot) in bots.iter().enumerate() {
+        runs.push(count_delta_chars(&stream(&c, bot, &format!("call {i}"))));
+    }
+    for run in runs {
+        assert_eq!(get_str(&JsFuture::from(run).await.unwrap(), "last"), "done");
+    }
+    assert_eq!(refresh_count(&client_id).await, 1.0, "four 401s, one refresh");
 }
 
 #[wasm_bindgen_test]

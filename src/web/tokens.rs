@@ -98,10 +98,17 @@ impl TokenManager {
     }
 
     /// Refreshes now (single-flight; joins a refresh already running here or in another tab).
-    pub fn refresh(&self) -> Promise {
+    /// With `rejectedAccessToken` (what an API just refused), a token that has already replaced it
+    /// is returned without another refresh — so N callers hitting 401 cause one refresh.
+    pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let current = inner.load().await?.ok_or_else(not_logged_in)?;
+            if let Some(rejected) = rejected_access_token.as_string() {
+                if current.access_token != rejected {
+                    return Ok(token_to_js(&current));
+                }
+            }
             let token = inner.refresh_single_flight(current.refresh_token).await?;
             Ok(token_to_js(&token))
         })
@@ -137,15 +144,6 @@ impl ManagerInner {
             return Ok(self.refresh_single_flight(token.refresh_token).await?.access_token);
         }
         Ok(token.access_token)
-    }
-
-    /// The API rejected `rejected`: refresh unless someone already replaced it.
-    pub async fn access_token_after_rejection(self: &Rc<Self>, rejected: &str) -> Result<String> {
-        let token = self.load().await?.ok_or_else(not_logged_in)?;
-        if token.access_token != rejected {
-            return Ok(token.access_token);
-        }
-        Ok(self.refresh_single_flight(token.refresh_token).await?.access_token)
     }
 
     /// Joins the refresh in flight, or starts one. `seen_refresh_token` is the token the caller
