@@ -20,7 +20,6 @@ const TOKEN_KEY = `coze-wasm:token:${CLIENT_ID}`;
 const PERSONAL_WORKSPACE = '7400000000000000101';
 const ECHO_BOT = '7000000000000000001';
 const SLOW_BOT = '7000000000000000002';
-const POET_BOT = '7000000000000000003';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 async function main() {
@@ -298,10 +297,10 @@ async function main() {
       await rememberSecrets();
       await page.reload(); // storage: 'session' keeps the login across a reload
       await page.waitForFunction(() => document.body.dataset.auth === 'in');
-      await chooseBot(POET_BOT);
-      await sendMessage('来一首唐诗');
+      // (English here: Debian's headless Chromium often has no CJK font, which would draw boxes.)
+      await chooseBot(ECHO_BOT);
+      await sendMessage('Hello from the end-to-end test');
       await replyDone();
-      assert((await lastBot().textContent()).length > 10, 'the poet replied');
       await page.locator('#notice').waitFor({ state: 'hidden', timeout: 4000 }).catch(() => {});
 
       const controls = ['#logout', '#refresh', '#token-status', '#workspace', '#bot', '#message', '#send', '#new-conversation', '#messages'];
@@ -330,6 +329,7 @@ async function main() {
     });
 
     await runner.test('i. API error banner shows code, msg and logid', async () => {
+      await chooseBot(ECHO_BOT);
       // Coze answers errors as a JSON envelope instead of an event stream; stub one for /v3/chat.
       const logid = '20260101000000E2E0000000000000001';
       const pattern = (url) => url.href.startsWith(`${EMU}/v3/chat`);
