@@ -105,3 +105,8 @@ export function sleep(ms, signal) {
     if (signal) signal.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
   });
 }
+
+/** Marks a promise as handled: `reader.cancel()` rejects after an abort, and nobody awaits it. */
+export function ignoreRejection(promise) {
+  if (promise && typeof promise.catch === 'function') promise.catch(() => {});
+}

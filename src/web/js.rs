@@ -28,6 +28,9 @@ extern "C" {
     #[wasm_bindgen(js_name = asyncIterable)]
     pub fn async_iterable(inner: JsValue) -> JsValue;
 
+    #[wasm_bindgen(js_name = ignoreRejection)]
+    pub fn ignore_rejection(promise: &Promise);
+
     #[wasm_bindgen(js_name = withLock)]
     pub fn with_lock(name: &str, task: &js_sys::Function) -> JsValue;
 

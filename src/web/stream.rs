@@ -125,7 +125,7 @@ fn close(state: &Rc<RefCell<State>>) {
     };
     if let Some(reader) = reader {
         // Errors here mean the body already ended or errored; nothing left to release.
-        let _ = reader.cancel();
+        js::ignore_rejection(&reader.cancel());
     }
 }
 
@@ -221,7 +221,7 @@ async fn read_more(state: &Rc<RefCell<State>>) -> Result<()> {
         s.logid = http::logid(&response);
         if s.finished {
             // cancel() ran while the request was in flight.
-            let _ = reader.cancel();
+            js::ignore_rejection(&reader.cancel());
             return Ok(());
         }
         s.reader = Some(reader);
