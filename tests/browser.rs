@@ -416,15 +416,20 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
     assert_eq!(sizes[1], sizes[0], "wasm memory kept growing: {sizes:?}");
 }
 
-#[wasm_bindgen_test]
-async fn unauthorized_triggers_one_refresh_and_retry_with_a_manager() {
+/// A logged-in client whose token is a TokenManager (so 401s refresh and retry).
+async fn client_with_manager() -> (String, CozeAPI) {
     let (client_id, token) = login(None).await;
     let m = manager(&client_id);
     await_ok(m.set_token(token)).await;
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"token".into(), &JsValue::from(m)).unwrap();
     js_sys::Reflect::set(&options, &"baseURL".into(), &emulator().into()).unwrap();
-    let c = CozeAPI::new(options.into()).unwrap();
+    (client_id, CozeAPI::new(options.into()).unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn unauthorized_triggers_one_refresh_and_retry_with_a_manager() {
+    let (client_id, c) = client_with_manager().await;
     let bot = new_bot(r#"{"fault":"unauthorized_once"}"#).await;
     let events = collect(&stream(&c, &bot, "retry me")).await.unwrap();
     assert_eq!(delta_text(&events_js(&events)), "You said: retry me");
@@ -433,13 +438,7 @@ async fn unauthorized_triggers_one_refresh_and_retry_with_a_manager() {
 
 #[wasm_bindgen_test]
 async fn concurrent_401s_share_one_refresh() {
-    let (client_id, token) = login(None).await;
-    let m = manager(&client_id);
-    await_ok(m.set_token(token)).await;
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"token".into(), &JsValue::from(m)).unwrap();
-    js_sys::Reflect::set(&options, &"baseURL".into(), &emulator().into()).unwrap();
-    let c = CozeAPI::new(options.into()).unwrap();
+    let (client_id, c) = client_with_manager().await;
     // Four, not more: Chromium opens at most six connections per host, and a request queued
     // behind them would fetch its token after the refresh and (this bot rejects every first
     // request) rightly refresh again.
