@@ -171,12 +171,9 @@ mod facade {
                 if !set.is_function() {
                     return Err(CozeError::invalid_argument("completeLogin: `tokenManager` has no setToken()"));
                 }
-                let result = set.unchecked_ref::<js_sys::Function>().call1(&manager, &token_js).map_err(|e| {
-                    CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e))
-                })?;
-                wasm_bindgen_futures::JsFuture::from(Promise::resolve(&result))
-                    .await
-                    .map_err(|e| CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e)))?;
+                let failed = |e: JsValue| CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e));
+                let result = set.unchecked_ref::<js_sys::Function>().call1(&manager, &token_js).map_err(failed)?;
+                wasm_bindgen_futures::JsFuture::from(Promise::resolve(&result)).await.map_err(failed)?;
             }
             Ok(token_js)
         })
@@ -212,8 +209,8 @@ mod facade {
             let Some(bytes) = bytes.dyn_ref::<Uint8Array>() else {
                 return Err(CozeError::invalid_argument("SseParser.feed: expected a Uint8Array").into());
             };
-            crate::web::http::copy_chunk(bytes, &mut self.chunk);
-            let result = self.inner.feed_into(&self.chunk, &mut self.scratch);
+            let chunk = crate::web::http::copy_chunk(bytes, &mut self.chunk);
+            let result = self.inner.feed_into(chunk, &mut self.scratch);
             let events = to_js_events(&mut self.scratch);
             result?;
             Ok(events)
@@ -240,10 +237,7 @@ mod facade {
     fn to_js_events(events: &mut Vec<sse::SseEvent>) -> Array {
         let out = Array::new_with_length(events.len() as u32);
         for (i, e) in events.drain(..).enumerate() {
-            out.set(
-                i as u32,
-                object(&[("event", e.event.into()), ("data", e.data.into()), ("id", e.id.into())]),
-            );
+            out.set(i as u32, js::sse_event(&e.event, &e.data, &e.id));
         }
         out
     }

@@ -110,3 +110,29 @@ export function sleep(ms, signal) {
 export function ignoreRejection(promise) {
   if (promise && typeof promise.catch === 'function') promise.catch(() => {});
 }
+
+// Hot path: one call per event builds the whole iterator result.
+
+/** `{value: {event, data}, done: false}` with `data` parsed from JSON text; `undefined` if not JSON. */
+export function parsedPart(event, text) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (_) {
+    return undefined;
+  }
+  return { value: { event, data }, done: false };
+}
+
+/** `{value: {event, data}, done: false}`. */
+export function part(event, data) {
+  return { value: { event, data }, done: false };
+}
+
+export function finished() {
+  return { value: undefined, done: true };
+}
+
+export function sseEvent(event, data, id) {
+  return { event, data, id };
+}

@@ -130,10 +130,14 @@ pub fn describe(err: &JsValue) -> String {
     }
 }
 
-/// Copies a chunk from JS into `buf` (reused between chunks: no allocation in steady state).
-pub fn copy_chunk(chunk: &Uint8Array, buf: &mut Vec<u8>) {
+/// Copies a chunk from JS into `buf` and returns the copied bytes. `buf` is reused between
+/// chunks and only ever grows (no allocation, no zero-fill in steady state).
+pub fn copy_chunk<'a>(chunk: &Uint8Array, buf: &'a mut Vec<u8>) -> &'a [u8] {
     let len = chunk.length() as usize;
-    buf.clear();
-    buf.resize(len, 0);
-    chunk.copy_to(&mut buf[..]);
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    let bytes = &mut buf[..len];
+    chunk.copy_to(bytes);
+    bytes
 }

@@ -31,6 +31,17 @@ extern "C" {
     #[wasm_bindgen(js_name = ignoreRejection)]
     pub fn ignore_rejection(promise: &Promise);
 
+    /// `{value: {event, data: JSON.parse(text)}, done: false}`, or `undefined` when not JSON.
+    #[wasm_bindgen(js_name = parsedPart)]
+    pub fn parsed_part(event: &str, text: &str) -> JsValue;
+
+    pub fn part(event: &str, data: &JsValue) -> JsValue;
+
+    pub fn finished() -> JsValue;
+
+    #[wasm_bindgen(js_name = sseEvent)]
+    pub fn sse_event(event: &str, data: &str, id: &str) -> JsValue;
+
     #[wasm_bindgen(js_name = withLock)]
     pub fn with_lock(name: &str, task: &js_sys::Function) -> JsValue;
 

@@ -121,12 +121,8 @@ async fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue> 
         _ => func.call0(this_arg),
     }
     .map_err(|e| storage_error(method, &e))?;
-    if result.has_type::<Promise>() || js::get(&result, "then").is_function() {
-        let promise = Promise::resolve(&result);
-        JsFuture::from(promise).await.map_err(|e| storage_error(method, &e))
-    } else {
-        Ok(result)
-    }
+    // Web Storage answers synchronously, custom stores may return promises: await either.
+    JsFuture::from(Promise::resolve(&result)).await.map_err(|e| storage_error(method, &e))
 }
 
 fn storage_error(method: &str, err: &JsValue) -> CozeError {

@@ -78,6 +78,7 @@ impl ChatStream {
 #[wasm_bindgen]
 impl ChatStream {
     /// Async-iterator `next()`: resolves `{value: {event, data}, done: false}` or `{done: true}`.
+    /// `pull` hands back the finished iterator result, built in one JS call per event.
     pub fn next(&self) -> Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
@@ -94,8 +95,8 @@ impl ChatStream {
             let result = pull(&state).await;
             state.borrow_mut().busy = false;
             match result {
-                Ok(Some(value)) => Ok(iter_result(value, false)),
-                Ok(None) => Ok(iter_result(JsValue::UNDEFINED, true)),
+                Ok(Some(result)) => Ok(result),
+                Ok(None) => Ok(js::finished()),
                 Err(err) => {
                     close(&state);
                     Err(err.into())
@@ -109,10 +110,6 @@ impl ChatStream {
         close(&self.state);
         Promise::resolve(&JsValue::UNDEFINED)
     }
-}
-
-fn iter_result(value: JsValue, done: bool) -> JsValue {
-    js::object(&[("value", value), ("done", JsValue::from_bool(done))])
 }
 
 fn close(state: &Rc<RefCell<State>>) {
@@ -153,59 +150,55 @@ async fn pull(state: &Rc<RefCell<State>>) -> Result<Option<JsValue>> {
                 }
             }
         }
-        if state.borrow().body_ended {
+        {
             let s = state.borrow();
-            return Err(chat::truncated(s.events_seen, None).with_logid(s.logid.clone()));
+            if s.body_ended {
+                return Err(chat::truncated(s.events_seen, None).with_logid(s.logid.clone()));
+            }
         }
         read_more(state).await?;
     }
 }
 
 fn done_event() -> JsValue {
-    js::object(&[("event", JsValue::from_str(chat::EVENT_DONE)), ("data", JsValue::from_str(DONE_DATA))])
+    js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA))
 }
 
+/// Decides what one event means; `Yield` carries the finished iterator result.
 fn handle_event(state: &Rc<RefCell<State>>, event: SseEvent) -> Step {
     let mut s = state.borrow_mut();
     s.events_seen += 1;
-    let logid = s.logid.clone();
     let name = event.event.as_str();
     match chat::disposition(name) {
         Disposition::Done => Step::Done,
-        Disposition::Json => match JSON::parse(&event.data) {
-            Ok(data) => Step::Yield(chat_event(name, data)),
-            Err(_) => Step::Fail(chat::malformed_event(name, &event.data).with_logid(logid)),
+        // The common case (every delta): parse and wrap in one JS call.
+        Disposition::Json => match js::parsed_part(name, &event.data) {
+            part if part.is_undefined() => Step::Fail(chat::malformed_event(name, &event.data).with_logid(s.logid.clone())),
+            part => Step::Yield(part),
         },
-        Disposition::PassThrough => {
-            let data = JSON::parse(&event.data).unwrap_or_else(|_| JsValue::from_str(&event.data));
-            Step::Yield(chat_event(name, data))
-        }
+        Disposition::PassThrough => match js::parsed_part(name, &event.data) {
+            part if part.is_undefined() => Step::Yield(js::part(name, &JsValue::from_str(&event.data))),
+            part => Step::Yield(part),
+        },
         Disposition::ErrorEvent => {
-            let data = JSON::parse(&event.data).ok();
-            let (code, msg) = match &data {
-                Some(d) => (js::get(d, "code").as_f64(), js::get(d, "msg").as_string()),
-                None => (None, None),
+            let (code, msg) = match JSON::parse(&event.data) {
+                Ok(d) => (js::get(&d, "code").as_f64(), js::get(&d, "msg").as_string()),
+                Err(_) => (None, None),
             };
-            Step::Fail(chat::error_event(code, msg, &event.data).with_logid(logid))
+            Step::Fail(chat::error_event(code, msg, &event.data).with_logid(s.logid.clone()))
         }
         Disposition::ChatFailed => match JSON::parse(&event.data) {
             Ok(data) => {
+                // A Chat object with `last_error`, or (per Coze's docs) a bare `{code, msg}`.
                 let last_error = js::get(&data, "last_error");
-                let (code, msg) = if last_error.is_object() {
-                    (js::get(&last_error, "code").as_f64(), js::get(&last_error, "msg").as_string())
-                } else {
-                    (js::get(&data, "code").as_f64(), js::get(&data, "msg").as_string())
-                };
-                s.pending_failure = Some(chat::chat_failed(code, msg, logid));
-                Step::Yield(chat_event(name, data))
+                let source = if last_error.is_object() { &last_error } else { &data };
+                let (code, msg) = (js::get(source, "code").as_f64(), js::get(source, "msg").as_string());
+                s.pending_failure = Some(chat::chat_failed(code, msg, s.logid.clone()));
+                Step::Yield(js::part(name, &data))
             }
-            Err(_) => Step::Fail(chat::malformed_event(name, &event.data).with_logid(logid)),
+            Err(_) => Step::Fail(chat::malformed_event(name, &event.data).with_logid(s.logid.clone())),
         },
     }
-}
-
-fn chat_event(name: &str, data: JsValue) -> JsValue {
-    js::object(&[("event", JsValue::from_str(name)), ("data", data)])
 }
 
 /// Opens the response on first use, then reads one chunk into the parser.
@@ -263,8 +256,8 @@ async fn read_more(state: &Rc<RefCell<State>>) -> Result<()> {
     }
     let value: Uint8Array = js::get(&result, "value").unchecked_into();
     let State { parser, chunk, scratch, queue, .. } = &mut *s;
-    copy_chunk(&value, chunk);
-    parser.feed_into(chunk, scratch)?;
+    let bytes = copy_chunk(&value, chunk);
+    parser.feed_into(bytes, scratch)?;
     queue.extend(scratch.drain(..));
     Ok(())
 }

@@ -155,37 +155,28 @@ impl ManagerInner {
             Some(flight) => flight,
             None => {
                 let result: SharedResult = Rc::default();
-                let me = self.clone();
-                let slot = result.clone();
-                let promise = future_to_promise(async move {
-                    let outcome = me.clone().refresh_under_lock(seen_refresh_token).await;
-                    *slot.borrow_mut() = Some(outcome);
-                    *me.inflight.borrow_mut() = None;
-                    Ok(JsValue::UNDEFINED)
+                let (me, slot) = (self.clone(), result.clone());
+                // The Web Lock's callback does the refresh; the lock's promise is this page's
+                // in-flight refresh, which every caller here joins.
+                let task = Closure::once_into_js(move || {
+                    future_to_promise(async move {
+                        *slot.borrow_mut() = Some(me.refresh_now(&seen_refresh_token).await);
+                        *me.inflight.borrow_mut() = None;
+                        Ok(JsValue::UNDEFINED)
+                    })
                 });
+                let promise = Promise::resolve(&js::with_lock(&self.lock_name, task.unchecked_ref()));
                 *self.inflight.borrow_mut() = Some((promise.clone(), result.clone()));
                 (promise, result)
             }
         };
         let _ = JsFuture::from(promise).await;
         let outcome = result.borrow().clone();
-        outcome.unwrap_or_else(|| Err(CozeError::new(ErrorCode::OAuthTokenError, "the refresh did not complete")))
-    }
-
-    async fn refresh_under_lock(self: Rc<Self>, seen_refresh_token: String) -> Result<OAuthToken> {
-        let result: SharedResult = Rc::default();
-        let slot = result.clone();
-        let me = self.clone();
-        let task = Closure::once_into_js(move || {
-            future_to_promise(async move {
-                *slot.borrow_mut() = Some(me.refresh_now(&seen_refresh_token).await);
-                Ok(JsValue::UNDEFINED)
-            })
-        });
-        let lock = js::with_lock(&self.lock_name, task.unchecked_ref());
-        let _ = JsFuture::from(Promise::resolve(&lock)).await;
-        let outcome = result.borrow().clone();
-        outcome.unwrap_or_else(|| Err(CozeError::new(ErrorCode::OAuthTokenError, "the refresh lock was not granted")))
+        outcome.unwrap_or_else(|| {
+            // The lock was refused before our callback ran: let the next caller try again.
+            *self.inflight.borrow_mut() = None;
+            Err(CozeError::new(ErrorCode::OAuthTokenError, "the refresh lock was not granted"))
+        })
     }
 
     async fn refresh_now(&self, seen_refresh_token: &str) -> Result<OAuthToken> {
