@@ -40,7 +40,8 @@ def main():
     with open(os.path.join(ROOT, "wasm-pack.toml"), "rb") as f:
         cfg = tomllib.load(f)
     pkg = cfg["package"]
-    out_dir = os.path.join(ROOT, pkg["out_dir"])
+    # COZE_WASM_PKG_DIR builds elsewhere (parallel checks, benchmarks) without touching pkg/.
+    out_dir = os.path.abspath(os.environ.get("COZE_WASM_PKG_DIR") or os.path.join(ROOT, pkg["out_dir"]))
     name = pkg["out_name"]
     check_wasm_opt(cfg["wasm_opt"]["min_version"])
 
