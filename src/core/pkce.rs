@@ -153,7 +153,7 @@ pub fn check_challenge_method(method: Option<&str>) -> Result<()> {
             let hint = if m.eq_ignore_ascii_case(S256) { " (the name is case-sensitive)" } else { "" };
             Err(CozeError::new(
                 ErrorCode::UnsupportedChallengeMethod,
-                format!("unsupported code_challenge_method {shown:?}: only \"S256\" is supported{hint}"),
+                format!("unsupported code_challenge_method \"{shown}\": only \"S256\" is supported{hint}"),
             ))
         }
     }

@@ -136,3 +136,12 @@ export function finished() {
 export function sseEvent(event, data, id) {
   return { event, data, id };
 }
+
+// String(value) that never throws (objects without a prototype, throwing toString).
+export function describeValue(value) {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

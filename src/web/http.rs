@@ -126,7 +126,8 @@ pub fn describe(err: &JsValue) -> String {
     match error_name(err) {
         Some(name) if !message.is_empty() => format!("{name}: {message}"),
         Some(name) => name,
-        None => format!("{err:?}"),
+        // Not `{err:?}`: Debug formatting is compiled out of release builds.
+        None => js::describe_value(err),
     }
 }
 

@@ -60,6 +60,9 @@ extern "C" {
     #[wasm_bindgen(js_name = nowSeconds)]
     pub fn now_seconds() -> f64;
 
+    #[wasm_bindgen(js_name = describeValue)]
+    pub fn describe_value(value: &JsValue) -> String;
+
     #[wasm_bindgen(js_name = sleep)]
     pub fn sleep(ms: f64, signal: Option<web_sys::AbortSignal>) -> Promise;
 }
