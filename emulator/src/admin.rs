@@ -108,17 +108,47 @@ pub fn stats(app: &App, req: &Req) -> Resp {
         &json!({
             "token_requests": {"authorization_code": s.authorization_code, "refresh_token": s.refresh_token},
             "refresh_failures": s.refresh_failures,
+            "api_requests": {"ok": s.api_ok, "unauthorized": s.api_unauthorized},
         }),
     )
 }
 
-/// `GET /_emulator/streams` → `{"open","closed_by_client","started"}`.
+/// `POST /_emulator/expire` `{access_token?, refresh_token?}`: those tokens expire now (an expired
+/// access token gets 401 / 4100, an expired refresh token `invalid_grant`); the login's other
+/// tokens keep working. → `{"expired": n}`; 400 when none of them is known.
+pub async fn expire(app: &App, req: Req) -> Resp {
+    let v = match body_json(req).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let field = |name: &str| -> Result<Option<String>, Resp> {
+        match v.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(admin_error("invalid_request", &format!("{name} must be a string"))),
+        }
+    };
+    let (access, refresh) = match (field("access_token"), field("refresh_token")) {
+        (Ok(a), Ok(r)) => (a, r),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    if access.is_none() && refresh.is_none() {
+        return admin_error("invalid_request", "give access_token and/or refresh_token");
+    }
+    match app.store().expire_tokens(access.as_deref(), refresh.as_deref()) {
+        0 => admin_error("invalid_request", "no such token"),
+        n => http::json(StatusCode::OK, &json!({ "expired": n })),
+    }
+}
+
+/// `GET /_emulator/streams` → `{"open","peak","closed_by_client","started"}`.
 pub fn streams(app: &App) -> Resp {
     let s = &app.streams;
     http::json(
         StatusCode::OK,
         &json!({
             "open": s.open.load(Ordering::Relaxed),
+            "peak": s.peak.load(Ordering::Relaxed),
             "closed_by_client": s.closed_by_client.load(Ordering::Relaxed),
             "started": s.started.load(Ordering::Relaxed),
         }),

@@ -24,6 +24,8 @@ pub type Resp = Response<Body>;
 pub struct StreamStats {
     pub started: AtomicU64,
     pub open: AtomicU64,
+    /// The most streams open at once since the start.
+    pub peak: AtomicU64,
     pub closed_by_client: AtomicU64,
 }
 
@@ -92,7 +94,8 @@ impl StreamBody {
     pub fn channel(stats: Arc<StreamStats>) -> (StreamBody, mpsc::Sender<StreamItem>) {
         let (tx, rx) = mpsc::channel(2);
         stats.started.fetch_add(1, Ordering::Relaxed);
-        stats.open.fetch_add(1, Ordering::Relaxed);
+        let open = stats.open.fetch_add(1, Ordering::Relaxed) + 1;
+        stats.peak.fetch_max(open, Ordering::Relaxed);
         (StreamBody { rx, yielded: false, ended: false, stats }, tx)
     }
 

@@ -145,8 +145,9 @@ fn banner(app: &App) -> String {
     s.push_str(&format!("                             faults: {}\n", Fault::NAMES.join(", ")));
     s.push_str("  POST /_emulator/clients    {redirect_uris, access_token_ttl?, name?} → {client_id}\n");
     s.push_str("  POST /_emulator/authorize  {url, decision: allow|deny} → {location}\n");
-    s.push_str("  GET  /_emulator/stats?client_id=   token request counters\n");
-    s.push_str("  GET  /_emulator/streams    {open, closed_by_client, started}\n");
+    s.push_str("  POST /_emulator/expire     {access_token?, refresh_token?} → those tokens expire now\n");
+    s.push_str("  GET  /_emulator/stats?client_id=   token request and API request counters\n");
+    s.push_str("  GET  /_emulator/streams    {open, peak, closed_by_client, started}\n");
     s.push_str("  GET  /_emulator/health     {ok: true}\n");
     s
 }

@@ -74,6 +74,7 @@ async fn route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Resp {
         "/_emulator/bots" if post => admin::create_bot(app, req).await,
         "/_emulator/clients" if post => admin::create_client(app, req).await,
         "/_emulator/authorize" if post => oauth::admin_authorize(app, req).await,
+        "/_emulator/expire" if post => admin::expire(app, req).await,
         "/oauth/consent"
         | oauth::TOKEN_PATH
         | "/_emulator/health"
@@ -81,7 +82,8 @@ async fn route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Resp {
         | "/_emulator/stats"
         | "/_emulator/bots"
         | "/_emulator/clients"
-        | "/_emulator/authorize" => method_not_allowed(),
+        | "/_emulator/authorize"
+        | "/_emulator/expire" => method_not_allowed(),
         _ if path.starts_with("/_emulator/icon/") && get => {
             let name = path["/_emulator/icon/".len()..].trim_end_matches(".svg");
             admin::icon(name)
@@ -140,7 +142,7 @@ fn authenticate(app: &App, req: &Req) -> Result<(), Resp> {
     if token.is_empty() {
         return Err(http::unauthorized("Authentication is missing: the bearer token is empty."));
     }
-    app.store().access_token_valid(token).map_err(http::unauthorized)
+    app.store().use_access_token(token).map_err(http::unauthorized)
 }
 
 async fn api_route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Resp {

@@ -121,6 +121,8 @@ pub struct CodeRec {
 }
 
 pub struct AccessRec {
+    /// The client the token was issued to (for the per-client API counters).
+    pub client_id: String,
     pub family: u64,
     pub expires_ms: u64,
 }
@@ -138,6 +140,9 @@ pub struct ClientStats {
     pub authorization_code: u64,
     pub refresh_token: u64,
     pub refresh_failures: u64,
+    /// `/v1`, `/v3` requests with one of this client's access tokens: accepted / refused (401).
+    pub api_ok: u64,
+    pub api_unauthorized: u64,
 }
 
 pub struct IssuedTokens {
@@ -358,7 +363,7 @@ impl Store {
         let access_token = format!("czu_{}", random_token(32));
         let refresh_token = random_token(32);
         let expires_ms = now + access_ttl_secs * 1000;
-        self.access.insert(access_token.clone(), AccessRec { family, expires_ms });
+        self.access.insert(access_token.clone(), AccessRec { client_id: client_id.into(), family, expires_ms });
         self.refresh.insert(
             refresh_token.clone(),
             RefreshRec {
@@ -382,6 +387,35 @@ impl Store {
             Some(rec) if now_ms() >= rec.expires_ms => Err("The access token has expired."),
             Some(_) => Ok(()),
         }
+    }
+
+    /// `access_token_valid`, counted in the stats of the client the token was issued to.
+    pub fn use_access_token(&mut self, token: &str) -> Result<(), &'static str> {
+        let result = self.access_token_valid(token);
+        if let Some(client_id) = self.access.get(token).map(|r| r.client_id.clone()) {
+            let stats = self.stats_mut(&client_id);
+            match result {
+                Ok(()) => stats.api_ok += 1,
+                Err(_) => stats.api_unauthorized += 1,
+            }
+        }
+        result
+    }
+
+    /// End the lifetime of the named tokens now, as if their TTL had run out (the rest of the
+    /// login is untouched). Returns how many of the given tokens were known.
+    pub fn expire_tokens(&mut self, access_token: Option<&str>, refresh_token: Option<&str>) -> usize {
+        let now = now_ms();
+        let mut found = 0;
+        if let Some(rec) = access_token.and_then(|t| self.access.get_mut(t)) {
+            rec.expires_ms = rec.expires_ms.min(now);
+            found += 1;
+        }
+        if let Some(rec) = refresh_token.and_then(|t| self.refresh.get_mut(t)) {
+            rec.expires_ms = rec.expires_ms.min(now);
+            found += 1;
+        }
+        found
     }
 
     /// Drop long-dead OAuth records so a long-running emulator does not grow without bound.

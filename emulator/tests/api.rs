@@ -232,10 +232,17 @@ fn misc_routes() {
     assert_eq!(get(&emu, "/nope", None).status, 404);
     assert_eq!(get(&emu, "/v3/chat", Some(PAT)).status, 405);
     assert!(get(&emu, "/", None).text().contains("Coze API emulator"));
-    assert_eq!(get(&emu, "/_emulator/streams", None).json(), json!({"open": 0, "closed_by_client": 0, "started": 0}));
+    assert_eq!(
+        get(&emu, "/_emulator/streams", None).json(),
+        json!({"open": 0, "peak": 0, "closed_by_client": 0, "started": 0})
+    );
     assert_eq!(
         get(&emu, "/_emulator/stats?client_id=nobody", None).json(),
-        json!({"token_requests": {"authorization_code": 0, "refresh_token": 0}, "refresh_failures": 0})
+        json!({
+            "token_requests": {"authorization_code": 0, "refresh_token": 0},
+            "refresh_failures": 0,
+            "api_requests": {"ok": 0, "unauthorized": 0},
+        })
     );
     assert_eq!(get(&emu, "/_emulator/stats", None).status, 400);
     // Scenario validation.
