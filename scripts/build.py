@@ -48,7 +48,8 @@ def main():
     shutil.rmtree(out_dir, ignore_errors=True)
     for target in pkg["targets"]:
         target_dir = os.path.join(out_dir, target)
-        run("wasm-pack", "--quiet", "build", "--release", "--no-pack", "--target", target,
+        # --no-typescript: the package's types are the curated src/js/index.d.ts (write_types).
+        run("wasm-pack", "--quiet", "build", "--release", "--no-pack", "--no-typescript", "--target", target,
             "--out-dir", target_dir, "--out-name", name)
         wasm = os.path.join(target_dir, f"{name}_bg.wasm")
         run("wasm-opt", *cfg["wasm_opt"]["flags"], wasm, "-o", wasm)
@@ -107,14 +108,16 @@ export {{ default }} from './index.js';
 
 
 def write_types(out_dir, name):
-    """index.d.ts: the generated declarations plus the snippet's exports."""
-    generated = os.path.join(out_dir, "web", f"{name}.d.ts")
-    curated = os.path.join(ROOT, "src", "js", "extras.d.ts")
-    text = f"export * from './web/{name}';\nexport {{ default, initSync }} from './web/{name}';\n"
-    if os.path.exists(curated):
-        with open(curated) as f:
-            text += f.read()
-    assert os.path.exists(generated)
+    """index.d.ts: the curated declarations (src/js/index.d.ts), self-contained. They serve every
+    entry (index.js, auto.js, node.js export the same names); wasm-bindgen's `any`-typed d.ts is
+    not generated (--no-typescript), so nothing may point into web/ for types."""
+    with open(os.path.join(ROOT, "src", "js", "index.d.ts")) as f:
+        text = f.read()
+    if re.search(r"from\s+['\"]\./web/", text):
+        sys.exit("build: src/js/index.d.ts must not import from ./web/ (no d.ts is generated there)")
+    leftovers = glob.glob(os.path.join(out_dir, "web", "**", "*.d.ts"), recursive=True)
+    if leftovers:
+        sys.exit(f"build: unexpected generated declarations {leftovers}")
     write(out_dir, "index.d.ts", text)
 
 
