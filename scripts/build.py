@@ -15,9 +15,41 @@ import tomllib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(*cmd):
+def run(*cmd, env=None):
     print("+", " ".join(cmd), flush=True)
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    subprocess.run(cmd, cwd=ROOT, check=True, env=env)
+
+
+def minify_js(target_dir, name):
+    """Minifies the wasm-bindgen glue and our snippet in place (esbuild, ~40% fewer gzip bytes):
+    what a page without a bundler downloads. Export names stay; --keep-names keeps class names."""
+    files = [os.path.join(target_dir, f"{name}.js")]
+    files += glob.glob(os.path.join(target_dir, "snippets", "**", "*.js"), recursive=True)
+    for path in files:
+        run("esbuild", path, "--minify", "--keep-names", "--format=esm", "--log-level=error",
+            "--allow-overwrite", f"--outfile={path}")
+
+
+def release_toolchain(release):
+    """The environment and extra cargo arguments for the size-tuned release build: nightly with
+    build-std where nightly (with rust-src and the wasm32 target) is installed, else stable."""
+    toolchain = release.get("toolchain")
+    if not toolchain:
+        return None, []
+    probe = subprocess.run(["rustup", "component", "list", "--toolchain", toolchain, "--installed"],
+                           capture_output=True, text=True)
+    installed = probe.stdout.split() if probe.returncode == 0 else []
+    if not any(c.startswith("rust-src") for c in installed) or \
+            "rust-std-wasm32-unknown-unknown" not in installed:
+        print(f"build: WARNING: {toolchain} with rust-src and wasm32-unknown-unknown is not installed; "
+              "building with the default toolchain (a larger .wasm)", flush=True)
+        return None, []
+    env = dict(os.environ, RUSTUP_TOOLCHAIN=toolchain)
+    flags = ", ".join(json.dumps(f) for f in release.get("rustflags", []))
+    args = list(release.get("cargo_args", []))
+    if flags:
+        args += ["--config", f"target.wasm32-unknown-unknown.rustflags=[{flags}]"]
+    return env, args
 
 
 def gz(path):
@@ -45,14 +77,16 @@ def main():
     name = pkg["out_name"]
     check_wasm_opt(cfg["wasm_opt"]["min_version"])
 
+    env, cargo_args = release_toolchain(cfg.get("release", {}))
     shutil.rmtree(out_dir, ignore_errors=True)
     for target in pkg["targets"]:
         target_dir = os.path.join(out_dir, target)
         # --no-typescript: the package's types are the curated src/js/index.d.ts (write_types).
         run("wasm-pack", "--quiet", "build", "--release", "--no-pack", "--no-typescript", "--target", target,
-            "--out-dir", target_dir, "--out-name", name)
+            "--out-dir", target_dir, "--out-name", name, ".", "--", *cargo_args, env=env)
         wasm = os.path.join(target_dir, f"{name}_bg.wasm")
         run("wasm-opt", *cfg["wasm_opt"]["flags"], wasm, "-o", wasm)
+        minify_js(target_dir, name)
         for junk in (".gitignore", "package.json", "README.md"):
             path = os.path.join(target_dir, junk)
             if os.path.exists(path):
@@ -84,6 +118,8 @@ export * from './index.js';
 export {{ default }} from './index.js';
 """)
     write_types(out_dir, name)
+    # The subpath's own declarations, beside auto.js: TypeScript's node10 resolution ignores exports.
+    write(out_dir, "auto.d.ts", "export * from './index.js';\nexport { default } from './index.js';\n")
 
     with open(os.path.join(ROOT, "pkg.json")) as f:
         manifest = json.load(f)
@@ -100,7 +136,7 @@ export {{ default }} from './index.js';
         "snippet": gz(snippets[0]),
     }
     total = sum(parts.values())
-    budget = cfg["size"]["budget_bytes"]
+    budget = cfg["size"]["budget_bytes" if env else "budget_bytes_without_build_std"]
     detail = ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in parts.items())
     print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
     if total > budget:

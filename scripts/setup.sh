@@ -17,6 +17,19 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# Release packages build std for size on nightly (see wasm-pack.toml [release]); the build falls
+# back to stable, with a warning, where nightly is missing.
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+  if ! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
+    say "adding rust-src to nightly (build-std for the release package)"
+    rustup component add rust-src --toolchain nightly || say "WARNING: no rust-src for nightly"
+  fi
+  if ! rustup target list --toolchain nightly --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding wasm32-unknown-unknown to nightly"
+    rustup target add wasm32-unknown-unknown --toolchain nightly || say "WARNING: no wasm32 target for nightly"
+  fi
+fi
+
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   say "installing chromium + chromium-driver (apt)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
