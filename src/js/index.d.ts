@@ -7,15 +7,25 @@
 // ---------------------------------------------------------------------------------------------
 // Loading the wasm
 
-/** Where `init()` can load the wasm from: a URL or path to fetch, a `Response`, the bytes, or a compiled module. */
-export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+// Written without lib.dom's aliases (RequestInfo, BufferSource) and without naming the
+// WebAssembly namespace directly, so a Node project without the "DOM" lib (only @types/node) can
+// compile against these declarations too.
 
-/** What `initSync()` accepts: the bytes of `web/coze_wasm_bg.wasm`, or a compiled module. */
-export type SyncInitInput = BufferSource | WebAssembly.Module;
+/** `WebAssembly.Module` where the environment's types declare it (lib.dom), else `object`. */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : object;
+
+/** `WebAssembly.Memory` where the environment's types declare it (lib.dom), else `object`. */
+export type WasmMemory = typeof globalThis extends { WebAssembly: { Memory: { prototype: infer M } } } ? M : object;
+
+/** Where `init()` can load the wasm from: a URL or path to fetch, a `Request`/`Response`, the bytes, or a compiled module. */
+export type InitInput = string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule;
+
+/** What `initSync()` accepts: the bytes of `web/coze_wasm_bg.wasm` (e.g. `readFileSync(...)`), or a compiled module. */
+export type SyncInitInput = ArrayBuffer | ArrayBufferView | WasmModule;
 
 /** The instantiated wasm module (only `memory` is of interest outside the library). */
 export interface InitOutput {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
 }
 
 /**

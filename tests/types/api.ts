@@ -46,6 +46,8 @@ function expect<T extends true>(): void {}
 
 // ---- init
 declare const wasmBytes: ArrayBuffer;
+/** What Node's readFileSync returns is a Uint8Array over an ArrayBufferLike. */
+declare const fileBytes: Uint8Array;
 export async function loading(): Promise<void> {
   expect<Equal<Awaited<ReturnType<typeof init>>, InitOutput>>();
   await init();
@@ -54,6 +56,7 @@ export async function loading(): Promise<void> {
   const out: InitOutput = initSync({ module: wasmBytes });
   expect<Equal<typeof out.memory, WebAssembly.Memory>>();
   initSync({ module: await WebAssembly.compile(wasmBytes) });
+  initSync({ module: fileBytes });
 }
 
 // ---- constants
