@@ -2,7 +2,6 @@
 //! pending logins), localStorage, or any object with getItem/setItem/removeItem (sync or async).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -15,7 +14,8 @@ use crate::core::{CozeError, ErrorCode, Result};
 
 #[derive(Clone)]
 pub enum Store {
-    Memory(Rc<RefCell<HashMap<String, String>>>),
+    /// A handful of keys at most: a list is smaller in the wasm than a HashMap (no hasher).
+    Memory(Rc<RefCell<Vec<(String, String)>>>),
     /// A Web Storage–like object.
     Js(JsValue),
 }
@@ -67,7 +67,7 @@ impl Store {
 
     pub async fn get(&self, key: &str) -> Result<Option<String>> {
         match self {
-            Store::Memory(map) => Ok(map.borrow().get(key).cloned()),
+            Store::Memory(map) => Ok(map.borrow().iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())),
             Store::Js(obj) => {
                 let value = call(obj, "getItem", &[JsValue::from_str(key)]).await?;
                 Ok(value.as_string())
@@ -78,7 +78,9 @@ impl Store {
     pub async fn set(&self, key: &str, value: &str) -> Result<()> {
         match self {
             Store::Memory(map) => {
-                map.borrow_mut().insert(key.to_owned(), value.to_owned());
+                let mut map = map.borrow_mut();
+                map.retain(|(k, _)| k != key);
+                map.push((key.to_owned(), value.to_owned()));
                 Ok(())
             }
             Store::Js(obj) => call(obj, "setItem", &[JsValue::from_str(key), JsValue::from_str(value)]).await.map(drop),
@@ -88,7 +90,7 @@ impl Store {
     pub async fn remove(&self, key: &str) -> Result<()> {
         match self {
             Store::Memory(map) => {
-                map.borrow_mut().remove(key);
+                map.borrow_mut().retain(|(k, _)| k != key);
                 Ok(())
             }
             Store::Js(obj) => call(obj, "removeItem", &[JsValue::from_str(key)]).await.map(drop),
