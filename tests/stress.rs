@@ -1,0 +1,314 @@
+//! The token manager and the client under stress, in headless Chromium against the emulator:
+//! many concurrent calls at expiry or after a server-side rejection share one refresh; a refused
+//! refresh is typed and empties storage; 100 concurrent streams each get exactly their own text.
+//! Counts come from the emulator's own stats (`/_emulator/stats`: token and API requests per client).
+//!
+//! `COZE_EMULATOR_URL=$EMULATOR_URL WASM_BINDGEN_TEST_TIMEOUT=60 cargo test --target wasm32-unknown-unknown --test stress`
+#![cfg(target_arch = "wasm32")]
+
+#[allow(dead_code)]
+mod support;
+
+use coze_wasm::*;
+use js_sys::{Array, Object, Promise, Reflect};
+use support::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const ECHO_BOT: &str = "7000000000000000001";
+
+#[wasm_bindgen(inline_js = r#"
+export function mapStorage() {
+  const map = new Map();
+  // Async, like a store backed by IndexedDB: every call answers a promise.
+  return {
+    map,
+    getItem: async (k) => (map.has(k) ? map.get(k) : null),
+    setItem: async (k, v) => { map.set(k, String(v)); },
+    removeItem: async (k) => { map.delete(k); },
+  };
+}
+export async function collectAll(iterable) {
+  const out = [];
+  for await (const part of iterable) out.push(part);
+  return out;
+}
+export function sessionGet(key) { return sessionStorage.getItem(key); }
+export async function settle(promises) {
+  const out = await Promise.allSettled(promises);
+  return out.map((r) => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, error: r.reason }));
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = mapStorage)]
+    fn map_storage() -> JsValue;
+    #[wasm_bindgen(js_name = sessionGet)]
+    fn session_get(key: &str) -> Option<String>;
+    fn settle(promises: Array) -> Promise;
+    #[wasm_bindgen(js_name = collectAll)]
+    fn collect_promise(iterable: &JsValue) -> Promise;
+}
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+/// A full PKCE login for a fresh client (optionally with a short access-token TTL).
+async fn login(ttl: Option<u32>) -> (String, JsValue) {
+    let (client_id, redirect) = new_client(ttl).await;
+    let e = emulator();
+    let params =
+        json(&format!(r#"{{"clientId":"{client_id}","redirectUrl":"{redirect}","baseURL":"{e}","wwwURL":"{e}"}}"#));
+    let started = await_ok(get_pkce_authentication_url(params)).await;
+    let body = obj(&[("url", get(&started, "url")), ("decision", "allow".into())]);
+    let location = get_str(&admin("POST", "/_emulator/authorize", Some(body)).await, "location");
+    let cb = parse_authorization_callback(location.into(), get(&started, "state")).unwrap();
+    let exchange = json(&format!(
+        r#"{{"code":"{}","clientId":"{client_id}","redirectUrl":"{redirect}","codeVerifier":"{}","baseURL":"{e}"}}"#,
+        get_str(&cb, "code"),
+        get_str(&started, "codeVerifier")
+    ));
+    let token = await_ok(get_pkce_oauth_token(exchange, JsValue::UNDEFINED)).await;
+    (client_id, token)
+}
+
+/// A TokenManager, as the JS object a page holds (so the client and the test can share it).
+fn manager_with(client_id: &str, storage: Option<JsValue>, key: Option<&str>) -> JsValue {
+    let mut opts = vec![("clientId", JsValue::from_str(client_id)), ("baseURL", emulator().into())];
+    if let Some(s) = storage {
+        opts.push(("storage", s));
+    }
+    if let Some(k) = key {
+        opts.push(("storageKey", k.into()));
+    }
+    TokenManager::new(obj(&opts)).unwrap().into()
+}
+
+/// `target[name](...args)` → its (promised) result.
+fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Promise {
+    let f: js_sys::Function = get(target, name).dyn_into().unwrap_or_else(|_| panic!("no method {name}"));
+    let r = f.apply(target, &args.iter().collect::<Array>()).unwrap_or_else(|e| panic!("{name} threw {e:?}"));
+    Promise::resolve(&r)
+}
+
+fn api_with(m: &JsValue) -> CozeAPI {
+    CozeAPI::new(obj(&[("token", m.clone()), ("baseURL", emulator().into())])).unwrap()
+}
+
+/// The emulator's counters for one client: (refresh requests, refresh failures, API ok, API 401).
+async fn stats(client_id: &str) -> (f64, f64, f64, f64) {
+    let s = admin("GET", &format!("/_emulator/stats?client_id={client_id}"), None).await;
+    let n = |v: JsValue, k: &str| get(&v, k).as_f64().unwrap();
+    (
+        n(get(&s, "token_requests"), "refresh_token"),
+        n(s.clone(), "refresh_failures"),
+        n(get(&s, "api_requests"), "ok"),
+        n(get(&s, "api_requests"), "unauthorized"),
+    )
+}
+
+/// Makes the emulator treat these tokens as expired from now on (the client is not told).
+async fn expire_at_server(access_token: Option<&str>, refresh_token: Option<&str>) {
+    let mut body = Vec::new();
+    if let Some(a) = access_token {
+        body.push(("access_token", JsValue::from_str(a)));
+    }
+    if let Some(r) = refresh_token {
+        body.push(("refresh_token", JsValue::from_str(r)));
+    }
+    admin("POST", "/_emulator/expire", Some(obj(&body))).await;
+}
+
+/// `n` concurrent calls through one client, a mix of endpoints; resolves when all are done.
+async fn concurrent_calls(c: &CozeAPI, n: usize) -> Vec<JsValue> {
+    let calls: Array = (0..n)
+        .map(|i| -> JsValue {
+            match i % 3 {
+                0 => c.users().me(JsValue::UNDEFINED).into(),
+                1 => c.workspaces().list(JsValue::UNDEFINED, JsValue::UNDEFINED).into(),
+                _ => {
+                    c.conversations().create(json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED).into()
+                }
+            }
+        })
+        .collect();
+    let results = await_ok(Promise::all(&calls)).await;
+    let results: Vec<JsValue> = Array::from(&results).iter().collect();
+    for (i, r) in results.iter().enumerate() {
+        let ok = match i % 3 {
+            0 => !get_str(r, "user_id").is_empty(),
+            1 => Array::from(&get(r, "workspaces")).length() > 0,
+            _ => !get_str(r, "id").is_empty(),
+        };
+        assert!(ok, "call {i} returned {:?}", js_sys::JSON::stringify(r));
+    }
+    results
+}
+
+// ------------------------------------------------------------------------------- refresh
+
+#[wasm_bindgen_test]
+async fn fifty_calls_at_expiry_make_one_refresh_and_all_use_the_new_token() {
+    // A 30 s token is inside refreshAheadSeconds (60): every call must refresh first. The server
+    // also treats the old access token as expired, so a call that used it would show up as a 401.
+    let (client_id, token) = login(Some(30)).await;
+    let old_access = get_str(&token, "access_token");
+    expire_at_server(Some(&old_access), None).await;
+    let m = manager_with(&client_id, None, None);
+    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    let c = api_with(&m);
+
+    concurrent_calls(&c, 50).await;
+
+    let (refreshes, failures, ok, unauthorized) = stats(&client_id).await;
+    web_sys::console::log_1(
+        &format!("50 calls at expiry: {refreshes} refresh(es), API ok {ok}, 401 {unauthorized}").into(),
+    );
+    assert_eq!(refreshes, 1.0, "50 concurrent calls at expiry: refresh requests");
+    assert_eq!(failures, 0.0);
+    assert_eq!((ok, unauthorized), (50.0, 0.0), "every call went out once, with the refreshed token");
+    let now = await_ok(call(&m, "getToken", &[])).await;
+    assert_ne!(get_str(&now, "access_token"), old_access);
+    assert_ne!(get_str(&now, "refresh_token"), get_str(&token, "refresh_token"), "the rotated refresh token is kept");
+}
+
+#[wasm_bindgen_test]
+async fn fifty_calls_rejected_mid_life_make_one_refresh() {
+    // The manager thinks its token is good for 15 more minutes; the server refuses it (401 / 4100).
+    let (client_id, token) = login(None).await;
+    let old_access = get_str(&token, "access_token");
+    let m = manager_with(&client_id, None, None);
+    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    expire_at_server(Some(&old_access), None).await;
+    let c = api_with(&m);
+
+    concurrent_calls(&c, 50).await;
+
+    let (refreshes, failures, ok, unauthorized) = stats(&client_id).await;
+    web_sys::console::log_1(
+        &format!("50 calls rejected mid-life: {refreshes} refresh(es), API ok {ok}, 401 {unauthorized}").into(),
+    );
+    assert_eq!(refreshes, 1.0, "50 concurrent 401s: refresh requests");
+    assert_eq!(failures, 0.0);
+    assert_eq!(unauthorized, 50.0, "each call first went out with the refused token");
+    assert_eq!(ok, 50.0, "each call was retried once, with the new token");
+    let now = await_ok(call(&m, "getToken", &[])).await;
+    assert_ne!(get_str(&now, "access_token"), old_access);
+}
+
+// ------------------------------------------------------------------------- a refused refresh
+
+/// Refresh-token dead at the server (expired there, not reused): `getAccessToken()` on a token at
+/// expiry and a 401'd API call both reject with OAUTH_TOKEN_ERROR, the storage is emptied, one
+/// refresh request was made for many concurrent callers.
+async fn refused_refresh_clears(storage: JsValue, read_back: impl Fn(&str) -> Option<String>) {
+    // At expiry: getAccessToken must refresh, and the refresh is refused.
+    let (client_id, token) = login(Some(30)).await;
+    expire_at_server(None, Some(&get_str(&token, "refresh_token"))).await;
+    let key = format!("stress:{client_id}");
+    let m = manager_with(&client_id, Some(storage.clone()), Some(&key));
+    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    assert!(read_back(&key).is_some_and(|v| v.contains(&get_str(&token, "access_token"))), "the token is stored");
+
+    let callers: Array = (0..10).map(|_| JsValue::from(call(&m, "getAccessToken", &[]))).collect();
+    let outcomes = Array::from(&JsFuture::from(settle(callers)).await.unwrap());
+    for o in outcomes.iter() {
+        assert!(!get(&o, "ok").as_bool().unwrap(), "getAccessToken must reject");
+        let err = get(&o, "error");
+        assert_coze_error(&err);
+        assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR", "{}", get_str(&err, "message"));
+        assert_eq!(get_str(&err, "error"), "invalid_grant");
+        assert_eq!(get(&err, "status").as_f64(), Some(400.0));
+    }
+    assert_eq!(stats(&client_id).await.0, 1.0, "ten callers, one refresh request");
+    assert_eq!(stats(&client_id).await.1, 1.0, "which the server refused");
+    assert!(await_ok(call(&m, "getToken", &[])).await.is_null(), "getToken() is null after a refused refresh");
+    assert_eq!(read_back(&key), None, "the storage no longer holds the token");
+    let err = await_err(call(&m, "getAccessToken", &[])).await;
+    assert_eq!(get_str(&err, "code"), "NOT_LOGGED_IN");
+
+    // Mid-life: the API refuses the access token (401), the refresh that follows is refused too.
+    let (client_id, token) = login(None).await;
+    expire_at_server(Some(&get_str(&token, "access_token")), Some(&get_str(&token, "refresh_token"))).await;
+    let key = format!("stress:{client_id}");
+    let m = manager_with(&client_id, Some(storage), Some(&key));
+    await_ok(call(&m, "setToken", &[token])).await;
+    let c = api_with(&m);
+    let err = await_err(c.users().me(JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR", "{}", get_str(&err, "message"));
+    assert_eq!(get_str(&err, "error"), "invalid_grant");
+    assert!(await_ok(call(&m, "getToken", &[])).await.is_null());
+    assert_eq!(read_back(&key), None);
+    let (refreshes, failures, ok, unauthorized) = stats(&client_id).await;
+    assert_eq!((refreshes, failures, ok, unauthorized), (1.0, 1.0, 0.0, 1.0));
+    // Nothing left to send: the next call fails before the network.
+    let err = await_err(c.users().me(JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "NOT_LOGGED_IN");
+    assert_eq!(stats(&client_id).await, (1.0, 1.0, 0.0, 1.0));
+}
+
+#[wasm_bindgen_test]
+async fn refused_refresh_is_typed_and_empties_a_custom_async_storage() {
+    let storage = map_storage();
+    let map: js_sys::Map = get(&storage, "map").unchecked_into();
+    refused_refresh_clears(storage.clone(), |key| map.get(&key.into()).as_string()).await;
+    assert_eq!(map.size(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn refused_refresh_is_typed_and_empties_session_storage() {
+    refused_refresh_clears("session".into(), session_get).await;
+}
+
+// --------------------------------------------------------------------------------- streams
+
+#[wasm_bindgen_test]
+async fn a_hundred_concurrent_streams_each_get_their_own_text() {
+    let (client_id, token) = login(None).await;
+    let m = manager_with(&client_id, None, None);
+    await_ok(call(&m, "setToken", &[token])).await;
+    let c = api_with(&m);
+    const N: usize = 100;
+    let text = |i: usize| format!("stream {i:03} 你好🙂");
+    let runs: Array = (0..N)
+        .map(|i| {
+            let params = json(&format!(
+                r#"{{"bot_id":"{ECHO_BOT}","user_id":"u{i}","additional_messages":[{{"role":"user","content":"{}","content_type":"text"}}]}}"#,
+                text(i)
+            ));
+            JsValue::from(collect_promise(&c.chat().stream(params, JsValue::UNDEFINED)))
+        })
+        .collect();
+    let start = now_ms();
+    let all = Array::from(&await_ok(Promise::all(&runs)).await);
+    let secs = (now_ms() - start) / 1000.0;
+    for (i, events) in all.iter().enumerate() {
+        let events = Array::from(&events);
+        assert_eq!(delta_text(&events), format!("You said: {}", text(i)), "stream {i}");
+        let last = events.get(events.length() - 1);
+        assert_eq!(
+            (get_str(&last, "event"), get_str(&last, "data")),
+            ("done".to_owned(), "[DONE]".to_owned()),
+            "stream {i}"
+        );
+        let completed = events.iter().filter(|e| get_str(e, "event") == "conversation.chat.completed").count();
+        assert_eq!(completed, 1, "stream {i}");
+        let answer = events
+            .iter()
+            .find(|e| {
+                get_str(e, "event") == "conversation.message.completed" && get_str(&get(e, "data"), "type") == "answer"
+            })
+            .unwrap_or_else(|| panic!("stream {i}: no answer message"));
+        assert_eq!(get_str(&get(&answer, "data"), "content"), format!("You said: {}", text(i)));
+    }
+    let (refreshes, _, ok, unauthorized) = stats(&client_id).await;
+    assert_eq!((refreshes, ok, unauthorized), (0.0, N as f64, 0.0), "one request per stream, no retries");
+    web_sys::console::log_1(&format!("{N} concurrent streams: {secs:.2} s").into());
+}
