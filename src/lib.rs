@@ -212,8 +212,16 @@ mod facade {
             let chunk = crate::web::http::copy_chunk(bytes, &mut self.chunk);
             let result = self.inner.feed_into(chunk, &mut self.scratch);
             let events = to_js_events(&mut self.scratch);
-            result?;
-            Ok(events)
+            match result {
+                Ok(()) => Ok(events),
+                // The oversized event is dropped and the parser stays usable; the error carries
+                // the other events this chunk completed, so none are lost.
+                Err(err) => {
+                    let err = JsValue::from(err);
+                    let _ = js_sys::Reflect::set(&err, &"events".into(), &events);
+                    Err(err)
+                }
+            }
         }
 
         /// End of stream → what it still yields (an incomplete trailing event is discarded).

@@ -536,3 +536,15 @@ fn sse_parser_over_js_bytes() {
     let err = p.feed("not bytes".into()).unwrap_err();
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
 }
+
+#[wasm_bindgen_test]
+fn sse_parser_too_large_event_keeps_the_rest_of_the_chunk() {
+    let mut p = coze_wasm::SseParser::new(json(r#"{"maxEventSize":16}"#)).unwrap();
+    let chunk = b"data:a\n\ndata:0123456789abcdefXYZ\n\ndata:b\n\n";
+    let err = p.feed(js_sys::Uint8Array::from(&chunk[..]).into()).unwrap_err();
+    assert_eq!(get_str(&err, "code"), "EVENT_TOO_LARGE");
+    let kept: Vec<String> = js_sys::Array::from(&get(&err, "events")).iter().map(|e| get_str(&e, "data")).collect();
+    assert_eq!(kept, ["a", "b"], "the events around the dropped one are not lost");
+    let next = p.feed(js_sys::Uint8Array::from(&b"data:c\n\n"[..]).into()).unwrap();
+    assert_eq!(get_str(&next.get(0), "data"), "c", "the parser stays usable");
+}

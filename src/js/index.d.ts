@@ -128,6 +128,8 @@ export interface CozeErrorDetails {
   error_description?: string;
   /** The body or event data that could not be parsed (truncated). */
   raw?: string;
+  /** `EVENT_TOO_LARGE` from `SseParser.feed`: the other events that chunk completed. */
+  events?: SseEvent[];
 }
 
 /** The class of every error coze-wasm throws or rejects with. Check `code`, not `message`. */
@@ -142,6 +144,7 @@ export declare class CozeError extends Error implements CozeErrorDetails {
   readonly error?: string;
   readonly error_description?: string;
   readonly raw?: string;
+  readonly events?: SseEvent[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -794,7 +797,8 @@ export declare class SseParser {
   constructor(options?: SseParserOptions);
   /**
    * Parses one chunk; returns the events it completed (never earlier ones again). Throws
-   * `EVENT_TOO_LARGE` when an event exceeds `maxEventSize` (the parser stays usable).
+   * `EVENT_TOO_LARGE` when an event exceeds `maxEventSize`: that event is dropped, the error's
+   * `events` holds the other events of the chunk, and the parser stays usable.
    */
   feed(bytes: Uint8Array): SseEvent[];
   /** End of stream: what is still due (an incomplete trailing event is discarded, per spec); resets the parser. */
