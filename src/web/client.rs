@@ -11,7 +11,7 @@ use web_sys::{AbortSignal, Response};
 use super::http::{self, describe, HttpRequest};
 use super::js;
 use super::stream::ChatStream;
-use super::{promise, signal_of};
+use super::{promise, signal_of, Options};
 use crate::core::api::{is_auth_failure, path_with_query, require_id};
 use crate::core::authorize::normalize_base_url;
 use crate::core::chat::is_terminal_status;
@@ -379,8 +379,9 @@ impl Chat {
         let inner = self.inner.clone();
         promise(async move {
             let signal = signal_of(&options)?;
-            let interval = js::get(&options, "pollIntervalMs").as_f64().unwrap_or(500.0).max(10.0);
-            let timeout = js::get(&options, "timeoutMs").as_f64().unwrap_or(300_000.0);
+            let opts = Options::optional("chat.createAndPoll", &options)?;
+            let interval = opts.opt_number("pollIntervalMs")?.unwrap_or(500.0).max(10.0);
+            let timeout = opts.opt_number("timeoutMs")?.unwrap_or(300_000.0);
             let (path, body) = chat_request(&params, false, &inner.default_user_id)?;
             let mut chat = inner.data("POST", &path, Some(body), signal.as_ref()).await?;
             let conversation_id = id_arg("conversation_id", &js::get(&chat, "conversation_id"))?;
