@@ -1,0 +1,2 @@
+// eventsource-parser as a page would ship it: createParser only.
+export { createParser } from 'eventsource-parser';
