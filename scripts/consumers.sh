@@ -23,8 +23,10 @@ fi
 [ -f "$PKG_DIR/package.json" ] || { say "$PKG_DIR/package.json is missing (build the package first)" >&2; exit 1; }
 
 WORK=$(mktemp -d -t coze-wasm-consumers.XXXXXX)
+OWN_EMULATOR_PID=""
 cleanup() {
-  if [ -n "${EMULATOR_PID:-}" ]; then kill "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true; fi
+  # Only the emulator this script started: the caller's (test.sh exports EMULATOR_PID) keeps running.
+  if [ -n "$OWN_EMULATOR_PID" ]; then kill "$OWN_EMULATOR_PID" 2>/dev/null || true; wait "$OWN_EMULATOR_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -59,6 +61,7 @@ if [ -z "${EMULATOR_URL:-}" ]; then
   # shellcheck source=scripts/emulator.sh
   source scripts/emulator.sh
   start_emulator --quiet
+  OWN_EMULATOR_PID=$EMULATOR_PID
   trap cleanup EXIT # start_emulator sets its own EXIT trap; ours also removes $WORK
 fi
 args=("$TARBALL")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: installs the toolchain (skipping what is there),
-# then runs native tests, the browser suite (headless Chromium against the emulator) and the
-# end-to-end tests. Starts and stops its own emulator on a free port.
+# then runs native tests, the browser suites (headless Chromium against the emulator), the built
+# package's checks (types, consumers) and the end-to-end tests. Starts and stops its own emulator on a free port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -20,16 +20,18 @@ echo "emulator at $EMULATOR_URL"
 step "browser: wasm-bindgen-test in headless Chromium"
 export COZE_EMULATOR_URL=$EMULATOR_URL
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
-cargo test --target wasm32-unknown-unknown --test browser
+cargo test --target wasm32-unknown-unknown --test browser --test stress
 
-if [ -f scripts/build.py ]; then
-  step "package: scripts/build.py"
-  python3 scripts/build.py
-fi
+step "package: scripts/build.py (release wasm, size gate)"
+python3 scripts/build.py
 
-if [ -f tests/e2e/run.mjs ]; then
-  step "end-to-end: Playwright"
-  node tests/e2e/run.mjs
-fi
+step "types: tsc against the built package"
+./scripts/typecheck.sh pkg
+
+step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
+CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
+
+step "end-to-end: Playwright"
+node tests/e2e/run.mjs
 
 step "all tests passed"
