@@ -100,5 +100,8 @@ pub fn promise<F>(fut: F) -> js_sys::Promise
 where
     F: std::future::Future<Output = Result<JsValue>> + 'static,
 {
-    wasm_bindgen_futures::future_to_promise(async move { fut.await.map_err(JsValue::from) })
+    // One boxed future type: future_to_promise (and its task plumbing) is compiled once, not
+    // once per exported async function.
+    let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue>>>> = Box::pin(fut);
+    wasm_bindgen_futures::future_to_promise(async move { boxed.await.map_err(JsValue::from) })
 }

@@ -8,9 +8,10 @@ use std::rc::Rc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::js;
+use super::promise;
 use super::oauth::{self, token_from_js, token_to_js, token_to_json};
 use super::storage::{DefaultStore, Store};
 use crate::core::authorize::normalize_base_url;
@@ -76,7 +77,7 @@ impl TokenManager {
     #[wasm_bindgen(js_name = setToken)]
     pub fn set_token(&self, token: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let token = token_from_js(&token)?;
             inner.save(&token).await?;
             Ok(JsValue::UNDEFINED)
@@ -87,14 +88,14 @@ impl TokenManager {
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { Ok(inner.load().await?.as_ref().map_or(JsValue::NULL, token_to_js)) })
+        promise(async move { Ok(inner.load().await?.as_ref().map_or(JsValue::NULL, token_to_js)) })
     }
 
     /// A usable access token, refreshed first when it expires within `refreshAheadSeconds`.
     #[wasm_bindgen(js_name = getAccessToken)]
     pub fn get_access_token(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { Ok(JsValue::from_str(&inner.access_token().await?)) })
+        promise(async move { Ok(JsValue::from_str(&inner.access_token().await?)) })
     }
 
     /// Refreshes now (single-flight; joins a refresh already running here or in another tab).
@@ -102,7 +103,7 @@ impl TokenManager {
     /// is returned without another refresh — so N callers hitting 401 cause one refresh.
     pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let current = inner.load().await?.ok_or_else(not_logged_in)?;
             if let Some(rejected) = rejected_access_token.as_string() {
                 if current.access_token != rejected {
@@ -117,7 +118,7 @@ impl TokenManager {
     /// Forgets the token (logout).
     pub fn clear(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             inner.store.remove(&inner.key).await?;
             Ok(JsValue::UNDEFINED)
         })
@@ -159,7 +160,7 @@ impl ManagerInner {
                 // The Web Lock's callback does the refresh; the lock's promise is this page's
                 // in-flight refresh, which every caller here joins.
                 let task = Closure::once_into_js(move || {
-                    future_to_promise(async move {
+                    promise(async move {
                         *slot.borrow_mut() = Some(me.refresh_now(&seen_refresh_token).await);
                         *me.inflight.borrow_mut() = None;
                         Ok(JsValue::UNDEFINED)
