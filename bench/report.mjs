@@ -77,19 +77,23 @@ export function sections(r) {
   // 4. Memory
   if (r.memory) {
     const m = r.memory;
-    const points = [['page loaded', m.baseline], [`before (after a ${(m.warmupBytes / 1e6).toFixed(0)} MB warm-up stream)`, m.before],
-      ...m.checkpoints.map((c) => [`after ${(c.bytes / 1e6).toFixed(0)} MB`, c]), ['after the stream', m.after]];
+    const c = r.memoryControl;
+    const label = (p) => (p.bytes ? `after ${(p.bytes / 1e6).toFixed(0)} MB` : '');
+    const points = [['page loaded', m.baseline, c?.baseline], [`before (after a ${(m.warmupBytes / 1e6).toFixed(0)} MB warm-up stream)`, m.before, c?.before],
+      ...m.checkpoints.map((p, i) => [label(p), p, c?.checkpoints[i]]), ['after the stream ended', m.after, c?.after]];
     out.push({
       title: `Memory: ${(m.bytes / 1e6).toFixed(0)} MB (${m.events} events, ${chunkLabel(m.chunkSize)} chunks) through ours chat.stream, generated on the fly`,
-      headers: ['when (each after gc())', 'JS heap', 'Δ vs before', 'wasm memory', 'Δ vs before'],
+      headers: ['when (each after gc())', 'JS heap', 'Δ vs before', 'wasm memory', 'Δ vs before', ...(c ? ['control: eventsource-parser JS heap'] : [])],
       rows: [
-        ...points.map(([label, p]) => [label, mib(p.jsHeap), signed(p.jsHeap - m.before.jsHeap, mib), mib(p.wasm),
-          signed(p.wasm - m.before.wasm, mib)]),
-        ['peak while streaming (no gc)', mib(m.peakJsHeapNoGc), '', mib(m.peakWasm), ''],
+        ...points.map(([text, p, q]) => [text, mib(p.jsHeap), signed(p.jsHeap - m.before.jsHeap, mib), mib(p.wasm),
+          signed(p.wasm - m.before.wasm, mib), ...(c ? [q ? mib(q.jsHeap) : ''] : [])]),
+        ['peak while streaming (no gc)', mib(m.peakJsHeapNoGc), '', mib(m.peakWasm), '', ...(c ? [mib(c.peakJsHeapNoGc)] : [])],
       ],
       notes: [`JS heap = performance.memory.usedJSHeapSize (--enable-precise-memory-info); wasm memory = the module's ` +
         `memory.buffer.byteLength (init()'s exports). The big stream took ${fixed(m.ms / 1000, 1)} s including generating it ` +
-        `and the gc() calls (${fixed(m.bytes / 1e6 / (m.ms / 1000), 1)} MB/s).`],
+        `and the gc() calls (${fixed(m.bytes / 1e6 / (m.ms / 1000), 1)} MB/s).` +
+        (c ? ' Control: the same stream, in its own fresh page, through TextDecoder+eventsource-parser+JSON.parse: what the ' +
+          'page, the generator and the browser’s stream machinery hold, without our library.' : '')],
     });
   }
 
@@ -192,7 +196,8 @@ export function toMarkdown(r) {
   lines.push('');
   for (const s of sections(r)) {
     lines.push(`#### ${s.title}`, '');
-    lines.push(`| ${s.headers.join(' | ')} |`, `|${s.headers.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+    const numeric = numericColumns(s.headers, s.rows);
+    lines.push(`| ${s.headers.join(' | ')} |`, `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`);
     for (const row of s.rows) lines.push(`| ${row.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`);
     lines.push('');
     for (const n of s.notes) lines.push(n, '');
@@ -200,10 +205,15 @@ export function toMarkdown(r) {
   return lines.join('\n');
 }
 
+/** Columns whose cells all start with a number (or are empty): right-aligned. */
+function numericColumns(headers, rows) {
+  return headers.map((_, i) => i > 0 && rows.every((r) => /^([−+]?[\d.]+|)(\s|×|$)/.test(String(r[i] ?? ''))));
+}
+
 function textTable(headers, rows) {
   const all = [headers, ...rows].map((r) => r.map(String));
   const widths = headers.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
-  const numeric = headers.map((_, i) => i > 0 && rows.every((r) => /^[−+]?[\d.,]*( ?[a-zA-Z×µ%/]+.*)?$|^$/.test(String(r[i]))));
+  const numeric = numericColumns(headers, rows);
   const pad = (cell, i) => {
     const gap = ' '.repeat(widths[i] - [...cell].length);
     return numeric[i] ? gap + cell : cell + gap;

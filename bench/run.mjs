@@ -125,8 +125,14 @@ async function main() {
     if (pageErrors.length) throw new Error(`page errors:\n${pageErrors.join('\n')}`);
     await context.close();
 
-    results.memory = await memory(browser, server.url);
-    log(`memory: wasm ${results.memory.before.wasm} → ${results.memory.after.wasm} bytes, heap ${results.memory.before.jsHeap} → ${results.memory.after.jsHeap}`);
+    // Ours, then the same through eventsource-parser as a control for what the harness and the
+    // browser's stream machinery hold while a stream is open. Each in a fresh page.
+    results.memory = await memory(browser, server.url, OURS);
+    results.memoryControl = await memory(browser, server.url, ESP);
+    for (const m of [results.memory, results.memoryControl]) {
+      log(`memory ${m.pipeline}: heap ${[m.before, ...m.checkpoints, m.after].map((p) => (p.jsHeap / 1048576).toFixed(1)).join(' → ')} MiB, ` +
+        `wasm ${m.before.wasm} → ${m.after.wasm} bytes`);
+    }
   } finally {
     await browser.close();
     await server.close();
@@ -219,14 +225,14 @@ async function startup(browser, url) {
   return { cold, cached, cozeApi };
 }
 
-async function memory(browser, url) {
+async function memory(browser, url, pipeline) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(`${url}/bench.html`);
     await page.waitForFunction(() => window.benchReady === true || null, null, { timeout: 30_000 });
     return await page.evaluate((o) => window.bench.memory(o), {
-      targetBytes: CONFIG.memoryBytes, warmupBytes: 2e6, chunkSize: 16384, checkpointBytes: CONFIG.memoryBytes / 4,
+      pipeline, targetBytes: CONFIG.memoryBytes, warmupBytes: 2e6, chunkSize: 16384, checkpointBytes: CONFIG.memoryBytes / 4,
     });
   } finally {
     await context.close();

@@ -296,12 +296,12 @@ window.bench = {
   },
 
   /**
-   * Memory around one big stream through client.chat.stream, generated on the fly chunk by chunk.
+   * Memory around one big stream through `pipeline`, generated on the fly chunk by chunk.
    * `baseline`: the page as loaded; `before`: after a small warm-up stream (one-time allocations
    * and JIT done); `checkpoints`: in the middle of the big stream, every `checkpointBytes`;
    * `after`: once it is done. Each after gc().
    */
-  async memory({ targetBytes, warmupBytes, chunkSize, checkpointBytes }) {
+  async memory({ pipeline, targetBytes, warmupBytes, chunkSize, checkpointBytes }) {
     const snapshot = (extra) => {
       gc();
       return { ...extra, jsHeap: performance.memory.usedJSHeapSize, wasm: wasmBytes() };
@@ -309,7 +309,7 @@ window.bench = {
     const consume = async (bytes, onEvent) => {
       const stats = { bytes: 0, events: 0 };
       const tally = makeTally();
-      for await (const part of PIPELINES['ours chat.stream'](() => generatedBody(bytes, chunkSize, undefined, stats))) {
+      for await (const part of PIPELINES[pipeline](() => generatedBody(bytes, chunkSize, undefined, stats))) {
         tally.sink(part);
         if (onEvent) onEvent(stats);
       }
@@ -339,7 +339,7 @@ window.bench = {
     });
     const ms = performance.now() - t0;
     const after = snapshot({ bytes: stats.bytes });
-    return { bytes: stats.bytes, events: stats.events, chunkSize, warmupBytes, ms, baseline, before, checkpoints, after,
+    return { pipeline, bytes: stats.bytes, events: stats.events, chunkSize, warmupBytes, ms, baseline, before, checkpoints, after,
       peakJsHeapNoGc: peakHeap, peakWasm: Math.max(peakWasm, after.wasm) };
   },
 };
