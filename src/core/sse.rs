@@ -229,6 +229,12 @@ impl SseParser {
                 self.line.shrink_to(KEEP_CAPACITY);
             }
         }
+        // The check above counts raw bytes, but decoding can grow the data (one invalid byte
+        // becomes a 3-byte U+FFFD). Without this, the data buffer could reach 3x the limit, and
+        // the blank line would then trip the check and start a skip that ate the next event.
+        if self.data.len() > self.max_event_size {
+            self.fail(error, false);
+        }
     }
 
     /// The chunk ended mid-line: keep the partial line for the next chunk.
