@@ -23,6 +23,7 @@ mod facade {
     use wasm_bindgen::prelude::*;
 
     use crate::core::authorize::{self, AuthorizeRequest};
+    use crate::core::batch::Batch;
     use crate::core::{pkce, sse, CozeError, Result};
     use crate::web::js::{self, object};
     use crate::web::oauth::{self, token_to_js};
@@ -185,6 +186,7 @@ mod facade {
         inner: sse::SseParser,
         scratch: Vec<sse::SseEvent>,
         chunk: Vec<u8>,
+        batch: Batch,
     }
 
     #[wasm_bindgen]
@@ -201,7 +203,7 @@ mod facade {
                     _ => return Err(CozeError::invalid_argument("maxEventSize must be a positive number").into()),
                 }
             };
-            Ok(SseParser { inner, scratch: Vec::new(), chunk: Vec::new() })
+            Ok(SseParser { inner, scratch: Vec::new(), chunk: Vec::new(), batch: Batch::new() })
         }
 
         /// Parses one chunk of bytes → the `{event, data, id}` events it completed.
@@ -211,7 +213,7 @@ mod facade {
             };
             let chunk = crate::web::http::copy_chunk(bytes, &mut self.chunk);
             let result = self.inner.feed_into(chunk, &mut self.scratch);
-            let events = to_js_events(&mut self.scratch);
+            let events = to_js_events(&mut self.scratch, &mut self.batch);
             match result {
                 Ok(()) => Ok(events),
                 // The oversized event is dropped and the parser stays usable; the error carries
@@ -227,7 +229,7 @@ mod facade {
         /// End of stream → what it still yields (an incomplete trailing event is discarded).
         pub fn finish(&mut self) -> Array {
             let mut tail = self.inner.finish();
-            to_js_events(&mut tail)
+            to_js_events(&mut tail, &mut self.batch)
         }
 
         #[wasm_bindgen(getter = lastEventId)]
@@ -242,11 +244,17 @@ mod facade {
         }
     }
 
-    fn to_js_events(events: &mut Vec<sse::SseEvent>) -> Array {
-        let out = Array::new_with_length(events.len() as u32);
-        for (i, e) in events.drain(..).enumerate() {
-            out.set(i as u32, js::sse_event(&e.event, &e.data, &e.id));
+    /// All of a chunk's events cross to JS as one string (see core::batch).
+    fn to_js_events(events: &mut Vec<sse::SseEvent>, batch: &mut Batch) -> Array {
+        if events.is_empty() {
+            return Array::new();
         }
-        out
+        batch.clear();
+        for e in events.drain(..) {
+            batch.field(&e.event);
+            batch.field(&e.data);
+            batch.field(&e.id);
+        }
+        js::sse_events(batch.text(), batch.meta())
     }
 }

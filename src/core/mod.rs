@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod authorize;
+pub mod batch;
 pub mod chat;
 pub mod error;
 pub mod pkce;

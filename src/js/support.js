@@ -54,13 +54,55 @@ export function isCozeError(value) {
   return value instanceof CozeError;
 }
 
-/** Wraps the wasm ChatStream so `for await` works; `break` cancels the request. */
-export function asyncIterable(inner) {
+/**
+ * The async iterable over a wasm ChatStream. This pumps the body reader; the wasm turns each chunk
+ * into finished iterator results in one synchronous call; `next()` serves them from a queue, so an
+ * event already in costs no wasm call and no extra promise hop. `break` cancels the request.
+ */
+export function chatIterable(stream) {
+  let ready = [];
+  let head = 0;
+  let reader = null;
+  let chain = null;
+  const take = () => {
+    const result = ready[head];
+    ready[head++] = undefined;
+    return result;
+  };
+  const pull = async () => {
+    for (;;) {
+      if (head < ready.length) return take();
+      if (stream.check()) return { done: true, value: undefined }; // throws a failure that is due
+      if (!reader) {
+        reader = await stream.open();
+        if (!reader) return { done: true, value: undefined };
+        continue;
+      }
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw stream.fail(err);
+      }
+      ready = chunk.done ? stream.end() : stream.feed(chunk.value);
+      head = 0;
+    }
+  };
   return {
     [Symbol.asyncIterator]() { return this; },
-    next() { return inner.next(); },
+    next() {
+      if (!chain && head < ready.length) return Promise.resolve(take());
+      // Calls made before the previous one settled run after it, in order.
+      const result = chain ? chain.then(pull, pull) : pull();
+      chain = result;
+      const settle = () => { if (chain === result) chain = null; };
+      result.then(settle, settle);
+      return result;
+    },
     async return(value) {
-      await inner.cancel();
+      ready = [];
+      head = 0;
+      stream.cancel();
       return { done: true, value };
     },
   };
@@ -71,6 +113,26 @@ export function withLock(name, task) {
   const locks = globalThis.navigator && globalThis.navigator.locks;
   if (!locks || typeof locks.request !== 'function') return task();
   return locks.request(name, { mode: 'exclusive' }, () => task());
+}
+
+/** Is a Web Lock of this name held by any context of this origin? */
+export async function lockHeld(name) {
+  const locks = globalThis.navigator && globalThis.navigator.locks;
+  if (!locks || typeof locks.query !== 'function') return false;
+  const { held = [] } = await locks.query();
+  return held.some((lock) => lock.name === name);
+}
+
+/** Holds a shared Web Lock of this name for `ms`; resolves once it is granted. */
+export function holdLock(name, ms) {
+  const locks = globalThis.navigator && globalThis.navigator.locks;
+  if (!locks || typeof locks.request !== 'function') return Promise.resolve();
+  return new Promise((granted) => {
+    locks.request(name, { mode: 'shared' }, () => {
+      granted();
+      return new Promise((release) => setTimeout(release, ms));
+    }).catch(() => granted());
+  });
 }
 
 export function sessionStorageOrNull() {
@@ -111,30 +173,47 @@ export function ignoreRejection(promise) {
   if (promise && typeof promise.catch === 'function') promise.catch(() => {});
 }
 
-// Hot path: one call per event builds the whole iterator result.
+// Hot path: one call per chunk. `text` is the chunk's events concatenated; `meta` holds, per
+// event, the UTF-16 lengths of its name and data and whether the data must be JSON.
 
-/** `{value: {event, data}, done: false}` with `data` parsed from JSON text; `undefined` if not JSON. */
-export function parsedPart(event, text) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (_) {
-    return undefined;
+/**
+ * Pushes `{value: {event, data}, done: false}` for each event onto `out`, `data` parsed from JSON
+ * (or left as text for an unknown event). Returns -1, or the index of the first event whose data
+ * had to be JSON and was not (it and the rest are not pushed).
+ */
+export function chatParts(text, meta, out) {
+  let at = 0;
+  for (let i = 0, n = 0; i < meta.length; i += 3, n++) {
+    const event = text.substring(at, (at += meta[i]));
+    const raw = text.substring(at, (at += meta[i + 1]));
+    let data;
+    try {
+      data = JSON.parse(raw);
+    } catch (_) {
+      if (meta[i + 2]) return n;
+      data = raw;
+    }
+    out.push({ value: { event, data }, done: false });
   }
-  return { value: { event, data }, done: false };
+  return -1;
+}
+
+/** `{event, data, id}` records for SseParser.feed: three lengths per event in `meta`. */
+export function sseEvents(text, meta) {
+  const out = new Array(meta.length / 3);
+  let at = 0;
+  for (let i = 0; i < meta.length; i += 3) {
+    const event = text.substring(at, (at += meta[i]));
+    const data = text.substring(at, (at += meta[i + 1]));
+    const id = text.substring(at, (at += meta[i + 2]));
+    out[i / 3] = { event, data, id };
+  }
+  return out;
 }
 
 /** `{value: {event, data}, done: false}`. */
 export function part(event, data) {
   return { value: { event, data }, done: false };
-}
-
-export function finished() {
-  return { value: undefined, done: true };
-}
-
-export function sseEvent(event, data, id) {
-  return { event, data, id };
 }
 
 // String(value) that never throws (objects without a prototype, throwing toString).

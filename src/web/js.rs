@@ -25,25 +25,33 @@ extern "C" {
     #[wasm_bindgen(js_name = isCozeError)]
     pub fn is_coze_error(value: &JsValue) -> bool;
 
-    #[wasm_bindgen(js_name = asyncIterable)]
-    pub fn async_iterable(inner: JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = chatIterable)]
+    pub fn chat_iterable(stream: JsValue) -> JsValue;
 
     #[wasm_bindgen(js_name = ignoreRejection)]
     pub fn ignore_rejection(promise: &Promise);
 
-    /// `{value: {event, data: JSON.parse(text)}, done: false}`, or `undefined` when not JSON.
-    #[wasm_bindgen(js_name = parsedPart)]
-    pub fn parsed_part(event: &str, text: &str) -> JsValue;
+    /// Pushes the batch's chat events onto `out` as iterator results; -1, or the index of the
+    /// first event that had to be JSON and was not.
+    #[wasm_bindgen(js_name = chatParts)]
+    pub fn chat_parts(text: &str, meta: &[u32], out: &js_sys::Array) -> i32;
+
+    /// The batch's `{event, data, id}` records.
+    #[wasm_bindgen(js_name = sseEvents)]
+    pub fn sse_events(text: &str, meta: &[u32]) -> js_sys::Array;
 
     pub fn part(event: &str, data: &JsValue) -> JsValue;
 
-    pub fn finished() -> JsValue;
-
-    #[wasm_bindgen(js_name = sseEvent)]
-    pub fn sse_event(event: &str, data: &str, id: &str) -> JsValue;
-
     #[wasm_bindgen(js_name = withLock)]
     pub fn with_lock(name: &str, task: &js_sys::Function) -> JsValue;
+
+    /// Resolves whether a Web Lock of this name is held (false without Web Locks).
+    #[wasm_bindgen(js_name = lockHeld)]
+    pub fn lock_held(name: &str) -> Promise;
+
+    /// Takes a shared Web Lock for `ms`; resolves once granted (at once without Web Locks).
+    #[wasm_bindgen(js_name = holdLock)]
+    pub fn hold_lock(name: &str, ms: f64) -> Promise;
 
     #[wasm_bindgen(js_name = sessionStorageOrNull)]
     pub fn session_storage_or_null() -> JsValue;

@@ -1,17 +1,16 @@
-//! `ReadableStream` reader → SSE parser → chat events, one `next()` at a time.
-//! Bytes are parsed as they arrive; each event is yielded as soon as its bytes are in.
+//! `ReadableStream` chunks → SSE parser → chat events. Bytes are parsed as they arrive; each event
+//! is yielded as soon as the chunk that completes it is in.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::{Promise, Uint8Array, JSON};
+use js_sys::{Array, Promise, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader, Response};
 
 use super::http::{self, copy_chunk, describe};
-use super::js;
+use super::{js, promise};
+use crate::core::batch::Batch;
 use crate::core::chat::{self, Disposition, DONE_DATA};
 use crate::core::sse::{SseEvent, SseParser};
 use crate::core::{CozeError, ErrorCode, Result};
@@ -25,27 +24,24 @@ struct State {
     signal: Option<AbortSignal>,
     logid: Option<String>,
     parser: SseParser,
-    queue: VecDeque<SseEvent>,
-    scratch: Vec<SseEvent>,
+    /// Events the parser completed from the current chunk.
+    parsed: Vec<SseEvent>,
+    /// The JSON events of `batch`, kept for the error message if one turns out malformed.
+    batched: Vec<SseEvent>,
+    batch: Batch,
     chunk: Vec<u8>,
     events_seen: u64,
-    body_ended: bool,
     finished: bool,
-    /// Set after `conversation.chat.failed` has been yielded: thrown on the next pull.
+    /// Thrown on the next `check()`, after the parts before it have been yielded.
     pending_failure: Option<CozeError>,
-    busy: bool,
 }
 
-/// The engine behind `client.chat.stream(...)`; JS sees it wrapped as an async iterable.
+/// The engine behind `client.chat.stream(...)`. JS (`chatIterable` in support.js) pumps the body
+/// reader and serves `next()` from a queue; this decides what every byte means, synchronously per
+/// chunk, so a chunk's events cost one wasm call and one string crossing.
 #[wasm_bindgen]
 pub struct ChatStream {
     state: Rc<RefCell<State>>,
-}
-
-enum Step {
-    Yield(JsValue),
-    Fail(CozeError),
-    Done,
 }
 
 impl ChatStream {
@@ -57,59 +53,223 @@ impl ChatStream {
                 signal,
                 logid: None,
                 parser: SseParser::new(),
-                queue: VecDeque::new(),
-                scratch: Vec::new(),
+                parsed: Vec::new(),
+                batched: Vec::new(),
+                batch: Batch::new(),
                 chunk: Vec::new(),
                 events_seen: 0,
-                body_ended: false,
                 finished: false,
                 pending_failure: None,
-                busy: false,
             })),
         }
     }
 
     /// The JS async iterable over this stream.
     pub fn into_iterable(self) -> JsValue {
-        js::async_iterable(JsValue::from(self))
+        js::chat_iterable(JsValue::from(self))
     }
 }
 
 #[wasm_bindgen]
 impl ChatStream {
-    /// Async-iterator `next()`: resolves `{value: {event, data}, done: false}` or `{done: true}`.
-    /// `pull` hands back the finished iterator result, built in one JS call per event.
-    pub fn next(&self) -> Promise {
+    /// Sends the request (first iteration only) → the body reader, or `undefined` once cancelled.
+    pub fn open(&self) -> Promise {
         let state = self.state.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            {
-                let mut s = state.borrow_mut();
-                if s.busy {
-                    return Err(CozeError::invalid_argument(
-                        "next() called while the previous next() is still pending; await each one",
-                    )
-                    .into());
-                }
-                s.busy = true;
-            }
-            let result = pull(&state).await;
-            state.borrow_mut().busy = false;
-            match result {
-                Ok(Some(result)) => Ok(result),
-                Ok(None) => Ok(js::finished()),
+        promise(async move {
+            let Some(open) = state.borrow_mut().opener.take() else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let response = match open().await {
+                Ok(response) => response,
                 Err(err) => {
                     close(&state);
-                    Err(err.into())
+                    return Err(err);
                 }
+            };
+            let Some(body) = response.body() else {
+                close(&state);
+                return Err(CozeError::new(ErrorCode::InvalidResponse, "the event-stream response has no body"));
+            };
+            let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+            let mut s = state.borrow_mut();
+            s.logid = http::logid(&response);
+            if s.finished {
+                // cancel() ran while the request was in flight.
+                js::ignore_rejection(&reader.cancel());
+                return Ok(JsValue::UNDEFINED);
             }
+            s.reader = Some(reader.clone());
+            Ok(reader.into())
         })
     }
 
-    /// Stops reading and cancels the response body (the server sees the connection close).
-    pub fn cancel(&self) -> Promise {
-        close(&self.state);
-        Promise::resolve(&JsValue::UNDEFINED)
+    /// `true` once the stream is over; throws the failure due after the parts already yielded.
+    pub fn check(&self) -> Result<bool, JsValue> {
+        let failure = self.state.borrow_mut().pending_failure.take();
+        match failure {
+            Some(err) => {
+                close(&self.state);
+                Err(err.into())
+            }
+            None => Ok(self.state.borrow().finished),
+        }
     }
+
+    /// One chunk of the body → the iterator results it completed (often none, sometimes many).
+    pub fn feed(&self, chunk: &Uint8Array) -> Result<Array, JsValue> {
+        let mut guard = self.state.borrow_mut();
+        let s = &mut *guard;
+        if s.finished {
+            return Ok(Array::new());
+        }
+        let bytes = copy_chunk(chunk, &mut s.chunk);
+        let parsed = s.parser.feed_into(bytes, &mut s.parsed);
+        let logid = s.logid.clone();
+        drop(guard);
+        // EVENT_TOO_LARGE: the chunk's other events are still yielded first.
+        self.deliver(parsed.err().map(|err| err.with_logid(logid)))
+    }
+
+    /// The body ended → what its end still yields; a stream without `done` fails (STREAM_TRUNCATED).
+    pub fn end(&self) -> Result<Array, JsValue> {
+        {
+            let mut guard = self.state.borrow_mut();
+            let s = &mut *guard;
+            if s.finished {
+                return Ok(Array::new());
+            }
+            s.reader = None;
+            // Coze Studio may end with a data-less `conversation.stream.done`, which yields no event.
+            let studio_done = s.parser.last_dataless_event_type() == chat::EVENT_STUDIO_DONE;
+            s.parsed.extend(s.parser.finish());
+            if studio_done {
+                s.parsed.push(SseEvent { event: chat::EVENT_STUDIO_DONE.to_owned(), ..SseEvent::default() });
+            }
+        }
+        let out = self.deliver(None)?;
+        let mut s = self.state.borrow_mut();
+        if !s.finished && s.pending_failure.is_none() {
+            let err = chat::truncated(s.events_seen, None).with_logid(s.logid.clone());
+            if out.length() == 0 {
+                drop(s);
+                close(&self.state);
+                return Err(err.into());
+            }
+            s.pending_failure = Some(err);
+        }
+        Ok(out)
+    }
+
+    /// A read of the body failed → the error to throw (ABORTED when the caller's signal fired).
+    pub fn fail(&self, err: JsValue) -> JsValue {
+        let error = {
+            let s = self.state.borrow();
+            if s.signal.as_ref().is_some_and(|sig| sig.aborted()) {
+                http::aborted()
+            } else {
+                let cause = describe(&err);
+                chat::truncated(s.events_seen, Some(&format!("connection lost ({cause})"))).with_logid(s.logid.clone())
+            }
+        };
+        close(&self.state);
+        error.into()
+    }
+
+    /// Stops reading and cancels the response body (the server sees the connection close).
+    pub fn cancel(&self) {
+        close(&self.state);
+    }
+}
+
+impl ChatStream {
+    /// Turns the parsed events into iterator results, in order, up to the end or a failure;
+    /// `failure` (from the parser) comes after them.
+    fn deliver(&self, failure: Option<CozeError>) -> Result<Array, JsValue> {
+        let out = Array::new();
+        let mut guard = self.state.borrow_mut();
+        let s = &mut *guard;
+        let mut parsed = std::mem::take(&mut s.parsed);
+        let mut done = false;
+        for event in parsed.drain(..) {
+            if done || s.pending_failure.is_some() {
+                break;
+            }
+            s.events_seen += 1;
+            let name = event.event.as_str();
+            let disposition = chat::disposition(name);
+            if matches!(disposition, Disposition::Json | Disposition::PassThrough) {
+                s.batch.field(name);
+                s.batch.field(&event.data);
+                s.batch.number(u32::from(disposition == Disposition::Json));
+                s.batched.push(event);
+                continue;
+            }
+            flush(s, &out);
+            if s.pending_failure.is_some() {
+                break;
+            }
+            match disposition {
+                Disposition::Done => {
+                    out.push(&js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA)));
+                    done = true;
+                }
+                Disposition::ErrorEvent => {
+                    let (code, msg) = match JSON::parse(&event.data) {
+                        Ok(d) => (js::get(&d, "code").as_f64(), js::get(&d, "msg").as_string()),
+                        Err(_) => (None, None),
+                    };
+                    s.pending_failure = Some(chat::error_event(code, msg, &event.data).with_logid(s.logid.clone()));
+                }
+                Disposition::ChatFailed => match JSON::parse(&event.data) {
+                    Ok(data) => {
+                        // A Chat object with `last_error`, or (per Coze's docs) a bare `{code, msg}`.
+                        let last_error = js::get(&data, "last_error");
+                        let source = if last_error.is_object() { &last_error } else { &data };
+                        let (code, msg) = (js::get(source, "code").as_f64(), js::get(source, "msg").as_string());
+                        out.push(&js::part(name, &data));
+                        s.pending_failure = Some(chat::chat_failed(code, msg, s.logid.clone()));
+                    }
+                    Err(_) => {
+                        s.pending_failure = Some(chat::malformed_event(name, &event.data).with_logid(s.logid.clone()));
+                    }
+                },
+                Disposition::Json | Disposition::PassThrough => unreachable!(),
+            }
+        }
+        flush(s, &out);
+        parsed.clear();
+        s.parsed = parsed; // keep the allocation
+        if !done && s.pending_failure.is_none() {
+            s.pending_failure = failure;
+        }
+        drop(guard);
+        if done {
+            close(&self.state);
+        }
+        if out.length() == 0 {
+            let failure = self.state.borrow_mut().pending_failure.take();
+            if let Some(err) = failure {
+                close(&self.state);
+                return Err(err.into());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Hands the batched JSON events to JS in one call; a malformed one becomes the pending failure.
+fn flush(s: &mut State, out: &Array) {
+    if s.batch.is_empty() {
+        return;
+    }
+    let malformed = js::chat_parts(s.batch.text(), s.batch.meta(), out);
+    if malformed >= 0 {
+        if let Some(event) = s.batched.get(malformed as usize) {
+            s.pending_failure = Some(chat::malformed_event(&event.event, &event.data).with_logid(s.logid.clone()));
+        }
+    }
+    s.batch.clear();
+    s.batched.clear();
 }
 
 fn close(state: &Rc<RefCell<State>>) {
@@ -117,147 +277,11 @@ fn close(state: &Rc<RefCell<State>>) {
         let mut s = state.borrow_mut();
         s.finished = true;
         s.opener = None;
-        s.queue.clear();
+        s.parsed.clear();
         s.reader.take()
     };
     if let Some(reader) = reader {
         // Errors here mean the body already ended or errored; nothing left to release.
         js::ignore_rejection(&reader.cancel());
     }
-}
-
-async fn pull(state: &Rc<RefCell<State>>) -> Result<Option<JsValue>> {
-    loop {
-        let (queued, failure, finished) = {
-            let mut s = state.borrow_mut();
-            let failure = s.pending_failure.take();
-            let queued = if failure.is_none() { s.queue.pop_front() } else { None };
-            (queued, failure, s.finished)
-        };
-        if let Some(err) = failure {
-            return Err(err);
-        }
-        if finished {
-            return Ok(None);
-        }
-        if let Some(event) = queued {
-            match handle_event(state, event) {
-                Step::Yield(value) => return Ok(Some(value)),
-                Step::Fail(err) => return Err(err),
-                Step::Done => {
-                    close(state);
-                    return Ok(Some(done_event()));
-                }
-            }
-        }
-        {
-            let s = state.borrow();
-            if s.body_ended {
-                return Err(chat::truncated(s.events_seen, None).with_logid(s.logid.clone()));
-            }
-        }
-        read_more(state).await?;
-    }
-}
-
-fn done_event() -> JsValue {
-    js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA))
-}
-
-/// Decides what one event means; `Yield` carries the finished iterator result.
-fn handle_event(state: &Rc<RefCell<State>>, event: SseEvent) -> Step {
-    let mut s = state.borrow_mut();
-    s.events_seen += 1;
-    let name = event.event.as_str();
-    match chat::disposition(name) {
-        Disposition::Done => Step::Done,
-        // The common case (every delta): parse and wrap in one JS call.
-        Disposition::Json => match js::parsed_part(name, &event.data) {
-            part if part.is_undefined() => Step::Fail(chat::malformed_event(name, &event.data).with_logid(s.logid.clone())),
-            part => Step::Yield(part),
-        },
-        Disposition::PassThrough => match js::parsed_part(name, &event.data) {
-            part if part.is_undefined() => Step::Yield(js::part(name, &JsValue::from_str(&event.data))),
-            part => Step::Yield(part),
-        },
-        Disposition::ErrorEvent => {
-            let (code, msg) = match JSON::parse(&event.data) {
-                Ok(d) => (js::get(&d, "code").as_f64(), js::get(&d, "msg").as_string()),
-                Err(_) => (None, None),
-            };
-            Step::Fail(chat::error_event(code, msg, &event.data).with_logid(s.logid.clone()))
-        }
-        Disposition::ChatFailed => match JSON::parse(&event.data) {
-            Ok(data) => {
-                // A Chat object with `last_error`, or (per Coze's docs) a bare `{code, msg}`.
-                let last_error = js::get(&data, "last_error");
-                let source = if last_error.is_object() { &last_error } else { &data };
-                let (code, msg) = (js::get(source, "code").as_f64(), js::get(source, "msg").as_string());
-                s.pending_failure = Some(chat::chat_failed(code, msg, s.logid.clone()));
-                Step::Yield(js::part(name, &data))
-            }
-            Err(_) => Step::Fail(chat::malformed_event(name, &event.data).with_logid(s.logid.clone())),
-        },
-    }
-}
-
-/// Opens the response on first use, then reads one chunk into the parser.
-async fn read_more(state: &Rc<RefCell<State>>) -> Result<()> {
-    let opener = state.borrow_mut().opener.take();
-    if let Some(open) = opener {
-        let response = open().await?;
-        let Some(body) = response.body() else {
-            return Err(CozeError::new(ErrorCode::InvalidResponse, "the event-stream response has no body"));
-        };
-        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        let mut s = state.borrow_mut();
-        s.logid = http::logid(&response);
-        if s.finished {
-            // cancel() ran while the request was in flight.
-            js::ignore_rejection(&reader.cancel());
-            return Ok(());
-        }
-        s.reader = Some(reader);
-    }
-    let (reader, signal) = {
-        let s = state.borrow();
-        match &s.reader {
-            Some(r) => (r.clone(), s.signal.clone()),
-            None => return Ok(()), // closed meanwhile
-        }
-    };
-    let read = JsFuture::from(reader.read()).await;
-    let mut s = state.borrow_mut();
-    if s.finished {
-        return Ok(());
-    }
-    let result = match read {
-        Ok(result) => result,
-        Err(err) => {
-            if signal.as_ref().is_some_and(|sig| sig.aborted()) {
-                return Err(http::aborted());
-            }
-            let cause = describe(&err);
-            return Err(chat::truncated(s.events_seen, Some(&format!("connection lost ({cause})")))
-                .with_logid(s.logid.clone()));
-        }
-    };
-    if js::get(&result, "done").is_truthy() {
-        s.body_ended = true;
-        s.reader = None;
-        // Coze Studio may end with a data-less `conversation.stream.done`, which yields no event.
-        let studio_done = s.parser.last_dataless_event_type() == chat::EVENT_STUDIO_DONE;
-        let tail = s.parser.finish();
-        s.queue.extend(tail);
-        if studio_done {
-            s.queue.push_back(SseEvent { event: chat::EVENT_STUDIO_DONE.to_owned(), ..SseEvent::default() });
-        }
-        return Ok(());
-    }
-    let value: Uint8Array = js::get(&result, "value").unchecked_into();
-    let State { parser, chunk, scratch, queue, .. } = &mut *s;
-    let bytes = copy_chunk(&value, chunk);
-    parser.feed_into(bytes, scratch)?;
-    queue.extend(scratch.drain(..));
-    Ok(())
 }
