@@ -57,8 +57,9 @@ export function sections(r) {
     headers: ['chunk', 'pipeline', 'µs/event', 'best run', 'MB/s', 'vs ours', 'ms/run (runs)'],
     rows,
     notes: [
-      'Stream pipelines fetch (the page overrides the global fetch; both libraries call it at call time) a Response whose ' +
-        'body replays the chunks (one chunk per read), and end in `for await` over {event, data: parsed JSON}. ' +
+      'Stream pipelines fetch (the page overrides the global fetch; both libraries call it at call time, and the run checks ' +
+        'that the override saw exactly one call per stream) a Response whose body replays the chunks (one chunk per read), ' +
+        'and end in `for await` over {event, data: parsed JSON}. Every run is checked to yield every event and all the delta text. ' +
         '"sync loop" rows feed the same chunks to the parser in a plain loop: parser cost without stream machinery. ' +
         '"vs ours" = that row’s µs/event ÷ ours chat.stream at the same chunk size (below 1 = faster than ours).',
     ],
