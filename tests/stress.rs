@@ -36,6 +36,18 @@ export async function collectAll(iterable) {
   for await (const part of iterable) out.push(part);
   return out;
 }
+/** What TokenManager names the marker of a rotated refresh token (lock name + SHA-256 prefix). */
+export async function rotationMarker(storageKey, refreshToken) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(refreshToken)));
+  const b64 = btoa(String.fromCharCode(...digest.slice(0, 12))).replace(/\+/g, '-').replace(/\//g, '_');
+  return `coze-wasm:refresh:${storageKey}:rotated:${b64}`;
+}
+/** Takes a shared Web Lock as another tab would; resolves to the function that releases it. */
+export function holdLock(name) {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  return new Promise((granted) => navigator.locks.request(name, { mode: 'shared' }, () => { granted(release); return held; }));
+}
 export function sessionGet(key) { return sessionStorage.getItem(key); }
 export async function settle(promises) {
   const out = await Promise.allSettled(promises);
@@ -48,6 +60,10 @@ extern "C" {
     #[wasm_bindgen(js_name = sessionGet)]
     fn session_get(key: &str) -> Option<String>;
     fn settle(promises: Array) -> Promise;
+    #[wasm_bindgen(js_name = rotationMarker)]
+    fn rotation_marker(storage_key: &str, refresh_token: &str) -> Promise;
+    #[wasm_bindgen(js_name = holdLock)]
+    fn hold_lock(name: &str) -> Promise;
     #[wasm_bindgen(js_name = collectAll)]
     fn collect_promise(iterable: &JsValue) -> Promise;
 }
@@ -265,6 +281,70 @@ async fn refused_refresh_is_typed_and_empties_a_custom_async_storage() {
 #[wasm_bindgen_test]
 async fn refused_refresh_is_typed_and_empties_session_storage() {
     refused_refresh_clears("session".into(), session_get).await;
+}
+
+// ------------------------------------------------- another tab rotated, our storage is stale
+
+/// Chromium propagates localStorage between tabs asynchronously, unordered with Web Locks: a tab
+/// can get the refresh lock right after another tab rotated the refresh token and still read the
+/// old one. That tab finds the other's rotation marker (a Web Lock), must not send the spent token
+/// (the server would revoke the login) and waits for the new one to reach its storage.
+/// Here "the other tab" is this test: it rotates at the emulator and holds the marker.
+async fn another_tab_rotated(storage: JsValue, new_token_arrives: bool) {
+    let (client_id, token) = login(None).await;
+    let key = format!("stress:{client_id}");
+    let m = manager_with(&client_id, Some(storage.clone()), Some(&key));
+    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    let rotated = await_ok(refresh_oauth_token(
+        json(&format!(
+            r#"{{"refreshToken":"{}","clientId":"{client_id}","baseURL":"{}"}}"#,
+            get_str(&token, "refresh_token"),
+            emulator()
+        )),
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    let marker = await_ok(rotation_marker(&key, &get_str(&token, "refresh_token"))).await.as_string().unwrap();
+    let release: js_sys::Function = await_ok(hold_lock(&marker)).await.unchecked_into();
+    if new_token_arrives {
+        // The other tab's write reaches our storage 300 ms later.
+        let other_view = manager_with(&client_id, Some(storage.clone()), Some(&key));
+        let rotated = rotated.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            JsFuture::from(coze_wasm::web::js::sleep(300.0, None)).await.unwrap();
+            await_ok(call(&other_view, "setToken", &[rotated])).await;
+        });
+    }
+    let start = now_ms();
+    let outcome = JsFuture::from(call(&m, "refresh", &[])).await;
+    let waited = now_ms() - start;
+    release.call0(&JsValue::NULL).unwrap();
+    let (refreshes, failures, _, _) = stats(&client_id).await;
+    assert_eq!((refreshes, failures), (1.0, 0.0), "only the other tab's refresh reached the server");
+    if new_token_arrives {
+        let got = outcome.unwrap_or_else(|e| panic!("refresh rejected: {}", get_str(&e, "message")));
+        assert_eq!(get_str(&got, "access_token"), get_str(&rotated, "access_token"), "the other tab's token");
+        assert!(waited >= 250.0, "waited for the new token ({waited} ms)");
+        let now = await_ok(call(&m, "getAccessToken", &[])).await;
+        assert_eq!(now.as_string().unwrap(), get_str(&rotated, "access_token"));
+    } else {
+        // E.g. a sessionStorage copied into a new tab: the replacement never shows up here.
+        let err = outcome.expect_err("the spent refresh token has no replacement here");
+        assert_coze_error(&err);
+        assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
+        assert!(await_ok(call(&m, "getToken", &[])).await.is_null(), "the dead token is removed");
+    }
+    assert_eq!(stats(&client_id).await.0, 1.0, "and none after");
+}
+
+#[wasm_bindgen_test]
+async fn rotated_by_another_tab_waits_for_the_new_token_instead_of_reusing_the_old() {
+    another_tab_rotated(map_storage(), true).await;
+}
+
+#[wasm_bindgen_test]
+async fn rotated_by_another_tab_with_no_replacement_fails_without_reuse() {
+    another_tab_rotated("session".into(), false).await;
 }
 
 // --------------------------------------------------------------------------------- streams

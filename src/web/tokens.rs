@@ -19,6 +19,10 @@ use crate::core::token::{needs_refresh, OAuthToken};
 use crate::core::{CozeError, ErrorCode, Result};
 
 const DEFAULT_REFRESH_AHEAD_SECONDS: i64 = 60;
+/// How long a tab that refreshed keeps the "this refresh token was rotated" marker lock.
+const ROTATION_MARKER_MS: f64 = 60_000.0;
+/// How long a tab that finds that marker waits for the new token to reach its storage.
+const ROTATION_WAIT_MS: u32 = 2_000;
 
 type SharedResult = Rc<RefCell<Option<Result<OAuthToken>>>>;
 
@@ -182,14 +186,25 @@ impl ManagerInner {
 
     async fn refresh_now(&self, seen_refresh_token: &str) -> Result<OAuthToken> {
         let current = self.load().await?.ok_or_else(not_logged_in)?;
-        if current.refresh_token != seen_refresh_token
-            && !needs_refresh(current.expires_in, js::now_unix(), self.refresh_ahead)
-        {
-            return Ok(current); // another tab refreshed while we waited for the lock
+        if current.refresh_token != seen_refresh_token {
+            // Refreshed (in this page or another tab) since the caller looked: that token is as
+            // fresh as a refresh now would make it, even when the TTL is below refreshAheadSeconds.
+            return Ok(current);
+        }
+        // Another tab may have rotated this refresh token and released the lock before its write
+        // reached our copy of the storage: localStorage propagates between tabs asynchronously,
+        // unordered with Web Locks. Its rotation marker (a Web Lock, so ordered with ours) says so;
+        // then never send the spent token (the server would revoke the login), wait for the new one.
+        let marker = format!("{}:rotated:{}", self.lock_name, fingerprint(&current.refresh_token));
+        if JsFuture::from(js::lock_held(&marker)).await.is_ok_and(|held| held.is_truthy()) {
+            return self.replacement_of(&current.refresh_token).await;
         }
         match oauth::refresh(&self.base_url, &self.client_id, &current.refresh_token, None, None).await {
             Ok(token) => {
                 self.save(&token).await?;
+                // Granted before our refresh lock is released, held long enough for any tab that
+                // read the old token to see it.
+                let _ = JsFuture::from(js::hold_lock(&marker, ROTATION_MARKER_MS)).await;
                 Ok(token)
             }
             Err(err) => {
@@ -202,4 +217,30 @@ impl ManagerInner {
             }
         }
     }
+
+    /// Another tab rotated `spent`: wait until its replacement shows in our storage.
+    async fn replacement_of(&self, spent: &str) -> Result<OAuthToken> {
+        for _ in 0..ROTATION_WAIT_MS / 20 {
+            match self.load().await? {
+                Some(token) if token.refresh_token != spent => return Ok(token),
+                Some(_) => {
+                    let _ = JsFuture::from(js::sleep(20.0, None)).await;
+                }
+                None => return Err(not_logged_in()), // the other tab's refresh was refused
+            }
+        }
+        // E.g. a sessionStorage copied into a new tab: the new token lives in the other tab only.
+        let _ = self.store.remove(&self.key).await;
+        Err(CozeError::new(
+            ErrorCode::OAuthTokenError,
+            "the refresh token was already used by another tab and its replacement is not in this tab's storage",
+        ))
+    }
+}
+
+/// A short, non-secret name for a refresh token (lock names are visible to the whole origin).
+fn fingerprint(refresh_token: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+    use sha2::{Digest as _, Sha256};
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(refresh_token.as_bytes())[..12])
 }
