@@ -27,6 +27,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Each connection costs two descriptors here (client and server side, one process).
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
 fn ensure_fd_budget(want: u64) {
     // SAFETY: plain libc calls on a stack value.
     unsafe {
