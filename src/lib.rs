@@ -23,7 +23,7 @@ mod facade {
     use wasm_bindgen::prelude::*;
 
     use crate::core::authorize::{self, AuthorizeRequest};
-    use crate::core::batch::Batch;
+    use crate::core::batch::{Batch, MAX_BATCHED_FIELD};
     use crate::core::{pkce, sse, CozeError, Result};
     use crate::web::js::{self, object};
     use crate::web::oauth::{self, token_to_js};
@@ -248,6 +248,14 @@ mod facade {
     fn to_js_events(events: &mut Vec<sse::SseEvent>, batch: &mut Batch) -> Array {
         if events.is_empty() {
             return Array::new();
+        }
+        if events.iter().any(|e| e.data.len() > MAX_BATCHED_FIELD) {
+            // Rare huge events: one crossing each, without copying them into a batch.
+            let out = Array::new_with_length(events.len() as u32);
+            for (i, e) in events.drain(..).enumerate() {
+                out.set(i as u32, js::sse_event(&e.event, &e.data, &e.id));
+            }
+            return out;
         }
         batch.clear();
         for e in events.drain(..) {

@@ -548,3 +548,16 @@ fn sse_parser_too_large_event_keeps_the_rest_of_the_chunk() {
     let next = p.feed(js_sys::Uint8Array::from(&b"data:c\n\n"[..]).into()).unwrap();
     assert_eq!(get_str(&next.get(0), "data"), "c", "the parser stays usable");
 }
+
+#[wasm_bindgen_test]
+fn sse_parser_keeps_order_when_a_huge_event_crosses_on_its_own() {
+    let mut p = coze_wasm::SseParser::new(JsValue::UNDEFINED).unwrap();
+    let big = "扣".repeat(40_000); // 120 kB: above the batching limit
+    let chunk = format!("data:a\n\nevent:big\ndata:{big}\n\nid:9\ndata:b\n\n");
+    let events = p.feed(js_sys::Uint8Array::from(chunk.as_bytes()).into()).unwrap();
+    let got: Vec<(String, usize, String)> = events
+        .iter()
+        .map(|e| (get_str(&e, "event"), get_str(&e, "data").chars().count(), get_str(&e, "id")))
+        .collect();
+    assert_eq!(got, [("message".into(), 1, "".into()), ("big".into(), 40_000, "".into()), ("message".into(), 1, "9".into())]);
+}

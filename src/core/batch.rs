@@ -2,6 +2,13 @@
 //! call with a large fixed price; a chunk's events are instead concatenated into one string, and
 //! JS cuts it apart with `substring` using the UTF-16 lengths recorded here.
 
+/// What a batch keeps between chunks; more is released after a huge event.
+const KEEP_CAPACITY: usize = 256 * 1024;
+
+/// Fields longer than this cross on their own instead: copying a multi-megabyte event into the
+/// batch would double its peak memory, and its decode cost dwarfs the per-call price anyway.
+pub const MAX_BATCHED_FIELD: usize = 64 * 1024;
+
 /// Concatenated text plus, per record, its fields' UTF-16 lengths followed by any extra numbers.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -37,9 +44,10 @@ impl Batch {
         self.meta.is_empty()
     }
 
-    /// Empties the batch, keeping its buffers for the next chunk.
+    /// Empties the batch, keeping its buffers for the next chunk (unless one huge event grew them).
     pub fn clear(&mut self) {
         self.text.clear();
+        self.text.shrink_to(KEEP_CAPACITY);
         self.meta.clear();
     }
 }

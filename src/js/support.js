@@ -198,6 +198,22 @@ export function chatParts(text, meta, out) {
   return -1;
 }
 
+/** One (big) event outside a batch: as chatParts, `undefined` when it had to be JSON and was not. */
+export function chatPart(event, text, strict) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (_) {
+    if (strict) return undefined;
+    data = text;
+  }
+  return { value: { event, data }, done: false };
+}
+
+export function sseEvent(event, data, id) {
+  return { event, data, id };
+}
+
 /** `{event, data, id}` records for SseParser.feed: three lengths per event in `meta`. */
 export function sseEvents(text, meta) {
   const out = new Array(meta.length / 3);

@@ -42,6 +42,13 @@ extern "C" {
 
     pub fn part(event: &str, data: &JsValue) -> JsValue;
 
+    /// One big event on its own: its iterator result, or `undefined` when `strict` and not JSON.
+    #[wasm_bindgen(js_name = chatPart)]
+    pub fn chat_part(event: &str, text: &str, strict: bool) -> JsValue;
+
+    #[wasm_bindgen(js_name = sseEvent)]
+    pub fn sse_event(event: &str, data: &str, id: &str) -> JsValue;
+
     #[wasm_bindgen(js_name = withLock)]
     pub fn with_lock(name: &str, task: &js_sys::Function) -> JsValue;
 

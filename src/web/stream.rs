@@ -10,7 +10,7 @@ use web_sys::{AbortSignal, ReadableStreamDefaultReader, Response};
 
 use super::http::{self, copy_chunk, describe};
 use super::{js, promise};
-use crate::core::batch::Batch;
+use crate::core::batch::{Batch, MAX_BATCHED_FIELD};
 use crate::core::chat::{self, Disposition, DONE_DATA};
 use crate::core::sse::{SseEvent, SseParser};
 use crate::core::{CozeError, ErrorCode, Result};
@@ -197,6 +197,21 @@ impl ChatStream {
             s.events_seen += 1;
             let name = event.event.as_str();
             let disposition = chat::disposition(name);
+            if matches!(disposition, Disposition::Json | Disposition::PassThrough) && event.data.len() > MAX_BATCHED_FIELD {
+                flush(s, &out);
+                if s.pending_failure.is_some() {
+                    break;
+                }
+                match js::chat_part(name, &event.data, disposition == Disposition::Json) {
+                    part if part.is_undefined() => {
+                        s.pending_failure = Some(chat::malformed_event(name, &event.data).with_logid(s.logid.clone()));
+                    }
+                    part => {
+                        out.push(&part);
+                    }
+                }
+                continue;
+            }
             if matches!(disposition, Disposition::Json | Disposition::PassThrough) {
                 s.batch.field(name);
                 s.batch.field(&event.data);
