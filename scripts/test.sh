@@ -31,7 +31,8 @@ step "types: tsc against the built package"
 step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
 CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
 
-step "end-to-end: Playwright"
+step "end-to-end: Playwright (the demo; two tabs sharing one login)"
 node tests/e2e/run.mjs
+node tests/e2e/two-tabs.mjs
 
 step "all tests passed"
