@@ -13,6 +13,9 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 step "native: cargo test --workspace"
 cargo test --workspace --quiet
 
+step "fuzz: bounded smoke pass of every cargo-fuzz target (scripts/fuzz.sh --smoke)"
+./scripts/fuzz.sh --smoke
+
 step "emulator"
 start_emulator
 echo "emulator at $EMULATOR_URL"
