@@ -466,6 +466,15 @@ async fn pat_guard_and_bad_params() {
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
     let err = await_err(c.chat().cancel("".into(), "1".into(), JsValue::UNDEFINED)).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+    // Nothing is sent silently wrong: unserializable bodies and non-object params are refused.
+    let cyclic = json(r#"{"bot_id":"1"}"#);
+    js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    let err = await_err(c.conversations().create(cyclic, JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+    let err = await_err(c.conversations().messages().list("7".into(), "newest".into(), JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+    let err = await_err(c.chat().create_and_poll(chat_params(ECHO_BOT, "x"), json(r#"{"timeoutMs":"soon"}"#))).await;
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
 }
 
 #[wasm_bindgen_test]

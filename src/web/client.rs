@@ -257,33 +257,49 @@ fn chat_request(params: &JsValue, stream: bool, default_user_id: &str) -> Result
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&copy, &k.into(), v).map(drop);
     let _ = set("stream", &JsValue::from_bool(stream));
     let _ = set("user_id", &JsValue::from_str(user_id.as_deref().unwrap_or(default_user_id)));
-    let messages = js::get(params, "additional_messages");
-    if !messages.is_undefined() && !messages.is_null() {
-        if !Array::is_array(&messages) {
-            return Err(CozeError::invalid_argument("`additional_messages` must be an array"));
-        }
-        let encoded = Array::new();
-        for message in Array::from(&messages).iter() {
-            if !message.is_object() {
-                return Err(CozeError::invalid_argument("each additional message must be an object"));
-            }
-            let m = Object::assign(&Object::new(), message.unchecked_ref());
-            let content = js::get(&m, "content");
-            if content.is_object() {
-                let text = JSON::stringify(&content).map_err(|_| CozeError::invalid_argument("message content is not serializable"))?;
-                let _ = js_sys::Reflect::set(&m, &"content".into(), &text);
-                if js::get(&m, "content_type").is_undefined() {
-                    let _ = js_sys::Reflect::set(&m, &"content_type".into(), &"object_string".into());
-                }
-            }
-            encoded.push(&m);
-        }
+    if let Some(encoded) = encode_messages(params, "additional_messages")? {
         let _ = set("additional_messages", &encoded);
     }
-    let body = JSON::stringify(&copy)
-        .map_err(|e| CozeError::invalid_argument(format!("chat params are not serializable: {}", describe(&e))))?;
+    let body = to_json("chat params", &copy)?;
     let path = path_with_query("/v3/chat", &[("conversation_id", conversation_id.as_deref())]);
-    Ok((path, body.into()))
+    Ok((path, body))
+}
+
+/// The messages array at `key`, copied with object/array `content` serialized to the JSON string
+/// Coze expects (`content_type` defaulting to `object_string`); `None` when absent.
+fn encode_messages(params: &JsValue, key: &str) -> Result<Option<Array>> {
+    let messages = js::get(params, key);
+    if messages.is_undefined() || messages.is_null() {
+        return Ok(None);
+    }
+    if !Array::is_array(&messages) {
+        return Err(CozeError::invalid_argument(format!("`{key}` must be an array")));
+    }
+    let encoded = Array::new();
+    for message in Array::from(&messages).iter() {
+        if !message.is_object() {
+            return Err(CozeError::invalid_argument(format!("each of `{key}` must be an object")));
+        }
+        let m = Object::assign(&Object::new(), message.unchecked_ref());
+        let content = js::get(&m, "content");
+        if content.is_object() {
+            let text = to_json("message content", &content)?;
+            let _ = js_sys::Reflect::set(&m, &"content".into(), &text.into());
+            if js::get(&m, "content_type").is_undefined() {
+                let _ = js_sys::Reflect::set(&m, &"content_type".into(), &"object_string".into());
+            }
+        }
+        encoded.push(&m);
+    }
+    Ok(Some(encoded))
+}
+
+/// `JSON.stringify`, failing loudly (cycles, BigInt) instead of sending an empty body.
+fn to_json(what: &str, value: &JsValue) -> Result<String> {
+    JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| CozeError::invalid_argument(format!("{what} are not serializable to JSON")))
 }
 
 fn optional_string(params: &JsValue, key: &str) -> Result<Option<String>> {
@@ -469,7 +485,14 @@ impl Conversations {
             if !bot_id.is_undefined() && bot_id.as_string().is_none() {
                 return Err(CozeError::invalid_argument("`bot_id` must be a string"));
             }
-            let body = JSON::stringify(&params).map(String::from).unwrap_or_default();
+            let body = match encode_messages(&params, "messages")? {
+                Some(encoded) => {
+                    let copy = Object::assign(&Object::new(), params.unchecked_ref());
+                    let _ = js_sys::Reflect::set(&copy, &"messages".into(), &encoded);
+                    to_json("conversations.create params", &copy)?
+                }
+                None => to_json("conversations.create params", &params)?,
+            };
             inner.data("POST", "/v1/conversation/create", Some(body), signal.as_ref()).await
         })
     }
@@ -505,7 +528,11 @@ impl ConversationMessages {
             let signal = signal_of(&options)?;
             let c = id_arg("conversation_id", &conversation_id)?;
             let q = path_with_query("/v1/conversation/message/list", &[("conversation_id", Some(&c))]);
-            let body = if params.is_object() { JSON::stringify(&params).map(String::from).unwrap_or_default() } else { "{}".into() };
+            let body = match &params {
+                p if p.is_undefined() || p.is_null() => "{}".to_owned(),
+                p if p.is_object() && !Array::is_array(p) => to_json("conversations.messages.list params", p)?,
+                _ => return Err(CozeError::invalid_argument("conversations.messages.list params must be an object")),
+            };
             let reply = inner.json("POST", &q, Some(body), signal.as_ref()).await?;
             Ok(js::object(&[
                 ("data", js::get(&reply, "data")),
