@@ -570,3 +570,13 @@ fn sse_parser_keeps_order_when_a_huge_event_crosses_on_its_own() {
         .collect();
     assert_eq!(got, [("message".into(), 1, "".into()), ("big".into(), 40_000, "".into()), ("message".into(), 1, "9".into())]);
 }
+
+#[wasm_bindgen_test]
+async fn array_content_is_sent_as_an_object_string() {
+    let c = client().await;
+    let params = json(&format!(
+        r#"{{"bot_id":"{ECHO_BOT}","additional_messages":[{{"role":"user","content":[{{"type":"text","text":"图片"}},{{"type":"image","file_url":"https://x/y.png"}},{{"type":"text","text":"说明"}}]}}]}}"#
+    ));
+    let events = collect(&c.chat().stream(params, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(delta_text(&events_js(&events)), "You said: 图片 说明");
+}
