@@ -667,7 +667,7 @@ export interface AccessTokenSource {
 export interface CozeAPIOptions {
   /**
    * An access token; a function called before every request; or a `TokenManager` (then a 401
-   * triggers one refresh and one retry). A `pat_` string is refused in a browser
+   * triggers one refresh and one retry). A `pat_` string is refused in a page or worker
    * (`PAT_IN_BROWSER`) unless `allowPersonalAccessTokenInBrowser` is true.
    */
   token: string | (() => string | PromiseLike<string>) | TokenManager | AccessTokenSource;

@@ -152,8 +152,11 @@ export function replaceLocation(url) {
   if (history && typeof history.replaceState === 'function') history.replaceState(history.state, '', url);
 }
 
+/** A page or a Web Worker: anywhere a token in JS memory is reachable by the page's scripts. */
 export function isBrowser() {
-  return typeof globalThis.window !== 'undefined' && typeof globalThis.document !== 'undefined';
+  if (typeof globalThis.window !== 'undefined' && typeof globalThis.document !== 'undefined') return true;
+  const Worker = globalThis.WorkerGlobalScope;
+  return typeof Worker === 'function' && globalThis instanceof Worker;
 }
 
 export function nowSeconds() {

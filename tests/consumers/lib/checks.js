@@ -40,7 +40,7 @@ export async function runChecks(lib, { emulatorUrl, message, redirectUrl }) {
     out.error = { thrown: true, isCozeError: err instanceof CozeError, isError: err instanceof Error, code: err.code };
   }
 
-  // 4. The PAT guard: refused in a window unless opted in.
+  // 4. The PAT guard: refused in a page or a worker unless opted in.
   try {
     new CozeAPI({ token: PAT, baseURL: emulatorUrl });
     out.patWithoutOptIn = 'allowed';
