@@ -157,23 +157,26 @@ mod facade {
     #[wasm_bindgen(js_name = completeLogin)]
     pub fn complete_login(options: JsValue) -> Promise {
         promise(async move {
-            let options = if options.is_undefined() || options.is_null() { js_sys::Object::new().into() } else { options };
-            if !options.is_object() {
-                return Err(CozeError::invalid_argument("completeLogin: expected an options object"));
-            }
-            let url = js::get(&options, "url");
-            let url = if url.is_undefined() { None } else { Some(string_arg("completeLogin", "url", &url)?) };
+            let o = Options::optional("completeLogin", &options)?;
+            let url = o.opt_string("url")?;
             let signal = signal_of(&options)?;
-            let token = login::complete(url, &js::get(&options, "storage"), signal.as_ref()).await?;
-            let token_js = token_to_js(&token);
-            let manager = js::get(&options, "tokenManager");
-            if !manager.is_undefined() {
+            // Checked before the exchange: the code is single-use, so a bad manager found after
+            // it would lose the login.
+            let manager = o.get("tokenManager");
+            let set_token = if manager.is_undefined() || manager.is_null() {
+                None
+            } else {
                 let set = js::get(&manager, "setToken");
                 if !set.is_function() {
                     return Err(CozeError::invalid_argument("completeLogin: `tokenManager` has no setToken()"));
                 }
+                Some(set.unchecked_into::<js_sys::Function>())
+            };
+            let token = login::complete(url, &o.get("storage"), signal.as_ref()).await?;
+            let token_js = token_to_js(&token);
+            if let Some(set) = set_token {
                 let failed = |e: JsValue| CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e));
-                let result = set.unchecked_ref::<js_sys::Function>().call1(&manager, &token_js).map_err(failed)?;
+                let result = set.call1(&manager, &token_js).map_err(failed)?;
                 wasm_bindgen_futures::JsFuture::from(Promise::resolve(&result)).await.map_err(failed)?;
             }
             Ok(token_js)

@@ -162,6 +162,9 @@ async fn login_helpers_exchange_once() {
     let body = json(&format!(r#"{{"url":"{}","decision":"allow"}}"#, get_str(&started, "url")));
     let location = get_str(&admin("POST", "/_emulator/authorize", Some(body)).await, "location");
     let complete = |url: &str| complete_login(json(&format!(r#"{{"url":"{url}"}}"#)));
+    // A bad tokenManager is refused before the single-use code is spent: the login survives.
+    let err = await_err(complete_login(json(&format!(r#"{{"url":"{location}","tokenManager":{{}}}}"#)))).await;
+    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
     let token = await_ok(complete(&location)).await;
     assert!(get_str(&token, "access_token").starts_with("czu_"));
     // The pending login is gone: the same callback can't be exchanged again.
