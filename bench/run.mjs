@@ -13,7 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { createRequire } from 'node:module';
+import { launchChromium } from '../tests/e2e/lib/chromium.mjs';
 
 import { startServer } from './server.mjs';
 import { COZE_API, ESP, OURS, toText } from './report.mjs';
@@ -22,7 +22,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const PKG = path.join(HERE, '.pkg');
 const DIST = path.join(HERE, 'dist');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const args = new Set(process.argv.slice(2));
 const outArg = process.argv.indexOf('--out');
 const OUT = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(HERE, 'results', 'latest.json');
@@ -62,14 +61,8 @@ async function main() {
     esbuild: `esbuild ${ESBUILD_FLAGS.join(' ')}`,
   };
 
-  const { chromium } = createRequire(path.join(ROOT, 'package.json'))('playwright-core');
   const server = await startServer({ '/pkg/': PKG, '/dist/': DIST, '/': path.join(HERE, 'page') });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run', '--enable-precise-memory-info', '--js-flags=--expose-gc'],
-  });
+  const browser = await launchChromium(['--enable-precise-memory-info', '--js-flags=--expose-gc']);
   results.machine.chromium = `Chromium ${browser.version()}`;
   try {
     results.startup = await startup(browser, server.url);

@@ -17,7 +17,7 @@ import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../e2e/lib/chromium.mjs';
 
 import { useEmulator } from '../e2e/lib/emulator.mjs';
 import { startStaticServer } from '../e2e/lib/static-server.mjs';
@@ -26,7 +26,6 @@ import { assert, assertEqual, createRunner } from '../e2e/lib/harness.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CLIENT_ID = 'demo-client.app.coze';
 const WASM = 'web/coze_wasm_bg.wasm';
 
@@ -196,12 +195,7 @@ async function main() {
     let browser;
     const getBrowser = async () => {
       if (!browser) {
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          headless: true,
-          args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-            '--no-first-run', '--disable-quic'],
-        });
+        browser = await launchChromium();
         cleanups.push(() => browser.close());
       }
       return browser;

@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 
 import { startStaticServer } from './lib/static-server.mjs';
 import { useEmulator } from './lib/emulator.mjs';
@@ -20,7 +20,6 @@ const TOKEN_KEY = `coze-wasm:token:${CLIENT_ID}`;
 const PERSONAL_WORKSPACE = '7400000000000000101';
 const ECHO_BOT = '7000000000000000001';
 const SLOW_BOT = '7000000000000000002';
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 async function main() {
   for (const file of ['pkg/index.js', 'pkg/web/coze_wasm_bg.wasm', 'www/index.html', 'www/app.js']) {
@@ -50,12 +49,7 @@ async function main() {
     assert(new URL(EMU).origin !== new URL(DEMO).origin, 'the demo and the emulator must be different origins');
     console.log(`e2e: demo ${DEMO}/  emulator ${EMU}${emulator.owned ? ' (started here)' : ''}`);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--disable-quic'],
-    });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     page = await context.newPage();

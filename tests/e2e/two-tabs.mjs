@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 
 import { startStaticServer } from './lib/static-server.mjs';
 import { useEmulator } from './lib/emulator.mjs';
@@ -20,7 +20,6 @@ import { assert, assertEqual, createRunner, sleep } from './lib/harness.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const PKG = path.resolve(process.env.COZE_WASM_PKG_DIR || path.join(ROOT, 'pkg'));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 /** How long the browser holds each token request: the first refresh is surely still running
  *  when the other tab asks, so the other tab has read the old token and must wait for the lock. */
@@ -58,12 +57,7 @@ async function main() {
     };
     const stats = (clientId) => admin('GET', `/_emulator/stats?client_id=${encodeURIComponent(clientId)}`);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--disable-quic'],
-    });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const context = await browser.newContext();
     // Record each page's Web Lock traffic: exclusive requests (the refresh lock: proves the tab
