@@ -226,7 +226,8 @@ fn form_decode(s: &str) -> core::result::Result<String, DecodeError> {
 // ---------------------------------------------------------------------------------------------
 
 /// Everything that goes into a PKCE authorize URL. `code_challenge` is the S256 challenge.
-#[derive(Clone, Copy, Debug)]
+/// `Debug` hides the state (one-time, it guards the callback).
+#[derive(Clone, Copy)]
 pub struct AuthorizeRequest<'a> {
     pub www_base_url: &'a str,
     pub client_id: &'a str,
@@ -234,6 +235,19 @@ pub struct AuthorizeRequest<'a> {
     pub state: &'a str,
     pub code_challenge: &'a str,
     pub workspace_id: Option<&'a str>,
+}
+
+impl fmt::Debug for AuthorizeRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizeRequest")
+            .field("www_base_url", &self.www_base_url)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("state", &format_args!("<redacted, {} chars>", self.state.chars().count()))
+            .field("code_challenge", &self.code_challenge)
+            .field("workspace_id", &self.workspace_id)
+            .finish()
+    }
 }
 
 /// Checks that `redirect_uri` is an absolute `http(s)` URL with a host and no fragment. The value is
@@ -688,6 +702,14 @@ mod tests {
         assert_eq!(c.code, "c2");
         // Empty pieces are skipped.
         assert_eq!(cb("?&&code=c3&&state=s7Tq-_9xYz&").unwrap().code, "c3");
+    }
+
+    #[test]
+    fn authorize_request_debug_redacts_state() {
+        let r = AuthorizeRequest { state: "state_topsecret", ..req("https://www.coze.cn", "https://a.example/cb", None) };
+        let dbg = format!("{r:?}");
+        assert!(!dbg.contains("topsecret"), "{dbg}");
+        assert!(dbg.contains("<redacted, 15 chars>") && dbg.contains(CHALLENGE) && dbg.contains("a.example"), "{dbg}");
     }
 
     #[test]

@@ -204,6 +204,17 @@ mod tests {
     }
 
     #[test]
+    fn verifier_and_state_carry_256_random_bits() {
+        assert!(RANDOM_BYTES * 8 >= 256);
+        for value in [generate_code_verifier().unwrap(), generate_state().unwrap()] {
+            let bytes = URL_SAFE_NO_PAD.decode(&value).unwrap();
+            assert_eq!(bytes.len(), RANDOM_BYTES, "{value}");
+        }
+        // Not a constant: 32 bytes from the CSPRNG are all zero with probability 2^-256.
+        assert_ne!(URL_SAFE_NO_PAD.decode(generate_code_verifier().unwrap()).unwrap(), vec![0u8; RANDOM_BYTES]);
+    }
+
+    #[test]
     fn verifier_length_bounds() {
         assert!(code_challenge_s256(&"a".repeat(43)).is_ok());
         assert!(code_challenge_s256(&"a".repeat(128)).is_ok());
