@@ -51,8 +51,10 @@ for t in $targets; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$t" | tail -1)
   if [ "$status" != ok ]; then
     failed+=("$t")
-    echo "---- $t output (last 40 lines) ----"
-    tail -n 40 "$logs/$t"
+    echo "---- $t failed ----"
+    # The panic (or libFuzzer's own report) and where the input went; all of it if neither is there.
+    grep -E -A6 'panicked at|ERROR: libFuzzer' "$logs/$t" | grep -v '^ *[0-9]*: \|^ *at ' || tail -n 40 "$logs/$t"
+    grep -E 'Test unit written|Failing input|artifacts/' "$logs/$t" | tail -n 2 || true
     echo "----"
   fi
   rows+=("$(printf '%-12s %8s %12s  %s' "$t" "$elapsed" "${execs:-?}" "$status")")
