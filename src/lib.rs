@@ -19,7 +19,7 @@ pub use facade::*;
 
 #[cfg(target_arch = "wasm32")]
 mod facade {
-    use js_sys::{Array, Promise, Uint8Array};
+    use js_sys::{Array, Promise};
     use wasm_bindgen::prelude::*;
 
     use crate::core::authorize::{self, AuthorizeRequest};
@@ -33,9 +33,11 @@ mod facade {
     pub use crate::web::tokens::TokenManager;
 
     fn string_arg(function: &str, name: &str, value: &JsValue) -> Result<String> {
-        value
-            .as_string()
-            .ok_or_else(|| CozeError::invalid_argument(format!("{function}: `{name}` must be a string")))
+        match js::text(value) {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(CozeError::invalid_argument(format!("{function}: `{name}` must be a string"))),
+            Err(why) => Err(CozeError::invalid_argument(format!("{function}: `{name}` {why}"))),
+        }
     }
 
     fn base_url_or_com(base_url: Option<&str>) -> Result<String> {
@@ -106,6 +108,9 @@ mod facade {
             let base_url = base_url_or_com(o.opt_string("baseURL")?.as_deref())?;
             let (code, client_id) = (o.string("code")?, o.string("clientId")?);
             let (redirect_url, verifier) = (o.string("redirectUrl")?, o.string("codeVerifier")?);
+            // Caught here rather than sent: the server would only say "invalid grant".
+            authorize::validate_redirect_uri(&redirect_url)?;
+            pkce::validate_code_verifier(&verifier)?;
             let token =
                 oauth::exchange_code(&base_url, &code, &client_id, &redirect_url, &verifier, signal.as_ref()).await?;
             Ok(token_to_js(&token))
@@ -145,7 +150,7 @@ mod facade {
     pub fn start_login(options: JsValue) -> Promise {
         promise(async move {
             let o = Options::new("startLogin", &options)?;
-            let started = login::start(login::StartOptions::read(&o)?, &o.get("storage")).await?;
+            let started = login::start(login::StartOptions::read(&o)?, &o.get("storage")?).await?;
             Ok(object(&[("url", started.url.into()), ("state", started.state.into())]))
         })
     }
@@ -159,10 +164,10 @@ mod facade {
         promise(async move {
             let o = Options::optional("completeLogin", &options)?;
             let url = o.opt_string("url")?;
-            let signal = signal_of(&options)?;
+            let signal = o.signal()?;
             // Checked before the exchange: the code is single-use, so a bad manager found after
             // it would lose the login.
-            let manager = o.get("tokenManager");
+            let manager = o.get("tokenManager")?;
             let set_token = if manager.is_undefined() || manager.is_null() {
                 None
             } else {
@@ -172,7 +177,7 @@ mod facade {
                 }
                 Some(set.unchecked_into::<js_sys::Function>())
             };
-            let token = login::complete(url, &o.get("storage"), signal.as_ref()).await?;
+            let token = login::complete(url, &o.get("storage")?, signal.as_ref()).await?;
             let token_js = token_to_js(&token);
             if let Some(set) = set_token {
                 let failed = |e: JsValue| CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e));
@@ -197,24 +202,18 @@ mod facade {
         /// `new SseParser({maxEventSize?})` — maxEventSize in bytes (default 16 MiB).
         #[wasm_bindgen(constructor)]
         pub fn new(options: JsValue) -> Result<SseParser, JsValue> {
-            let max = js::get(&options, "maxEventSize");
-            let inner = if max.is_undefined() {
-                sse::SseParser::new()
-            } else {
-                match max.as_f64() {
-                    Some(n) if n.is_finite() && n >= 1.0 => sse::SseParser::with_max_event_size(n as usize),
-                    _ => return Err(CozeError::invalid_argument("maxEventSize must be a positive number").into()),
-                }
+            let inner = match Options::optional("new SseParser", &options)?.opt_number("maxEventSize")? {
+                None => sse::SseParser::new(),
+                Some(n) if n >= 1.0 && n.fract() == 0.0 => sse::SseParser::with_max_event_size(n as usize),
+                Some(_) => return Err(CozeError::invalid_argument("new SseParser: `maxEventSize` must be a whole number ≥ 1").into()),
             };
             Ok(SseParser { inner, scratch: Vec::new(), chunk: Vec::new(), batch: Batch::new() })
         }
 
         /// Parses one chunk of bytes → the `{event, data, id}` events it completed.
         pub fn feed(&mut self, bytes: JsValue) -> Result<Array, JsValue> {
-            let Some(bytes) = bytes.dyn_ref::<Uint8Array>() else {
-                return Err(CozeError::invalid_argument("SseParser.feed: expected a Uint8Array").into());
-            };
-            let chunk = crate::web::http::copy_chunk(bytes, &mut self.chunk);
+            let chunk = js::copy_chunk(&bytes, &mut self.chunk)
+                .ok_or_else(|| CozeError::invalid_argument("SseParser.feed: expected a Uint8Array (a real one, not detached)"))?;
             let result = self.inner.feed_into(chunk, &mut self.scratch);
             let events = to_js_events(&mut self.scratch, &mut self.batch);
             match result {

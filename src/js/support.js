@@ -51,7 +51,11 @@ export function createError(code, message, status, cozeCode, msg, logid, error, 
 }
 
 export function isCozeError(value) {
-  return value instanceof CozeError;
+  try {
+    return value instanceof CozeError;
+  } catch (_) {
+    return false; // a revoked Proxy, or one whose getPrototypeOf trap throws
+  }
 }
 
 /**
@@ -166,7 +170,8 @@ export function nowSeconds() {
 export function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal && signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
+    // Timers fire at once beyond 2^31 - 1 ms: clamp rather than poll in a tight loop.
+    const timer = setTimeout(resolve, Math.min(ms, 2147483647));
     if (signal) signal.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
   });
 }
@@ -235,11 +240,62 @@ export function part(event, data) {
   return { value: { event, data }, done: false };
 }
 
-// String(value) that never throws (objects without a prototype, throwing toString).
+// String(value) that never throws (objects without a prototype, throwing toString, revoked
+// Proxies) and stays short (it ends up in an error message).
 export function describeValue(value) {
+  let text;
   try {
-    return String(value);
+    text = String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      text = Object.prototype.toString.call(value);
+    } catch {
+      text = `a ${typeof value} that cannot be printed`;
+    }
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+// Argument checks that must not run the caller's code (getters, Proxy traps) nor trust it.
+
+/** 0: fine; 1: longer than 16384 UTF-16 units; 2: holds a lone surrogate (not Unicode text). */
+export function textProblem(text) {
+  return text.length > 16384 ? 1 : /\p{Cs}/u.test(text) ? 2 : 0;
+}
+
+const typedArrayGetter = (name) => Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array).prototype, name).get;
+const typedArrayTag = typedArrayGetter(Symbol.toStringTag);
+const typedArrayLength = typedArrayGetter('length');
+const typedArrayBuffer = typedArrayGetter('buffer');
+
+/**
+ * The length of a real Uint8Array (a Node Buffer is one), read from its internal slots so that a
+ * subclass, a Proxy or a look-alike cannot lie about it; -1 when `value` is not one, -2 when its
+ * buffer was detached (transferred).
+ */
+export function byteLength(value) {
+  if (typedArrayTag.call(value) !== 'Uint8Array') return -1;
+  const length = typedArrayLength.call(value);
+  if (length === 0) {
+    try {
+      new Uint8Array(typedArrayBuffer.call(value), 0, 0);
+    } catch (_) {
+      return -2;
+    }
+  }
+  return length;
+}
+
+const abortedGetter = typeof AbortSignal === 'function'
+  ? Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
+  : null;
+
+/** A real AbortSignal (the platform's own brand check), not a look-alike or a Proxy of one. */
+export function isAbortSignal(value) {
+  try {
+    abortedGetter.call(value);
+    return true;
+  } catch (_) {
+    return false;
   }
 }

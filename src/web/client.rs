@@ -45,8 +45,9 @@ impl CozeAPI {
         let opts = super::Options::new("new CozeAPI", &options)?;
         let base_url = normalize_base_url(opts.opt_string("baseURL")?.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
         let allow_pat_in_browser = opts.opt_bool("allowPersonalAccessTokenInBrowser")?.unwrap_or(false);
-        let token = opts.get("token");
-        let token = if let Some(s) = token.as_string() {
+        let token = opts.get("token")?;
+        let text = js::text(&token).map_err(|why| opts.invalid("token", why))?;
+        let token = if let Some(s) = text {
             if s.is_empty() {
                 return Err(CozeError::invalid_argument("new CozeAPI: `token` is empty").into());
             }
@@ -69,7 +70,7 @@ impl CozeAPI {
             )
             .into());
         };
-        let headers = read_headers(&opts.get("headers"))?;
+        let headers = read_headers(&opts.get("headers")?)?;
         let default_user_id = format!("coze-wasm-{}", &crate::core::pkce::generate_state()?[..16]);
         Ok(CozeAPI { inner: Rc::new(ClientInner { base_url, token, headers, default_user_id }) })
     }
@@ -105,21 +106,20 @@ impl CozeAPI {
     }
 }
 
+/// `{name: value}` headers (names are checked when a request is built: INVALID_ARGUMENT).
 fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
-    }
-    if !value.is_object() {
-        return Err(CozeError::invalid_argument("`headers` must be an object of header names to strings"));
-    }
     let mut out = Vec::new();
-    for entry in Object::entries(value.unchecked_ref()).iter() {
+    if value.is_undefined() || value.is_null() {
+        return Ok(out);
+    }
+    let bad = || CozeError::invalid_argument("new CozeAPI: `headers` must be an object of header names to strings");
+    if !value.is_object() || js::is_array(value) {
+        return Err(bad());
+    }
+    for entry in js::entries(value).map_err(|_| bad())?.iter() {
         let pair: Array = entry.unchecked_into();
-        let (name, val) = (pair.get(0).as_string().unwrap_or_default(), pair.get(1));
-        match val.as_string() {
-            Some(v) => out.push((name, v)),
-            None => return Err(CozeError::invalid_argument(format!("header `{name}` must be a string"))),
-        }
+        let value = js::text(&pair.get(1)).ok().flatten().ok_or_else(bad)?;
+        out.push((pair.get(0).as_string().unwrap_or_default(), value));
     }
     Ok(out)
 }
@@ -140,14 +140,22 @@ impl ClientInner {
             },
         };
         let value = JsFuture::from(Promise::resolve(&value)).await.map_err(provider_error)?;
-        // A manager's refresh() resolves to the whole token.
-        let token = value.as_string().or_else(|| js::get(&value, "access_token").as_string());
-        match token {
-            Some(t) if !t.is_empty() => Ok(t),
-            _ => Err(CozeError::invalid_argument("the token provider did not return a non-empty string")),
-        }
+        provided_token(&value)
     }
+}
 
+/// What a token provider gave: a string, or (a manager's refresh()) a token object.
+fn provided_token(value: &JsValue) -> Result<String> {
+    let value = if value.is_string() { value.clone() } else { js::get(value, "access_token") };
+    match js::text(&value) {
+        Ok(Some(t)) if !t.is_empty() => Ok(t),
+        _ => Err(CozeError::invalid_argument(
+            "the token provider did not return a token (a non-empty string of valid text, at most 16384 characters)",
+        )),
+    }
+}
+
+impl ClientInner {
     fn can_refresh(&self) -> bool {
         matches!(self.token, TokenSource::Manager(_))
     }
@@ -248,11 +256,10 @@ fn chat_request(params: &JsValue, stream: bool, default_user_id: &str) -> Result
     if !params.is_object() {
         return Err(CozeError::invalid_argument("chat params must be an object with at least `bot_id`"));
     }
-    let bot_id = js::get(params, "bot_id");
-    require_id("bot_id", bot_id.as_string().as_deref())?;
+    id_arg("bot_id", &js::get(params, "bot_id"))?;
     let conversation_id = optional_string(params, "conversation_id")?;
     let user_id = optional_string(params, "user_id")?;
-    let copy = Object::assign(&Object::new(), params.unchecked_ref());
+    let copy = copy_of("chat params", params)?;
     let _ = js_sys::Reflect::delete_property(&copy, &"conversation_id".into());
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&copy, &k.into(), v).map(drop);
     let _ = set("stream", &JsValue::from_bool(stream));
@@ -272,15 +279,16 @@ fn encode_messages(params: &JsValue, key: &str) -> Result<Option<Array>> {
     if messages.is_undefined() || messages.is_null() {
         return Ok(None);
     }
-    if !Array::is_array(&messages) {
+    if !js::is_array(&messages) {
         return Err(CozeError::invalid_argument(format!("`{key}` must be an array")));
     }
     let encoded = Array::new();
-    for message in Array::from(&messages).iter() {
+    let list = js::array_from(&messages).map_err(|e| unreadable(key, &e))?;
+    for message in list.iter() {
         if !message.is_object() {
             return Err(CozeError::invalid_argument(format!("each of `{key}` must be an object")));
         }
-        let m = Object::assign(&Object::new(), message.unchecked_ref());
+        let m = copy_of(key, &message)?;
         let content = js::get(&m, "content");
         if content.is_object() {
             let text = to_json("message content", &content)?;
@@ -294,6 +302,15 @@ fn encode_messages(params: &JsValue, key: &str) -> Result<Option<Array>> {
     Ok(Some(encoded))
 }
 
+/// A shallow copy (`Object.assign`); a throwing getter or Proxy trap is INVALID_ARGUMENT.
+fn copy_of(what: &str, value: &JsValue) -> Result<Object> {
+    js::assign(&Object::new(), value).map_err(|e| unreadable(what, &e))
+}
+
+fn unreadable(what: &str, _err: &JsValue) -> CozeError {
+    CozeError::invalid_argument(format!("`{what}` could not be read (a getter or Proxy trap threw)"))
+}
+
 /// `JSON.stringify`, failing loudly (cycles, BigInt) instead of sending an empty body.
 fn to_json(what: &str, value: &JsValue) -> Result<String> {
     JSON::stringify(value)
@@ -302,37 +319,33 @@ fn to_json(what: &str, value: &JsValue) -> Result<String> {
         .ok_or_else(|| CozeError::invalid_argument(format!("{what} are not serializable to JSON")))
 }
 
+/// An optional ID-like string field: absent, or a non-empty string.
 fn optional_string(params: &JsValue, key: &str) -> Result<Option<String>> {
-    let v = js::get(params, key);
+    let v = js::try_get(params, key).map_err(|e| unreadable(key, &e))?;
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    match v.as_string() {
-        Some(s) => Ok(Some(s)),
-        None => Err(CozeError::invalid_argument(format!(
-            "`{key}` must be a string (Coze IDs are 19-digit strings; numbers lose precision)"
-        ))),
-    }
+    id_arg(key, &v).map(Some)
 }
 
-/// `?k=v` from selected keys of a params object (strings, numbers, booleans).
-fn query_of(params: &JsValue, keys: &[&str]) -> Result<Vec<(String, String)>> {
+/// `?k=v` from a params object: `strings` are non-empty strings (IDs ...), `numbers` whole
+/// numbers or strings of digits.
+fn query_of(o: &Options, strings: &[&str], numbers: &[&str]) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for key in keys {
-        let v = js::get(params, key);
+    for key in strings {
+        if let Some(v) = o.opt_nonempty(key)? {
+            out.push(((*key).to_owned(), v));
+        }
+    }
+    for key in numbers {
+        let v = o.get(key)?;
         if v.is_undefined() || v.is_null() {
             continue;
         }
-        let s = if let Some(s) = v.as_string() {
-            s
-        } else if let Some(n) = v.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15) {
-            (n as i64).to_string()
-        } else if let Some(b) = v.as_bool() {
-            b.to_string()
-        } else {
-            return Err(CozeError::invalid_argument(format!("`{key}` must be a string or an integer")));
-        };
-        out.push(((*key).to_owned(), s));
+        let n = v.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15).map(|n| (n as i64).to_string());
+        let digits = |s: &String| !s.is_empty() && s.len() < 16 && s.bytes().all(|b| b.is_ascii_digit());
+        let n = n.or_else(|| js::text(&v).ok().flatten().filter(digits));
+        out.push(((*key).to_owned(), n.ok_or_else(|| o.invalid(key, "must be a whole number"))?));
     }
     Ok(out)
 }
@@ -342,8 +355,10 @@ fn path_of(path: &str, query: &[(String, String)]) -> String {
     path_with_query(path, &pairs)
 }
 
+/// An ID: a non-empty string (Coze IDs are 19-digit strings; numbers would lose precision).
 fn id_arg(name: &str, value: &JsValue) -> Result<String> {
-    require_id(name, value.as_string().as_deref()).map(str::to_owned)
+    let text = js::text(value).map_err(|why| CozeError::invalid_argument(format!("`{name}` {why}")))?;
+    require_id(name, text.as_deref()).map(str::to_owned)
 }
 
 fn json_body(pairs: &[(&str, JsValue)]) -> String {
@@ -477,17 +492,14 @@ impl Conversations {
         let inner = self.inner.clone();
         promise(async move {
             let signal = signal_of(&options)?;
-            let params = if params.is_undefined() { Object::new().into() } else { params };
-            if !params.is_object() {
+            let params = if params.is_undefined() || params.is_null() { Object::new().into() } else { params };
+            if !params.is_object() || js::is_array(&params) {
                 return Err(CozeError::invalid_argument("conversations.create params must be an object"));
             }
-            let bot_id = js::get(&params, "bot_id");
-            if !bot_id.is_undefined() && bot_id.as_string().is_none() {
-                return Err(CozeError::invalid_argument("`bot_id` must be a string"));
-            }
+            optional_string(&params, "bot_id")?;
             let body = match encode_messages(&params, "messages")? {
                 Some(encoded) => {
-                    let copy = Object::assign(&Object::new(), params.unchecked_ref());
+                    let copy = copy_of("conversations.create params", &params)?;
                     let _ = js_sys::Reflect::set(&copy, &"messages".into(), &encoded);
                     to_json("conversations.create params", &copy)?
                 }
@@ -528,11 +540,9 @@ impl ConversationMessages {
             let signal = signal_of(&options)?;
             let c = id_arg("conversation_id", &conversation_id)?;
             let q = path_with_query("/v1/conversation/message/list", &[("conversation_id", Some(&c))]);
-            let body = match &params {
-                p if p.is_undefined() || p.is_null() => "{}".to_owned(),
-                p if p.is_object() && !Array::is_array(p) => to_json("conversations.messages.list params", p)?,
-                _ => return Err(CozeError::invalid_argument("conversations.messages.list params must be an object")),
-            };
+            let o = Options::optional("conversations.messages.list", &params)?;
+            query_of(&o, &["chat_id", "before_id", "after_id", "order"], &["limit"])?;
+            let body = to_json("conversations.messages.list params", o.value())?;
             let reply = inner.json("POST", &q, Some(body), signal.as_ref()).await?;
             Ok(js::object(&[
                 ("data", js::get(&reply, "data")),
@@ -556,8 +566,9 @@ impl Bots {
         let inner = self.inner.clone();
         promise(async move {
             let signal = signal_of(&options)?;
-            require_id("space_id", js::get(&params, "space_id").as_string().as_deref())?;
-            let q = query_of(&params, &["space_id", "page_index", "page_size"])?;
+            let o = Options::new("bots.list", &params)?;
+            o.string("space_id")?;
+            let q = query_of(&o, &["space_id"], &["page_index", "page_size"])?;
             inner.data("GET", &path_of("/v1/space/published_bots_list", &q), None, signal.as_ref()).await
         })
     }
@@ -568,7 +579,9 @@ impl Bots {
         let inner = self.inner.clone();
         promise(async move {
             let signal = signal_of(&options)?;
-            let q = query_of(&params, &["workspace_id", "publish_status", "connector_id", "page_num", "page_size"])?;
+            let o = Options::new("bots.listNew", &params)?;
+            o.string("workspace_id")?;
+            let q = query_of(&o, &["workspace_id", "publish_status", "connector_id"], &["page_num", "page_size"])?;
             inner.data("GET", &path_of("/v1/bots", &q), None, signal.as_ref()).await
         })
     }
@@ -586,7 +599,7 @@ impl Workspaces {
         let inner = self.inner.clone();
         promise(async move {
             let signal = signal_of(&options)?;
-            let q = query_of(&params, &["page_num", "page_size"])?;
+            let q = query_of(&Options::optional("workspaces.list", &params)?, &[], &["page_num", "page_size"])?;
             inner.data("GET", &path_of("/v1/workspaces", &q), None, signal.as_ref()).await
         })
     }

@@ -1,6 +1,6 @@
 //! fetch with AbortSignal, typed network/abort errors, and the JSON envelope.
 
-use js_sys::{Uint8Array, JSON};
+use js_sys::JSON;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
@@ -118,27 +118,22 @@ fn error_name(err: &JsValue) -> Option<String> {
     js::get(err, "name").as_string()
 }
 
+/// A short description of a thrown value for an error message; never throws.
 pub fn describe(err: &JsValue) -> String {
-    if let Some(s) = err.as_string() {
-        return s;
-    }
     let message = js::get(err, "message").as_string().unwrap_or_default();
-    match error_name(err) {
+    let mut text = match error_name(err) {
         Some(name) if !message.is_empty() => format!("{name}: {message}"),
         Some(name) => name,
         // Not `{err:?}`: Debug formatting is compiled out of release builds.
-        None => js::describe_value(err),
+        None => return js::describe_value(err),
+    };
+    if text.len() > 300 {
+        let mut end = 300;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
     }
-}
-
-/// Copies a chunk from JS into `buf` and returns the copied bytes. `buf` is reused between
-/// chunks and only ever grows (no allocation, no zero-fill in steady state).
-pub fn copy_chunk<'a>(chunk: &Uint8Array, buf: &'a mut Vec<u8>) -> &'a [u8] {
-    let len = chunk.length() as usize;
-    if buf.len() < len {
-        buf.resize(len, 0);
-    }
-    let bytes = &mut buf[..len];
-    chunk.copy_to(bytes);
-    bytes
+    text
 }

@@ -23,7 +23,7 @@ pub struct Options<'a> {
 impl<'a> Options<'a> {
     /// `value` must be an object.
     pub fn new(function: &'a str, value: &JsValue) -> Result<Self> {
-        if !value.is_object() || js_sys::Array::is_array(value) {
+        if !value.is_object() || js::is_array(value) {
             return Err(CozeError::invalid_argument(format!("{function}: expected an options object")));
         }
         Ok(Options { function, obj: value.clone() })
@@ -37,62 +37,81 @@ impl<'a> Options<'a> {
         Self::new(function, value)
     }
 
-    pub fn get(&self, key: &str) -> JsValue {
-        js::get(&self.obj, key)
+    /// The object itself (`{}` for an omitted optional one).
+    pub fn value(&self) -> &JsValue {
+        &self.obj
+    }
+
+    pub fn invalid(&self, key: &str, why: &str) -> CozeError {
+        CozeError::invalid_argument(format!("{}: `{key}` {why}", self.function))
+    }
+
+    /// A field; a getter or Proxy trap that throws is INVALID_ARGUMENT, not `undefined`.
+    pub fn get(&self, key: &str) -> Result<JsValue> {
+        js::try_get(&self.obj, key).map_err(|_| self.invalid(key, "could not be read (a getter or Proxy trap threw)"))
+    }
+
+    /// The field, or `None` for `undefined` / `null`.
+    fn present(&self, key: &str) -> Result<Option<JsValue>> {
+        let v = self.get(key)?;
+        Ok(if v.is_undefined() || v.is_null() { None } else { Some(v) })
     }
 
     pub fn opt_string(&self, key: &str) -> Result<Option<String>> {
-        let v = self.get(key);
-        if v.is_undefined() || v.is_null() {
-            return Ok(None);
+        let Some(v) = self.present(key)? else { return Ok(None) };
+        match js::text(&v) {
+            Ok(Some(s)) => Ok(Some(s)),
+            Ok(None) => Err(self.invalid(key, "must be a string")),
+            Err(why) => Err(self.invalid(key, why)),
         }
-        v.as_string()
-            .map(Some)
-            .ok_or_else(|| CozeError::invalid_argument(format!("{}: `{key}` must be a string", self.function)))
     }
 
-    /// A required, non-empty string.
-    pub fn string(&self, key: &str) -> Result<String> {
+    /// An optional string that, when given, is not empty or blank.
+    pub fn opt_nonempty(&self, key: &str) -> Result<Option<String>> {
         match self.opt_string(key)? {
-            Some(s) if !s.is_empty() => Ok(s),
-            Some(_) => Err(CozeError::invalid_argument(format!("{}: `{key}` must not be empty", self.function))),
-            None => Err(CozeError::invalid_argument(format!("{}: `{key}` is required", self.function))),
+            Some(s) if s.trim().is_empty() => Err(self.invalid(key, "must not be empty")),
+            s => Ok(s),
         }
+    }
+
+    /// A required string that is not empty or blank.
+    pub fn string(&self, key: &str) -> Result<String> {
+        self.opt_nonempty(key)?.ok_or_else(|| self.invalid(key, "is required"))
     }
 
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
-        let v = self.get(key);
-        if v.is_undefined() || v.is_null() {
-            return Ok(None);
+        match self.present(key)? {
+            None => Ok(None),
+            Some(v) => v.as_bool().map(Some).ok_or_else(|| self.invalid(key, "must be a boolean")),
         }
-        v.as_bool()
-            .map(Some)
-            .ok_or_else(|| CozeError::invalid_argument(format!("{}: `{key}` must be a boolean", self.function)))
     }
 
+    /// A finite number ≥ 0.
     pub fn opt_number(&self, key: &str) -> Result<Option<f64>> {
-        let v = self.get(key);
-        if v.is_undefined() || v.is_null() {
-            return Ok(None);
+        match self.present(key)? {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .map(Some)
+                .ok_or_else(|| self.invalid(key, "must be a finite number ≥ 0")),
         }
-        match v.as_f64() {
-            Some(n) if n.is_finite() => Ok(Some(n)),
-            _ => Err(CozeError::invalid_argument(format!("{}: `{key}` must be a finite number", self.function))),
+    }
+
+    /// `{signal?}`: a real AbortSignal (the platform's brand check), not a look-alike.
+    pub fn signal(&self) -> Result<Option<web_sys::AbortSignal>> {
+        use wasm_bindgen::JsCast;
+        match self.present("signal")? {
+            None => Ok(None),
+            Some(v) if js::is_abort_signal(&v) => Ok(Some(v.unchecked_into())),
+            Some(_) => Err(self.invalid("signal", "must be an AbortSignal")),
         }
     }
 }
 
-/// `{signal?}` of a request-options argument.
+/// `{signal?}` of a request-options argument (`undefined`, `null` or an object).
 pub fn signal_of(options: &JsValue) -> Result<Option<web_sys::AbortSignal>> {
-    use wasm_bindgen::JsCast;
-    let signal = js::get(options, "signal");
-    if signal.is_undefined() || signal.is_null() {
-        return Ok(None);
-    }
-    if js::get(&signal, "aborted").as_bool().is_none() {
-        return Err(CozeError::invalid_argument("`signal` must be an AbortSignal"));
-    }
-    Ok(Some(signal.unchecked_into()))
+    Options::optional("request options", options)?.signal()
 }
 
 /// A JS promise of a Rust future; errors become JS `CozeError`s.

@@ -6,7 +6,7 @@ use web_sys::AbortSignal;
 use super::http::{self, HttpRequest};
 use super::js;
 use crate::core::token::{self, Detail, ExpiresIn, OAuthToken, TokenResponseFields};
-use crate::core::{CozeError, Result};
+use crate::core::Result;
 
 pub async fn exchange_code(
     base_url: &str,
@@ -99,21 +99,15 @@ pub fn token_to_js(token: &OAuthToken) -> JsValue {
 }
 
 pub fn token_from_js(value: &JsValue) -> Result<OAuthToken> {
-    let field = |name: &str| js::get(value, name).as_string().filter(|s| !s.is_empty());
-    let access_token = field("access_token");
-    let refresh_token = field("refresh_token");
-    let expires_in = js::get(value, "expires_in").as_f64();
-    match (access_token, refresh_token, expires_in) {
-        (Some(access_token), Some(refresh_token), Some(expires_in)) if expires_in.is_finite() => Ok(OAuthToken {
-            access_token,
-            refresh_token,
-            expires_in: expires_in as i64,
-            token_type: field("token_type"),
-        }),
-        _ => Err(CozeError::invalid_argument(
-            "an OAuthToken needs string access_token and refresh_token and a numeric expires_in (unix seconds)",
-        )),
-    }
+    let o = super::Options::new("setToken", value)?;
+    let expires_in = o.get("expires_in")?.as_f64().filter(|n| n.is_finite());
+    let expires_in = expires_in.ok_or_else(|| o.invalid("expires_in", "must be a number (unix seconds)"))?;
+    Ok(OAuthToken {
+        access_token: o.string("access_token")?,
+        refresh_token: o.string("refresh_token")?,
+        expires_in: expires_in as i64,
+        token_type: o.opt_string("token_type")?.filter(|t| !t.is_empty()),
+    })
 }
 
 /// Tokens are stored as this JSON (hand-built: no serde_json in the wasm).

@@ -40,7 +40,10 @@ impl Store {
                 DefaultStore::Session => session(),
             };
         }
-        if let Some(name) = option.as_string() {
+        if option.is_string() {
+            let name = js::text(option)
+                .map_err(|why| CozeError::invalid_argument(format!("the storage name {why}")))?
+                .unwrap_or_default();
             return match name.as_str() {
                 "memory" => Ok(Store::memory()),
                 "session" => session(),
@@ -52,9 +55,9 @@ impl Store {
                         Err(unavailable("localStorage"))
                     }
                 }
-                other => Err(CozeError::invalid_argument(format!(
-                    "storage must be 'memory', 'session', 'local' or an object with getItem/setItem/removeItem, not '{other}'"
-                ))),
+                _ => Err(CozeError::invalid_argument(
+                    "storage must be 'memory', 'session', 'local' or an object with getItem/setItem/removeItem",
+                )),
             };
         }
         for method in ["getItem", "setItem", "removeItem"] {

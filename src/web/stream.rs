@@ -4,11 +4,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Uint8Array, JSON};
+use js_sys::{Array, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader, Response};
 
-use super::http::{self, copy_chunk, describe};
+use super::http::{self, describe};
 use super::{js, promise};
 use crate::core::batch::{Batch, MAX_BATCHED_FIELD};
 use crate::core::chat::{self, Disposition, DONE_DATA};
@@ -116,13 +116,14 @@ impl ChatStream {
     }
 
     /// One chunk of the body → the iterator results it completed (often none, sometimes many).
-    pub fn feed(&self, chunk: &Uint8Array) -> Result<Array, JsValue> {
+    pub fn feed(&self, chunk: JsValue) -> Result<Array, JsValue> {
         let mut guard = self.state.borrow_mut();
         let s = &mut *guard;
         if s.finished {
             return Ok(Array::new());
         }
-        let bytes = copy_chunk(chunk, &mut s.chunk);
+        let bytes = js::copy_chunk(&chunk, &mut s.chunk)
+            .ok_or_else(|| CozeError::new(ErrorCode::InvalidResponse, "a chunk of the response body is not a Uint8Array"))?;
         let parsed = s.parser.feed_into(bytes, &mut s.parsed);
         let logid = s.logid.clone();
         drop(guard);

@@ -57,13 +57,9 @@ impl TokenManager {
         let opts = super::Options::new("new TokenManager", &options)?;
         let client_id = opts.string("clientId")?;
         let base_url = normalize_base_url(opts.opt_string("baseURL")?.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
-        let store = Store::from_option(&opts.get("storage"), DefaultStore::Memory)?;
-        let refresh_ahead = match opts.opt_number("refreshAheadSeconds")? {
-            None => DEFAULT_REFRESH_AHEAD_SECONDS,
-            Some(s) if s >= 0.0 => s as i64,
-            Some(_) => return Err(CozeError::invalid_argument("refreshAheadSeconds must be a number ≥ 0").into()),
-        };
-        let key = opts.opt_string("storageKey")?.unwrap_or_else(|| format!("coze-wasm:token:{client_id}"));
+        let store = Store::from_option(&opts.get("storage")?, DefaultStore::Memory)?;
+        let refresh_ahead = opts.opt_number("refreshAheadSeconds")?.map_or(DEFAULT_REFRESH_AHEAD_SECONDS, |s| s as i64);
+        let key = opts.opt_nonempty("storageKey")?.unwrap_or_else(|| format!("coze-wasm:token:{client_id}"));
         Ok(TokenManager {
             inner: Rc::new(ManagerInner {
                 lock_name: format!("coze-wasm:refresh:{key}"),
@@ -108,8 +104,16 @@ impl TokenManager {
     pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
+            let rejected = if rejected_access_token.is_undefined() || rejected_access_token.is_null() {
+                None
+            } else {
+                match js::text(&rejected_access_token) {
+                    Ok(Some(s)) => Some(s),
+                    _ => return Err(CozeError::invalid_argument("refresh: `rejectedAccessToken` must be the access token (a string) an API refused")),
+                }
+            };
             let current = inner.load().await?.ok_or_else(not_logged_in)?;
-            if let Some(rejected) = rejected_access_token.as_string() {
+            if let Some(rejected) = rejected {
                 if current.access_token != rejected {
                     return Ok(token_to_js(&current));
                 }
