@@ -126,7 +126,13 @@ mod facade {
             let signal = signal_of(&options)?;
             let base_url = base_url_or_com(o.opt_string("baseURL")?.as_deref())?;
             let (refresh_token, client_id) = (o.string("refreshToken")?, o.string("clientId")?);
-            let secret = o.opt_string("clientSecret")?;
+            let secret = o.opt_string("clientSecret")?.filter(|s| !s.is_empty());
+            if secret.is_some() && js::is_browser() {
+                return Err(CozeError::invalid_argument(
+                    "refreshOAuthToken: a client secret in a browser is readable by anyone using the page; \
+                     PKCE apps have none (keep a web app's secret on your server)",
+                ));
+            }
             let token =
                 oauth::refresh(&base_url, &client_id, &refresh_token, secret.as_deref(), signal.as_ref()).await?;
             Ok(token_to_js(&token))

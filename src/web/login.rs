@@ -44,7 +44,7 @@ pub struct Started {
 
 /// Builds the authorize URL (S256, fresh verifier and state) and remembers the pending login.
 pub async fn start(opts: StartOptions, storage: &JsValue) -> Result<Started> {
-    let store = Store::from_option(storage, DefaultStore::Session)?;
+    let store = pending_store(storage)?;
     let base_url = authorize::normalize_base_url(opts.base_url.as_deref().unwrap_or(crate::COZE_COM_BASE_URL))?;
     let www = match &opts.www_url {
         Some(www) => authorize::normalize_base_url(www)?,
@@ -73,13 +73,23 @@ pub async fn start(opts: StartOptions, storage: &JsValue) -> Result<Started> {
     Ok(Started { url, state })
 }
 
+/// sessionStorage by default. Not 'memory': a pending login must outlive the redirect.
+fn pending_store(storage: &JsValue) -> Result<Store> {
+    if storage.as_string().as_deref() == Some("memory") {
+        return Err(CozeError::invalid_argument(
+            "storage 'memory' cannot keep a pending login across the redirect; use 'session' (the default) or a storage object",
+        ));
+    }
+    Store::from_option(storage, DefaultStore::Session)
+}
+
 fn pending_key(state: &str) -> String {
     format!("{PENDING_PREFIX}{state}")
 }
 
 /// Validates the callback in `url` (default: the current address), exchanges the code once.
 pub async fn complete(url: Option<String>, storage: &JsValue, signal: Option<&AbortSignal>) -> Result<OAuthToken> {
-    let store = Store::from_option(storage, DefaultStore::Session)?;
+    let store = pending_store(storage)?;
     let current = js::current_location();
     let url = match url.or_else(|| current.clone()) {
         Some(url) => url,
