@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn verifier_and_state_carry_256_random_bits() {
-        assert!(RANDOM_BYTES * 8 >= 256);
+        const { assert!(RANDOM_BYTES * 8 >= 256) };
         for value in [generate_code_verifier().unwrap(), generate_state().unwrap()] {
             let bytes = URL_SAFE_NO_PAD.decode(&value).unwrap();
             assert_eq!(bytes.len(), RANDOM_BYTES, "{value}");
