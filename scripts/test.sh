@@ -23,13 +23,16 @@ echo "emulator at $EMULATOR_URL"
 step "browser: wasm-bindgen-test in headless Chromium"
 export COZE_EMULATOR_URL=$EMULATOR_URL
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
-cargo test --target wasm32-unknown-unknown --test browser --test stress
+cargo test --target wasm32-unknown-unknown --test browser --test stress --test security
 
 step "package: scripts/build.py (release wasm, size gate)"
 python3 scripts/build.py
 
 step "types: tsc against the built package"
 ./scripts/typecheck.sh pkg
+
+step "boundary: malformed input at every export, in Node and headless Chromium"
+node tests/boundary/run.mjs
 
 step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
 CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
