@@ -403,7 +403,7 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
     let memory = || wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
     let initial = memory();
     let mut sizes = Vec::new();
-    for run in 0..2 {
+    for run in 0..4 {
         let start = now_ms();
         let r = JsFuture::from(count_delta_chars(&stream(&c, &bot, "big"))).await.unwrap();
         let secs = (now_ms() - start) / 1000.0;
@@ -415,8 +415,12 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
             20.0 / secs, get(&r, "events").as_f64().unwrap(), initial / 1024, memory() / 1024
         ).into());
     }
-    // Memory follows the largest event, not the stream: a second identical stream reuses it all.
-    assert_eq!(sizes[1], sizes[0], "wasm memory kept growing: {sizes:?}");
+    // Memory follows the largest event, not the stream. The allocator may need one more run to
+    // find room for the ~10 MB buffers among earlier allocations; after that identical streams
+    // add nothing (a leak would grow every run), and the total stays a few times the largest event.
+    assert_eq!(sizes[3], sizes[2], "wasm memory kept growing: {sizes:?}");
+    assert_eq!(sizes[2], sizes[1], "wasm memory kept growing: {sizes:?}");
+    assert!(sizes[3] < 96 * 1024 * 1024, "wasm memory is not bounded by the largest event: {sizes:?}");
 }
 
 /// A logged-in client whose token is a TokenManager (so 401s refresh and retry).
