@@ -231,7 +231,7 @@ export interface RefreshOAuthTokenParams {
   clientId: string;
   /** Default `COZE_COM_BASE_URL`. */
   baseURL?: string;
-  /** Only for confidential ("web") apps; never put a secret in a page. */
+  /** Only for confidential ("web") apps on a server: refused (`INVALID_ARGUMENT`) in a page or worker. */
   clientSecret?: string;
 }
 
@@ -265,6 +265,8 @@ export interface StorageLike {
 
 /** `'memory'` (this page only), `'session'` (sessionStorage), `'local'` (localStorage) or your own store. */
 export type StorageOption = 'memory' | 'session' | 'local' | StorageLike;
+/** Where a pending login waits for the redirect: anything but memory. */
+export type LoginStorageOption = Exclude<StorageOption, 'memory'>;
 
 export interface StartLoginOptions {
   clientId: string;
@@ -275,8 +277,9 @@ export interface StartLoginOptions {
   /** The authorize page's host; default: `baseURL` with `api.` → `www.`. */
   wwwURL?: string;
   workspaceId?: string;
-  /** Where the pending login is kept until the redirect comes back; default `'session'`. */
-  storage?: StorageOption;
+  /** Where the pending login is kept until the redirect comes back; default `'session'`. Not
+   * `'memory'`: it would not survive the redirect. */
+  storage?: LoginStorageOption;
 }
 
 export interface StartedLogin {
@@ -301,7 +304,7 @@ export interface CompleteLoginOptions {
   /** The callback URL; default: the current `location.href` (whose `code`/`state` are then removed from the address bar). */
   url?: string;
   /** The same storage `startLogin` used; default `'session'`. */
-  storage?: StorageOption;
+  storage?: LoginStorageOption;
   signal?: AbortSignal | null;
   /** Receives the token (`await tokenManager.setToken(token)`) before the promise resolves. */
   tokenManager?: TokenReceiver;
@@ -592,8 +595,8 @@ export interface ListBotData {
 }
 
 export interface ListBotNewReq {
-  /** Coze's docs call it required. */
-  workspace_id?: string;
+  /** Required (as in Coze's docs): `workspaces.list()` gives it. */
+  workspace_id: string;
   /** Default `'published_online'`. */
   publish_status?: 'all' | 'published_online' | 'published_draft' | 'unpublished_draft';
   /** Default `'1024'` (API). */
@@ -753,7 +756,7 @@ export declare class Bots {
   private constructor();
   /** Bots published to the API channel (deprecated by Coze; prefer `listNew`). */
   list(params: ListBotReq, options?: RequestOptions): Promise<ListBotData>;
-  listNew(params?: ListBotNewReq, options?: RequestOptions): Promise<ListBotNewData>;
+  listNew(params: ListBotNewReq, options?: RequestOptions): Promise<ListBotNewData>;
   free(): void;
 }
 

@@ -81,7 +81,8 @@ pub async fn admin(method: &str, path: &str, body: Option<JsValue>) -> JsValue {
 pub async fn new_client(access_token_ttl: Option<u32>) -> (String, String) {
     let redirect = "http://127.0.0.1:9/callback".to_owned();
     let ttl = access_token_ttl.map_or(String::new(), |t| format!(",\"access_token_ttl\":{t}"));
-    let reply = admin("POST", "/_emulator/clients", Some(json(&format!("{{\"redirect_uris\":[\"{redirect}\"]{ttl}}}")))).await;
+    let reply =
+        admin("POST", "/_emulator/clients", Some(json(&format!("{{\"redirect_uris\":[\"{redirect}\"]{ttl}}}")))).await;
     (get_str(&reply, "client_id"), redirect)
 }
 

@@ -32,6 +32,8 @@ export async function pkce(): Promise<void> {
   parseAuthorizationCallback('https://e/cb?code=1&state=2');
   // @ts-expect-error startLogin needs a redirectUrl
   await startLogin({ clientId: 'c' });
+  // @ts-expect-error a pending login kept in memory would not survive the redirect
+  await startLogin({ clientId: 'c', redirectUrl: 'r', storage: 'memory' });
 }
 
 export function client(): void {
@@ -62,6 +64,8 @@ export async function chat(api: CozeAPI): Promise<void> {
   await api.chat.cancel({ conversation_id: 'c', chat_id: 'h' });
   // @ts-expect-error bots.list needs space_id
   await api.bots.list({});
+  // @ts-expect-error bots.listNew needs workspace_id
+  await api.bots.listNew({});
   // @ts-expect-error order is 'asc' | 'desc'
   await api.conversations.messages.list('c', { order: 'newest' });
 }
