@@ -415,12 +415,13 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
             20.0 / secs, get(&r, "events").as_f64().unwrap(), initial / 1024, memory() / 1024
         ).into());
     }
-    // Memory follows the largest event, not the stream. The allocator may need one more run to
-    // find room for the ~10 MB buffers among earlier allocations; after that identical streams
-    // add nothing (a leak would grow every run), and the total stays a few times the largest event.
-    assert_eq!(sizes[3], sizes[2], "wasm memory kept growing: {sizes:?}");
-    assert_eq!(sizes[2], sizes[1], "wasm memory kept growing: {sizes:?}");
-    assert!(sizes[3] < 96 * 1024 * 1024, "wasm memory is not bounded by the largest event: {sizes:?}");
+    // Memory follows the largest event, not the stream. Other tests run concurrently in this
+    // module, so where the allocator finds room for the ~10 MB buffers varies (once seen: +18 MB
+    // on one later run). Keeping the ~10 MB event of each run would add >= 30 MB over the three
+    // repeats; the total stays a few times the largest event.
+    let mib = 1024 * 1024;
+    assert!(sizes[3] - sizes[0] < 24 * mib, "wasm memory grows with each stream: {sizes:?}");
+    assert!(sizes[3] < 96 * mib, "wasm memory is not bounded by the largest event: {sizes:?}");
 }
 
 /// A logged-in client whose token is a TokenManager (so 401s refresh and retry).

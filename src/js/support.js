@@ -68,10 +68,21 @@ export function chatIterable(stream) {
   let head = 0;
   let reader = null;
   let chain = null;
+  // An event's JSON is parsed when it is yielded, so a chunk's first event waits for no other's.
   const take = () => {
     const result = ready[head];
     ready[head++] = undefined;
-    return result;
+    if (!(result instanceof Unparsed)) return result;
+    let data;
+    try {
+      data = JSON.parse(result.raw);
+    } catch (_) {
+      if (!result.strict) return { value: { event: result.event, data: result.raw }, done: false };
+      ready = [];
+      head = 0;
+      throw stream.malformed(result.event, result.raw);
+    }
+    return { value: { event: result.event, data }, done: false };
   };
   const pull = async () => {
     for (;;) {
@@ -95,7 +106,13 @@ export function chatIterable(stream) {
   return {
     [Symbol.asyncIterator]() { return this; },
     next() {
-      if (!chain && head < ready.length) return Promise.resolve(take());
+      if (!chain && head < ready.length) {
+        try {
+          return Promise.resolve(take());
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
       // Calls made before the previous one settled run after it, in order.
       const result = chain ? chain.then(pull, pull) : pull();
       chain = result;
@@ -184,26 +201,23 @@ export function ignoreRejection(promise) {
 // Hot path: one call per chunk. `text` is the chunk's events concatenated; `meta` holds, per
 // event, the UTF-16 lengths of its name and data and whether the data must be JSON.
 
-/**
- * Pushes `{value: {event, data}, done: false}` for each event onto `out`, `data` parsed from JSON
- * (or left as text for an unknown event). Returns -1, or the index of the first event whose data
- * had to be JSON and was not (it and the rest are not pushed).
- */
+/** A chat event cut out of a batch; chatIterable parses its data when it yields it. */
+class Unparsed {
+  constructor(event, raw, strict) {
+    this.event = event;
+    this.raw = raw;
+    this.strict = strict;
+  }
+}
+
+/** Pushes each event of the batch onto `out`, unparsed (see chatIterable's `take`). */
 export function chatParts(text, meta, out) {
   let at = 0;
-  for (let i = 0, n = 0; i < meta.length; i += 3, n++) {
+  for (let i = 0; i < meta.length; i += 3) {
     const event = text.substring(at, (at += meta[i]));
     const raw = text.substring(at, (at += meta[i + 1]));
-    let data;
-    try {
-      data = JSON.parse(raw);
-    } catch (_) {
-      if (meta[i + 2]) return n;
-      data = raw;
-    }
-    out.push({ value: { event, data }, done: false });
+    out.push(new Unparsed(event, raw, meta[i + 2] === 1));
   }
-  return -1;
 }
 
 /** One (big) event outside a batch: as chatParts, `undefined` when it had to be JSON and was not. */

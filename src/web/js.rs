@@ -31,10 +31,9 @@ extern "C" {
     #[wasm_bindgen(js_name = ignoreRejection)]
     pub fn ignore_rejection(promise: &Promise);
 
-    /// Pushes the batch's chat events onto `out` as iterator results; -1, or the index of the
-    /// first event that had to be JSON and was not.
+    /// Pushes the batch's chat events onto `out`; their JSON is parsed as they are yielded.
     #[wasm_bindgen(js_name = chatParts)]
-    pub fn chat_parts(text: &str, meta: &[u32], out: &js_sys::Array) -> i32;
+    pub fn chat_parts(text: &str, meta: &[u32], out: &js_sys::Array);
 
     /// The batch's `{event, data, id}` records.
     #[wasm_bindgen(js_name = sseEvents)]

@@ -26,8 +26,6 @@ struct State {
     parser: SseParser,
     /// Events the parser completed from the current chunk.
     parsed: Vec<SseEvent>,
-    /// The JSON events of `batch`, kept for the error message if one turns out malformed.
-    batched: Vec<SseEvent>,
     batch: Batch,
     chunk: Vec<u8>,
     events_seen: u64,
@@ -54,7 +52,6 @@ impl ChatStream {
                 logid: None,
                 parser: SseParser::new(),
                 parsed: Vec::new(),
-                batched: Vec::new(),
                 batch: Batch::new(),
                 chunk: Vec::new(),
                 events_seen: 0,
@@ -176,6 +173,17 @@ impl ChatStream {
         error.into()
     }
 
+    /// An event JS could not parse as the JSON it must be → the error to throw; the stream ends
+    /// there (a failure due after it is dropped: this one comes first).
+    pub fn malformed(&self, event: JsValue, raw: JsValue) -> JsValue {
+        // JsValue, not &str: the glue would encode the strings before checking the receiver.
+        let (event, raw) = (event.as_string().unwrap_or_default(), raw.as_string().unwrap_or_default());
+        let error = chat::malformed_event(&event, &raw).with_logid(self.state.borrow().logid.clone());
+        self.state.borrow_mut().pending_failure = None;
+        close(&self.state);
+        error.into()
+    }
+
     /// Stops reading and cancels the response body (the server sees the connection close).
     pub fn cancel(&self) {
         close(&self.state);
@@ -200,9 +208,6 @@ impl ChatStream {
             let disposition = chat::disposition(name);
             if matches!(disposition, Disposition::Json | Disposition::PassThrough) && event.data.len() > MAX_BATCHED_FIELD {
                 flush(s, &out);
-                if s.pending_failure.is_some() {
-                    break;
-                }
                 match js::chat_part(name, &event.data, disposition == Disposition::Json) {
                     part if part.is_undefined() => {
                         s.pending_failure = Some(chat::malformed_event(name, &event.data).with_logid(s.logid.clone()));
@@ -217,13 +222,9 @@ impl ChatStream {
                 s.batch.field(name);
                 s.batch.field(&event.data);
                 s.batch.number(u32::from(disposition == Disposition::Json));
-                s.batched.push(event);
                 continue;
             }
             flush(s, &out);
-            if s.pending_failure.is_some() {
-                break;
-            }
             match disposition {
                 Disposition::Done => {
                     out.push(&js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA)));
@@ -273,19 +274,13 @@ impl ChatStream {
     }
 }
 
-/// Hands the batched JSON events to JS in one call; a malformed one becomes the pending failure.
+/// Hands the batched JSON events to JS in one call.
 fn flush(s: &mut State, out: &Array) {
     if s.batch.is_empty() {
         return;
     }
-    let malformed = js::chat_parts(s.batch.text(), s.batch.meta(), out);
-    if malformed >= 0 {
-        if let Some(event) = s.batched.get(malformed as usize) {
-            s.pending_failure = Some(chat::malformed_event(&event.event, &event.data).with_logid(s.logid.clone()));
-        }
-    }
+    js::chat_parts(s.batch.text(), s.batch.meta(), out);
     s.batch.clear();
-    s.batched.clear();
 }
 
 fn close(state: &Rc<RefCell<State>>) {
