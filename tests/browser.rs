@@ -220,6 +220,42 @@ async fn failed_refresh_is_typed_and_clears_the_token() {
     assert_eq!(get_str(&err, "code"), "NOT_LOGGED_IN");
 }
 
+#[wasm_bindgen_test]
+async fn on_change_hears_every_store_refresh_and_clear() {
+    let (client_id, token) = login(None).await;
+    // onChange records each refresh token it is told about (null when the token is forgotten).
+    let log = js_sys::Array::new();
+    let make = js_sys::Function::new_with_args("log", "return (t) => log.push(t === null ? null : t.refresh_token)");
+    let listener = make.call1(&JsValue::NULL, &log).unwrap();
+    let options = json(&format!(r#"{{"clientId":"{client_id}","baseURL":"{}"}}"#, emulator()));
+    js_sys::Reflect::set(&options, &"onChange".into(), &listener).unwrap();
+    let m = TokenManager::new(options).unwrap();
+    let tick = || JsFuture::from(Promise::resolve(&JsValue::UNDEFINED));
+    let seen = |log: &js_sys::Array| log.iter().map(|v| v.as_string()).collect::<Vec<_>>();
+
+    await_ok(m.set_token(token.clone())).await;
+    tick().await.unwrap();
+    let first = get_str(&token, "refresh_token");
+    assert_eq!(seen(&log), [Some(first.clone())]);
+    let rotated = get_str(&await_ok(m.refresh(JsValue::UNDEFINED)).await, "refresh_token");
+    tick().await.unwrap();
+    assert_eq!(seen(&log), [Some(first.clone()), Some(rotated.clone())]);
+    await_ok(m.clear()).await;
+    tick().await.unwrap();
+    assert_eq!(seen(&log), [Some(first.clone()), Some(rotated.clone()), None]);
+
+    // A refused refresh forgets the token, and says so.
+    await_ok(m.set_token(token)).await; // `first` was spent by the rotation above
+    let err = await_err(m.refresh(JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
+    tick().await.unwrap();
+    assert_eq!(log.length(), 5);
+    assert!(log.get(4).is_null());
+
+    let bad = json(&format!(r#"{{"clientId":"{client_id}","onChange":5}}"#));
+    assert_eq!(get_str(&TokenManager::new(bad).err().unwrap(), "code"), "INVALID_ARGUMENT");
+}
+
 // ------------------------------------------------------------------------------------- chat
 
 fn client_with_token(token: &str) -> CozeAPI {

@@ -326,6 +326,12 @@ export interface TokenManagerOptions {
   storageKey?: string;
   /** Refresh when the access token expires within this many seconds; default 60. */
   refreshAheadSeconds?: number;
+  /**
+   * Called (in a microtask) with the new token whenever this manager stores one — `setToken`, a
+   * refresh — and with `null` when it forgets it — `clear()`, a refused refresh. Changes made by
+   * another tab are not reported.
+   */
+  onChange?: ((token: OAuthToken | null) => void) | null;
 }
 
 /**

@@ -129,6 +129,11 @@ export function chatIterable(stream) {
   };
 }
 
+/** `listener(value)` in a microtask (an exception there is reported as uncaught, not swallowed). */
+export function notify(listener, value) {
+  queueMicrotask(() => listener(value));
+}
+
 /** Runs `task` under an exclusive Web Lock (one refresh across tabs); without Web Locks, directly. */
 export function withLock(name, task) {
   const locks = globalThis.navigator && globalThis.navigator.locks;

@@ -48,6 +48,10 @@ extern "C" {
     #[wasm_bindgen(js_name = sseEvent)]
     pub fn sse_event(event: &str, data: &str, id: &str) -> JsValue;
 
+    /// Calls `listener(value)` in a microtask: a throwing listener is reported by the runtime
+    /// and cannot break the refresh that told it.
+    pub fn notify(listener: &js_sys::Function, value: &JsValue);
+
     #[wasm_bindgen(js_name = withLock)]
     pub fn with_lock(name: &str, task: &js_sys::Function) -> JsValue;
 

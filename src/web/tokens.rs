@@ -33,12 +33,14 @@ pub struct ManagerInner {
     key: String,
     lock_name: String,
     refresh_ahead: i64,
+    /// `onChange`: told (in a microtask) whenever this manager stores a token or forgets it.
+    on_change: Option<js_sys::Function>,
     /// The refresh in flight in this page: its promise (resolves when done) and its result.
     inflight: RefCell<Option<(Promise, SharedResult)>>,
 }
 
 /// Holds and refreshes OAuth tokens. `new TokenManager({clientId, baseURL?, storage?, storageKey?,
-/// refreshAheadSeconds?})`.
+/// refreshAheadSeconds?, onChange?})`.
 #[wasm_bindgen]
 pub struct TokenManager {
     inner: Rc<ManagerInner>,
@@ -60,6 +62,11 @@ impl TokenManager {
         let store = Store::from_option(&opts.get("storage")?, DefaultStore::Memory)?;
         let refresh_ahead = opts.opt_number("refreshAheadSeconds")?.map_or(DEFAULT_REFRESH_AHEAD_SECONDS, |s| s as i64);
         let key = opts.opt_nonempty("storageKey")?.unwrap_or_else(|| format!("coze-wasm:token:{client_id}"));
+        let on_change = match opts.get("onChange")? {
+            f if f.is_undefined() || f.is_null() => None,
+            f if f.is_function() => Some(f.unchecked_into::<js_sys::Function>()),
+            _ => return Err(opts.invalid("onChange", "must be a function").into()),
+        };
         Ok(TokenManager {
             inner: Rc::new(ManagerInner {
                 lock_name: format!("coze-wasm:refresh:{key}"),
@@ -68,6 +75,7 @@ impl TokenManager {
                 base_url,
                 store,
                 refresh_ahead,
+                on_change,
                 inflight: RefCell::new(None),
             }),
         })
@@ -127,7 +135,7 @@ impl TokenManager {
     pub fn clear(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            inner.store.remove(&inner.key).await?;
+            inner.forget().await?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -144,7 +152,21 @@ impl ManagerInner {
     }
 
     async fn save(&self, token: &OAuthToken) -> Result<()> {
-        self.store.set(&self.key, &token_to_json(token)).await
+        self.store.set(&self.key, &token_to_json(token)).await?;
+        self.changed(token_to_js(token));
+        Ok(())
+    }
+
+    async fn forget(&self) -> Result<()> {
+        self.store.remove(&self.key).await?;
+        self.changed(JsValue::NULL);
+        Ok(())
+    }
+
+    fn changed(&self, token: JsValue) {
+        if let Some(listener) = &self.on_change {
+            js::notify(listener, &token);
+        }
     }
 
     pub async fn access_token(self: &Rc<Self>) -> Result<String> {
@@ -215,7 +237,7 @@ impl ManagerInner {
                 // The server refused the refresh token: it is dead (rotated, revoked, expired).
                 // Network trouble leaves the stored token alone.
                 if matches!(err.code, ErrorCode::OAuthTokenError | ErrorCode::CozeApiError) {
-                    let _ = self.store.remove(&self.key).await;
+                    let _ = self.forget().await;
                 }
                 Err(err)
             }
@@ -234,7 +256,7 @@ impl ManagerInner {
             }
         }
         // E.g. a sessionStorage copied into a new tab: the new token lives in the other tab only.
-        let _ = self.store.remove(&self.key).await;
+        let _ = self.forget().await;
         Err(CozeError::new(
             ErrorCode::OAuthTokenError,
             "the refresh token was already used by another tab and its replacement is not in this tab's storage",

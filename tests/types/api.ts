@@ -104,6 +104,7 @@ export async function spa(): Promise<void> {
   const tokens = new TokenManager({ clientId: 'c', baseURL: COZE_CN_BASE_URL, storage: 'session', refreshAheadSeconds: 120 });
   new TokenManager({ clientId: 'c', storage: localStorage, storageKey: 'k' });
   new TokenManager({ clientId: 'c', storage: asyncStore });
+  new TokenManager({ clientId: 'c', onChange: (t) => { if (t) t.refresh_token.toUpperCase(); } });
   const started = await startLogin({ clientId: 'c', redirectUrl: location.origin + '/', baseURL: COZE_CN_BASE_URL });
   expect<Equal<typeof started, StartedLogin>>();
   const t = await completeLogin({ tokenManager: tokens, signal: AbortSignal.timeout(5000) });

@@ -14,6 +14,7 @@ import {
   SseParser,
   startLogin,
   TokenManager,
+  type OAuthToken,
   type StreamChatData,
 } from 'coze-wasm';
 
@@ -30,6 +31,8 @@ export async function pkce(): Promise<void> {
   await refreshOAuthToken({ refresh_token: 'x', clientId: 'c' });
   // @ts-expect-error expectedState is required
   parseAuthorizationCallback('https://e/cb?code=1&state=2');
+  // @ts-expect-error onChange may be called with null (logged out)
+  new TokenManager({ clientId: 'c', onChange: (t: OAuthToken) => t.access_token });
   // @ts-expect-error startLogin needs a redirectUrl
   await startLogin({ clientId: 'c' });
   // @ts-expect-error a pending login kept in memory would not survive the redirect
