@@ -247,8 +247,9 @@ function notice(text, tone = 'info') {
 async function handleApiError(err, context) {
   if (err && err.code === 'ABORTED') return;
   showError(err, context);
-  if (err && (err.code === 'NOT_LOGGED_IN' || err.code === 'OAUTH_TOKEN_ERROR')) {
-    const still = app.tokenManager ? await app.tokenManager.getToken().catch(() => null) : null;
+  // Signed out already when the manager forgot the token (its onChange); else check.
+  if (app.tokenManager && err && (err.code === 'NOT_LOGGED_IN' || err.code === 'OAUTH_TOKEN_ERROR')) {
+    const still = await app.tokenManager.getToken().catch(() => null);
     if (!still) await signOut({ quiet: true });
   }
 }
@@ -274,7 +275,25 @@ function setAuth(state) {
 }
 
 function managerFor(session) {
-  return new lib.TokenManager({ clientId: session.clientId, baseURL: session.baseURL, storage: 'session' });
+  const manager = new lib.TokenManager({
+    clientId: session.clientId,
+    baseURL: session.baseURL,
+    storage: 'session',
+    // Every token the manager stores (login, automatic or manual refresh) or forgets.
+    onChange: (token) => tokenChanged(manager, token),
+  });
+  return manager;
+}
+
+function tokenChanged(manager, token) {
+  if (manager !== app.tokenManager) return; // an old session's manager (signOut detaches it first)
+  if (!token) {
+    // A refused refresh: the call that hit it shows why in the error banner.
+    signOut({ quiet: true });
+    return;
+  }
+  app.token = token;
+  renderToken();
 }
 
 async function login() {
@@ -337,16 +356,18 @@ async function signOut({ quiet = false } = {}) {
   app.epoch++;
   stopStream();
   stopTicker();
-  if (app.tokenManager) await app.tokenManager.clear().catch(() => {});
-  try { sessionStorage.removeItem(SESSION_KEY); } catch { /* ignore */ }
+  // Detached before clear(), so its onChange(null) is not taken for an ended session.
+  const manager = app.tokenManager;
+  app.tokenManager = null;
   app.token = null;
+  if (manager) await manager.clear().catch(() => {});
+  try { sessionStorage.removeItem(SESSION_KEY); } catch { /* ignore */ }
   app.client = null;
   app.session = null;
   app.user = null;
   app.workspaces = [];
   app.bots = [];
   app.conversationId = null;
-  app.tokenManager = null;
   clearMessages();
   renderToken();
   fillSelect($('workspace'), [], '', 'Log in first');
@@ -404,24 +425,10 @@ function renderToken() {
     : `${formatRemaining(left)} (at ${at})`;
 }
 
-/** Re-reads the stored token each second: the countdown ticks and automatic refreshes show up. */
+/** The countdown ticks each second; token changes arrive through the manager's onChange. */
 function startTicker() {
   stopTicker();
-  const tick = async () => {
-    if (!app.tokenManager) return;
-    const manager = app.tokenManager;
-    const token = await manager.getToken().catch(() => null);
-    if (manager !== app.tokenManager) return;
-    if (!token && app.token) {
-      app.token = null;
-      showError({ code: 'NOT_LOGGED_IN', message: 'The session ended (the refresh token was refused or cleared). Log in again.' }, 'Signed out');
-      await signOut({ quiet: true });
-      return;
-    }
-    app.token = token;
-    renderToken();
-  };
-  app.ticker = setInterval(tick, 1000);
+  app.ticker = setInterval(renderToken, 1000);
 }
 
 function stopTicker() {
@@ -440,7 +447,7 @@ async function refreshToken() {
     flash($('token-status'));
     notice('Token refreshed — the refresh token rotated too', 'ok');
   } catch (err) {
-    app.token = await app.tokenManager.getToken().catch(() => null);
+    app.token = app.tokenManager ? await app.tokenManager.getToken().catch(() => null) : null;
     renderToken();
     await handleApiError(err, 'Could not refresh the token');
   } finally {

@@ -357,7 +357,28 @@ async function main() {
       assertEqual(await lastBot().textContent(), 'You said: and this one works', 'reply after the error');
     });
 
-    await runner.test('j. console hygiene: no secrets, no page errors, no CSP violations', async () => {
+    await runner.test('j. a refused refresh signs the page out (TokenManager onChange)', async () => {
+      await chooseBot(ECHO_BOT);
+      const token = await rememberSecrets();
+      // The server forgets this refresh token (as after a revocation elsewhere).
+      const res = await fetch(`${EMU}/_emulator/expire`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: token.refresh_token }),
+      });
+      assertEqual(res.status, 200, 'expire the refresh token at the emulator');
+      await page.locator('#refresh').click();
+      await page.locator('#login').waitFor({ state: 'visible' });
+      const banner = await text('#error');
+      assert(banner.includes('OAUTH_TOKEN_ERROR') || banner.includes('NOT_LOGGED_IN'),
+        `the banner says why (got "${banner.replace(/\s+/g, ' ')}")`);
+      assertEqual(await storedToken(), null, 'the dead token is gone from storage');
+      await page.locator('#error-close').click();
+      await loginVia('allow'); // and the page works again
+      assert(await storedToken(), 'logged in again');
+    });
+
+    await runner.test('k. console hygiene: no secrets, no page errors, no CSP violations', async () => {
       await rememberSecrets();
       assertEqual(leaked().length, 0, 'console lines containing a token or the code');
       // Known library issue: after an abort, ChatStream's close() calls reader.cancel() and drops the
