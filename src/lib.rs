@@ -91,11 +91,7 @@ mod facade {
                 code_challenge: &challenge,
                 workspace_id: workspace_id.as_deref().filter(|w| !w.is_empty()),
             })?;
-            Ok(object(&[
-                ("url", url.into()),
-                ("codeVerifier", verifier.into()),
-                ("state", state.into()),
-            ]))
+            Ok(object(&[("url", url.into()), ("codeVerifier", verifier.into()), ("state", state.into())]))
         })
     }
 
@@ -186,7 +182,8 @@ mod facade {
             let token = login::complete(url, &o.get("storage")?, signal.as_ref()).await?;
             let token_js = token_to_js(&token);
             if let Some(set) = set_token {
-                let failed = |e: JsValue| CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e));
+                let failed =
+                    |e: JsValue| CozeError::new(crate::core::ErrorCode::Storage, crate::web::http::describe(&e));
                 let result = set.call1(&manager, &token_js).map_err(failed)?;
                 wasm_bindgen_futures::JsFuture::from(Promise::resolve(&result)).await.map_err(failed)?;
             }
@@ -211,15 +208,20 @@ mod facade {
             let inner = match Options::optional("new SseParser", &options)?.opt_number("maxEventSize")? {
                 None => sse::SseParser::new(),
                 Some(n) if n >= 1.0 && n.fract() == 0.0 => sse::SseParser::with_max_event_size(n as usize),
-                Some(_) => return Err(CozeError::invalid_argument("new SseParser: `maxEventSize` must be a whole number ≥ 1").into()),
+                Some(_) => {
+                    return Err(
+                        CozeError::invalid_argument("new SseParser: `maxEventSize` must be a whole number ≥ 1").into()
+                    )
+                }
             };
             Ok(SseParser { inner, scratch: Vec::new(), chunk: Vec::new(), batch: Batch::new() })
         }
 
         /// Parses one chunk of bytes → the `{event, data, id}` events it completed.
         pub fn feed(&mut self, bytes: JsValue) -> Result<Array, JsValue> {
-            let chunk = js::copy_chunk(&bytes, &mut self.chunk)
-                .ok_or_else(|| CozeError::invalid_argument("SseParser.feed: expected a Uint8Array (a real one, not detached)"))?;
+            let chunk = js::copy_chunk(&bytes, &mut self.chunk).ok_or_else(|| {
+                CozeError::invalid_argument("SseParser.feed: expected a Uint8Array (a real one, not detached)")
+            })?;
             let result = self.inner.feed_into(chunk, &mut self.scratch);
             let events = to_js_events(&mut self.scratch, &mut self.batch);
             match result {

@@ -298,7 +298,9 @@ async fn stream_happy_path_in_order_with_chinese() {
     assert_eq!(reply, format!("You said: {text}"));
     let full = events
         .iter()
-        .find(|e| get_str(e, "event") == "conversation.message.completed" && get_str(&get(e, "data"), "type") == "answer")
+        .find(|e| {
+            get_str(e, "event") == "conversation.message.completed" && get_str(&get(e, "data"), "type") == "answer"
+        })
         .unwrap();
     assert_eq!(get_str(&get(full, "data"), "content"), reply);
     let chat = get(&events[0], "data");
@@ -436,7 +438,13 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
     let unit = "扣子流式测试 streaming test ".repeat(20); // 520 chars, 760 bytes
     let repeat = 10 * 1024 * 1024 / 760;
     let bot = new_bot(&format!(r#"{{"reply":"{unit}","repeat":{repeat},"delta_chars":4096}}"#)).await;
-    let memory = || wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
     let initial = memory();
     let mut sizes = Vec::new();
     for run in 0..4 {
@@ -446,10 +454,16 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
         assert_eq!(get_str(&r, "last"), "done");
         assert_eq!(get(&r, "chars").as_f64().unwrap() as usize, unit.chars().count() * repeat);
         sizes.push(memory());
-        web_sys::console::log_1(&format!(
-            "run {run}: ~20 MB stream at {:.1} MB/s, {} events, wasm memory {} KiB -> {} KiB",
-            20.0 / secs, get(&r, "events").as_f64().unwrap(), initial / 1024, memory() / 1024
-        ).into());
+        web_sys::console::log_1(
+            &format!(
+                "run {run}: ~20 MB stream at {:.1} MB/s, {} events, wasm memory {} KiB -> {} KiB",
+                20.0 / secs,
+                get(&r, "events").as_f64().unwrap(),
+                initial / 1024,
+                memory() / 1024
+            )
+            .into(),
+        );
     }
     // Memory follows the largest event, not the stream. Other tests run concurrently in this
     // module, so where the allocator finds room for the ~10 MB buffers varies (once seen: +18 MB
@@ -544,7 +558,8 @@ async fn rest_endpoints() {
     let published = await_ok(c.bots().list(json(&format!(r#"{{"space_id":"{ws_id}"}}"#)), JsValue::UNDEFINED)).await;
     assert!(get(&published, "space_bots").is_object());
 
-    let conv = await_ok(c.conversations().create(json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED)).await;
+    let conv =
+        await_ok(c.conversations().create(json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED)).await;
     let conv_id = get_str(&conv, "id");
     let params = json(&format!(
         r#"{{"bot_id":"{ECHO_BOT}","conversation_id":"{conv_id}","additional_messages":[{{"role":"user","content":"poll me","content_type":"text"}}]}}"#
@@ -555,7 +570,9 @@ async fn rest_endpoints() {
     let messages = js_sys::Array::from(&get(&result, "messages"));
     assert!(messages.iter().any(|m| get_str(&m, "content") == "You said: poll me"));
 
-    let listed = await_ok(c.conversations().messages().list(conv_id.clone().into(), JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
+    let listed =
+        await_ok(c.conversations().messages().list(conv_id.clone().into(), JsValue::UNDEFINED, JsValue::UNDEFINED))
+            .await;
     assert!(js_sys::Array::from(&get(&listed, "data")).length() >= 2);
 
     // Cancel a running (non-stream) chat.
@@ -608,11 +625,12 @@ fn sse_parser_keeps_order_when_a_huge_event_crosses_on_its_own() {
     let big = "扣".repeat(40_000); // 120 kB: above the batching limit
     let chunk = format!("data:a\n\nevent:big\ndata:{big}\n\nid:9\ndata:b\n\n");
     let events = p.feed(js_sys::Uint8Array::from(chunk.as_bytes()).into()).unwrap();
-    let got: Vec<(String, usize, String)> = events
-        .iter()
-        .map(|e| (get_str(&e, "event"), get_str(&e, "data").chars().count(), get_str(&e, "id")))
-        .collect();
-    assert_eq!(got, [("message".into(), 1, "".into()), ("big".into(), 40_000, "".into()), ("message".into(), 1, "9".into())]);
+    let got: Vec<(String, usize, String)> =
+        events.iter().map(|e| (get_str(&e, "event"), get_str(&e, "data").chars().count(), get_str(&e, "id"))).collect();
+    assert_eq!(
+        got,
+        [("message".into(), 1, "".into()), ("big".into(), 40_000, "".into()), ("message".into(), 1, "9".into())]
+    );
 }
 
 #[wasm_bindgen_test]

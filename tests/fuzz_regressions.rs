@@ -5,11 +5,7 @@ use coze_wasm::core::sse::{SseEvent, SseParser};
 use coze_wasm::core::ErrorCode;
 
 fn ev(event: &str, data: &str) -> SseEvent {
-    SseEvent {
-        event: event.into(),
-        data: data.into(),
-        id: String::new(),
-    }
+    SseEvent { event: event.into(), data: data.into(), id: String::new() }
 }
 
 /// Feeds `stream` whole and byte by byte; both must give `want` and report an oversize error.
@@ -37,25 +33,16 @@ fn check_oversize(max: usize, stream: &[u8], want: &[SseEvent]) {
 #[test]
 fn sse_invalid_utf8_growth_past_the_limit_drops_only_its_own_event() {
     // Smallest form: 8 raw bytes fit a limit of 8, but decode to 10 bytes of data.
-    check_oversize(
-        8,
-        b"data:\xFF\xFF\xFF\n\ndata:ok\n\n",
-        &[ev("message", "ok")],
-    );
+    check_oversize(8, b"data:\xFF\xFF\xFF\n\ndata:ok\n\n", &[ev("message", "ok")]);
 
     // The fuzzer's input, minus its 9 control bytes (which chose a 128-byte limit): the first
     // event's data line is ~50 invalid bytes; the second event must survive.
-    let stream =
-        b"\xFF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\
+    let stream = b"\xFF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\
         \xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xDF\x00\x07\x00\x00\x00a\n\nH\n:\n\
         data:\x00,\xA1\xF5\x00\xDFH\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\
         \xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\xDF\
         \xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xDF\x00\x07\x00\x00\x00a\n\nH\n:\n\
         data:\x00,\xA1\xF5\x00\xDF\xDFG\n\n(";
     assert_eq!(stream.len(), 137);
-    check_oversize(
-        128,
-        stream,
-        &[ev("message", "\0,\u{FFFD}\u{FFFD}\0\u{FFFD}\u{FFFD}G")],
-    );
+    check_oversize(128, stream, &[ev("message", "\0,\u{FFFD}\u{FFFD}\0\u{FFFD}\u{FFFD}G")]);
 }

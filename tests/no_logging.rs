@@ -30,7 +30,8 @@ fn the_library_prints_and_logs_nothing() {
     let mut rust = Vec::new();
     files(&root.join("src"), "rs", &mut rust);
     assert!(rust.len() > 10, "found only {} Rust files", rust.len());
-    let banned = ["println!", "print!(", "eprintln!", "eprint!(", "dbg!(", "console::", "console_log", "log::", "tracing::"];
+    let banned =
+        ["println!", "print!(", "eprintln!", "eprint!(", "dbg!(", "console::", "console_log", "log::", "tracing::"];
     for path in &rust {
         let code = library_code(path);
         for pattern in banned {

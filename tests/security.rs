@@ -129,7 +129,12 @@ fn login_options(client_id: &str, redirect: &str, storage: Option<&JsValue>) -> 
 }
 
 /// startLogin → the emulator's consent (allow/deny) → the callback URL it redirects to.
-async fn start_and_authorize(client_id: &str, redirect: &str, storage: Option<&JsValue>, decision: &str) -> (String, String) {
+async fn start_and_authorize(
+    client_id: &str,
+    redirect: &str,
+    storage: Option<&JsValue>,
+    decision: &str,
+) -> (String, String) {
     let started = await_ok(start_login(login_options(client_id, redirect, storage))).await;
     let body = obj(&[("url", get(&started, "url")), ("decision", decision.into())]);
     let location = get_str(&admin("POST", "/_emulator/authorize", Some(body)).await, "location");
@@ -171,9 +176,15 @@ async fn each_login_gets_a_fresh_s256_verifier_and_state_kept_in_session_storage
         // ...and the URL carries only its S256 challenge, never the verifier.
         let url = get_str(started, "url");
         assert_eq!(query_param(&url, "code_challenge_method").as_deref(), Some("S256"));
-        assert_eq!(query_param(&url, "code_challenge"), Some(calculate_pkce_code_challenge(verifier.clone().into()).unwrap()));
+        assert_eq!(
+            query_param(&url, "code_challenge"),
+            Some(calculate_pkce_code_challenge(verifier.clone().into()).unwrap())
+        );
         assert_eq!(query_param(&url, "state").as_deref(), Some(state.as_str()));
-        assert!(query_param(&url, "code_verifier").is_none() && !url.contains(&verifier), "the verifier stays in the page");
+        assert!(
+            query_param(&url, "code_verifier").is_none() && !url.contains(&verifier),
+            "the verifier stays in the page"
+        );
         verifiers.push(verifier);
     }
     assert_ne!(verifiers[0], verifiers[1], "a fresh verifier per login");
@@ -312,7 +323,8 @@ async fn no_client_secret_in_the_page() {
 
     // The PKCE flow (exchange, then a TokenManager refresh) sends no secret and no Authorization.
     let (location, _) = start_and_authorize(&client_id, &redirect, None, "allow").await;
-    let manager = TokenManager::new(obj(&[("clientId", client_id.clone().into()), ("baseURL", emulator().into())])).unwrap();
+    let manager =
+        TokenManager::new(obj(&[("clientId", client_id.clone().into()), ("baseURL", emulator().into())])).unwrap();
     let manager_js = JsValue::from(manager);
     let o = obj(&[("url", location.into()), ("tokenManager", manager_js.clone())]);
     await_ok(complete_login(o)).await;
@@ -336,9 +348,12 @@ async fn the_rotated_refresh_token_is_persisted() {
     let (location, _) = start_and_authorize(&client_id, &redirect, None, "allow").await;
     let first = await_ok(complete(&location, None)).await;
     let store = memory_store();
-    let manager =
-        TokenManager::new(obj(&[("clientId", client_id.clone().into()), ("baseURL", emulator().into()), ("storage", store.clone())]))
-            .unwrap();
+    let manager = TokenManager::new(obj(&[
+        ("clientId", client_id.clone().into()),
+        ("baseURL", emulator().into()),
+        ("storage", store.clone()),
+    ]))
+    .unwrap();
     await_ok(manager.set_token(first.clone())).await;
     let old = get_str(&first, "refresh_token");
 
@@ -366,7 +381,8 @@ async fn tokens_stay_in_memory_by_default() {
     clear_pending_logins();
     let (client_id, redirect) = new_client(None).await;
     let (location, _) = start_and_authorize(&client_id, &redirect, None, "allow").await;
-    let manager = TokenManager::new(obj(&[("clientId", client_id.clone().into()), ("baseURL", emulator().into())])).unwrap();
+    let manager =
+        TokenManager::new(obj(&[("clientId", client_id.clone().into()), ("baseURL", emulator().into())])).unwrap();
     let manager_js = JsValue::from(manager);
     let token = await_ok(complete_login(obj(&[("url", location.into()), ("tokenManager", manager_js.clone())]))).await;
     let refreshed = await_ok(call0(&manager_js, "refresh")).await;

@@ -282,9 +282,7 @@ pub fn authorize_url(req: &AuthorizeRequest) -> Result<String> {
     }
     validate_redirect_uri(req.redirect_uri)?;
     if req.state.is_empty() {
-        return Err(CozeError::invalid_argument(
-            "state is required and must be unguessable (use generateState())",
-        ));
+        return Err(CozeError::invalid_argument("state is required and must be unguessable (use generateState())"));
     }
     let challenge = req.code_challenge;
     if challenge.len() != 43 || !challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
@@ -601,12 +599,8 @@ mod tests {
 
     #[test]
     fn authorize_url_emulator_with_query_spaces_and_unicode() {
-        let url = authorize_url(&req(
-            "http://127.0.0.1:8080/",
-            "http://127.0.0.1:3000/cb?from=a b&名=扣子",
-            None,
-        ))
-        .unwrap();
+        let url =
+            authorize_url(&req("http://127.0.0.1:8080/", "http://127.0.0.1:3000/cb?from=a b&名=扣子", None)).unwrap();
         assert_eq!(
             url,
             "http://127.0.0.1:8080/api/permission/oauth2/authorize?response_type=code\
@@ -626,7 +620,9 @@ mod tests {
              &state=s7Tq-_9xYz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
         );
         let url = authorize_url(&req("https://www.coze.cn", "https://app.example.com/cb", Some("7485123"))).unwrap();
-        assert!(url.starts_with("https://www.coze.cn/api/permission/oauth2/workspace_id/7485123/authorize?response_type=code&"));
+        assert!(url.starts_with(
+            "https://www.coze.cn/api/permission/oauth2/workspace_id/7485123/authorize?response_type=code&"
+        ));
     }
 
     #[test]
@@ -648,7 +644,9 @@ mod tests {
         let mut r = ok;
         r.client_id = "  ";
         assert_eq!(code_of(authorize_url(&r)), ErrorCode::InvalidArgument);
-        for bad in ["", "/callback", "a.example/cb", "ftp://a.example/cb", "https://", "https:///cb", "custom-scheme://cb"] {
+        for bad in
+            ["", "/callback", "a.example/cb", "ftp://a.example/cb", "https://", "https:///cb", "custom-scheme://cb"]
+        {
             let mut r = ok;
             r.redirect_uri = bad;
             let err = authorize_url(&r).unwrap_err();
@@ -665,7 +663,9 @@ mod tests {
         let err = authorize_url(&r).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
         assert!(err.message.contains("state is required"));
-        for bad in ["", "short", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk=", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM"] {
+        for bad in
+            ["", "short", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk=", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM"]
+        {
             let mut r = ok;
             r.code_challenge = bad;
             assert!(authorize_url(&r).unwrap_err().message.contains("code_challenge"), "{bad:?}");
@@ -706,7 +706,8 @@ mod tests {
 
     #[test]
     fn authorize_request_debug_redacts_state() {
-        let r = AuthorizeRequest { state: "state_topsecret", ..req("https://www.coze.cn", "https://a.example/cb", None) };
+        let r =
+            AuthorizeRequest { state: "state_topsecret", ..req("https://www.coze.cn", "https://a.example/cb", None) };
         let dbg = format!("{r:?}");
         assert!(!dbg.contains("topsecret"), "{dbg}");
         assert!(dbg.contains("<redacted, 15 chars>") && dbg.contains(CHALLENGE) && dbg.contains("a.example"), "{dbg}");
@@ -766,7 +767,8 @@ mod tests {
 
     #[test]
     fn callback_error_after_state_check() {
-        let err = cb("?error=access_denied&error_description=The+user+denied+the+request&state=s7Tq-_9xYz").unwrap_err();
+        let err =
+            cb("?error=access_denied&error_description=The+user+denied+the+request&state=s7Tq-_9xYz").unwrap_err();
         assert_eq!(err.code, ErrorCode::OAuthCallbackError);
         assert_eq!(err.error.as_deref(), Some("access_denied"));
         assert_eq!(err.error_description.as_deref(), Some("The user denied the request"));
@@ -832,12 +834,20 @@ mod tests {
     #[test]
     fn strip_callback_params_cases() {
         assert_eq!(strip_callback_params("https://a.example/cb?code=c&state=s"), "https://a.example/cb");
-        assert_eq!(strip_callback_params("https://a.example/cb?x=1&code=c&y=2&state=s"), "https://a.example/cb?x=1&y=2");
         assert_eq!(
-            strip_callback_params("https://a.example/cb?error=access_denied&error_description=no&error_uri=u&iss=i&state=s#/page"),
+            strip_callback_params("https://a.example/cb?x=1&code=c&y=2&state=s"),
+            "https://a.example/cb?x=1&y=2"
+        );
+        assert_eq!(
+            strip_callback_params(
+                "https://a.example/cb?error=access_denied&error_description=no&error_uri=u&iss=i&state=s#/page"
+            ),
             "https://a.example/cb#/page"
         );
-        assert_eq!(strip_callback_params("https://a.example/cb?b=%20&code=c#frag?code=x"), "https://a.example/cb?b=%20#frag?code=x");
+        assert_eq!(
+            strip_callback_params("https://a.example/cb?b=%20&code=c#frag?code=x"),
+            "https://a.example/cb?b=%20#frag?code=x"
+        );
         assert_eq!(strip_callback_params("https://a.example/cb"), "https://a.example/cb");
         assert_eq!(strip_callback_params("https://a.example/cb?"), "https://a.example/cb");
         assert_eq!(strip_callback_params("https://a.example/cb#x"), "https://a.example/cb#x");

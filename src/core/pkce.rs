@@ -118,9 +118,7 @@ pub fn validate_code_verifier(verifier: &str) -> Result<()> {
             "code_verifier must be {VERIFIER_MIN_LEN} to {VERIFIER_MAX_LEN} characters long (RFC 7636 §4.1), got {len}"
         )));
     }
-    if let Some(pos) = verifier
-        .chars()
-        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
+    if let Some(pos) = verifier.chars().position(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
     {
         return Err(CozeError::invalid_argument(format!(
             "code_verifier may only contain A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1); \

@@ -174,10 +174,7 @@ impl SseParser {
     /// Memory held by the parser's buffers (their capacity, not just their contents). Stays flat
     /// over a long stream: it tracks the largest recent event, never the stream length.
     pub fn buffered_bytes(&self) -> usize {
-        self.line.capacity()
-            + self.data.capacity()
-            + self.event_type.capacity()
-            + self.last_event_id.capacity()
+        self.line.capacity() + self.data.capacity() + self.event_type.capacity() + self.last_event_id.capacity()
     }
 
     /// Strip a BOM at the very start of the stream, even if it arrives split across chunks.
@@ -264,10 +261,7 @@ impl SseParser {
         if error.is_none() {
             *error = Some(CozeError::new(
                 ErrorCode::EventTooLarge,
-                format!(
-                    "SSE event exceeds the maximum size of {} bytes",
-                    self.max_event_size
-                ),
+                format!("SSE event exceeds the maximum size of {} bytes", self.max_event_size),
             ));
         }
         self.line.clear();
@@ -315,9 +309,7 @@ impl SseParser {
             // Only non-empty all-ASCII-digit values count; others are ignored.
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 // Absurdly long digit strings saturate rather than being ignored.
-                let ms = value.iter().fold(0u64, |acc, &d| {
-                    acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                });
+                let ms = value.iter().fold(0u64, |acc, &d| acc.saturating_mul(10).saturating_add(u64::from(d - b'0')));
                 self.retry = Some(ms);
             }
             _ => {}
@@ -326,11 +318,7 @@ impl SseParser {
 
     fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
         if !self.data.is_empty() {
-            let event = if self.event_type.is_empty() {
-                "message".to_owned()
-            } else {
-                self.event_type.clone()
-            };
+            let event = if self.event_type.is_empty() { "message".to_owned() } else { self.event_type.clone() };
             // Non-empty data always ends with the "\n" its last data line appended: strip it.
             let data = if self.data.capacity() > KEEP_CAPACITY {
                 // Huge event: hand the buffer over instead of copying it (and so release it).
@@ -341,11 +329,7 @@ impl SseParser {
                 // Usual case: copy, keeping our buffer's capacity warm for the next event.
                 self.data[..self.data.len() - 1].to_owned()
             };
-            out.push(SseEvent {
-                event,
-                data,
-                id: self.last_event_id.clone(),
-            });
+            out.push(SseEvent { event, data, id: self.last_event_id.clone() });
         } else if !self.event_type.is_empty() {
             // Spec: no event. Remembered because Coze Studio ends with a data-less
             // `conversation.stream.done`, and the chat layer must tell that from a truncated stream.
@@ -386,10 +370,7 @@ fn find_eol(hay: &[u8]) -> Option<usize> {
         }
         i += 8;
     }
-    hay[i..]
-        .iter()
-        .position(|&c| c == b'\n' || c == b'\r')
-        .map(|p| i + p)
+    hay[i..].iter().position(|&c| c == b'\n' || c == b'\r').map(|p| i + p)
 }
 
 #[cfg(test)]
@@ -397,11 +378,7 @@ mod tests {
     use super::*;
 
     fn ev(event: &str, data: &str, id: &str) -> SseEvent {
-        SseEvent {
-            event: event.into(),
-            data: data.into(),
-            id: id.into(),
-        }
+        SseEvent { event: event.into(), data: data.into(), id: id.into() }
     }
 
     fn msg(data: &str) -> SseEvent {
@@ -425,11 +402,7 @@ mod tests {
 
     /// Feed `input` cut at `cuts` (sorted offsets); collect events, the errors' count and the final
     /// id / retry.
-    fn parse_cut(
-        input: &[u8],
-        cuts: &[usize],
-        max: usize,
-    ) -> (Vec<SseEvent>, usize, String, Option<u64>) {
+    fn parse_cut(input: &[u8], cuts: &[usize], max: usize) -> (Vec<SseEvent>, usize, String, Option<u64>) {
         let mut p = SseParser::with_max_event_size(max);
         let mut out = Vec::new();
         let mut errors = 0;
@@ -473,20 +446,11 @@ mod tests {
     #[test]
     fn cr_at_chunk_end_then_lf_is_one_line_end() {
         // A naive parser sees CR, then LF as a second (blank) line, and dispatches "a" alone.
-        assert_eq!(
-            parse_chunks(&[b"data:a\r", b"\ndata:b\r\n\r\n"]),
-            vec![msg("a\nb")]
-        );
+        assert_eq!(parse_chunks(&[b"data:a\r", b"\ndata:b\r\n\r\n"]), vec![msg("a\nb")]);
         // Empty chunks in between do not forget the pending CR.
-        assert_eq!(
-            parse_chunks(&[b"data:a\r", b"", b"", b"\ndata:b\n\n"]),
-            vec![msg("a\nb")]
-        );
+        assert_eq!(parse_chunks(&[b"data:a\r", b"", b"", b"\ndata:b\n\n"]), vec![msg("a\nb")]);
         // CR at chunk end followed by a non-LF: the CR alone was the line end.
-        assert_eq!(
-            parse_chunks(&[b"data:a\r", b"data:b\r", b"\r"]),
-            vec![msg("a\nb")]
-        );
+        assert_eq!(parse_chunks(&[b"data:a\r", b"data:b\r", b"\r"]), vec![msg("a\nb")]);
         // CR at chunk end, then a real blank line split the same way.
         assert_eq!(parse_chunks(&[b"data:a\r", b"\n\r", b"\n"]), vec![msg("a")]);
     }
@@ -498,45 +462,21 @@ mod tests {
         let bom = "\u{FEFF}";
         assert_eq!(parse(format!("{bom}data:a\n\n").as_bytes()), vec![msg("a")]);
         // split 1+2 and 2+1 and 1+1+1
-        assert_eq!(
-            parse_chunks(&[b"\xEF", b"\xBB\xBFdata:a\n\n"]),
-            vec![msg("a")]
-        );
-        assert_eq!(
-            parse_chunks(&[b"\xEF\xBB", b"\xBFdata:a\n\n"]),
-            vec![msg("a")]
-        );
-        assert_eq!(
-            parse_chunks(&[b"\xEF", b"\xBB", b"\xBF", b"data:a\n\n"]),
-            vec![msg("a")]
-        );
+        assert_eq!(parse_chunks(&[b"\xEF", b"\xBB\xBFdata:a\n\n"]), vec![msg("a")]);
+        assert_eq!(parse_chunks(&[b"\xEF\xBB", b"\xBFdata:a\n\n"]), vec![msg("a")]);
+        assert_eq!(parse_chunks(&[b"\xEF", b"\xBB", b"\xBF", b"data:a\n\n"]), vec![msg("a")]);
         // A second BOM is content: the line's field becomes "\u{FEFF}data", which is unknown.
         assert_eq!(parse(format!("{bom}{bom}data:a\n\n").as_bytes()), vec![]);
-        assert_eq!(
-            parse(format!("{bom}data:a\n\n{bom}data:b\n\ndata:c\n\n").as_bytes()),
-            vec![msg("a"), msg("c")]
-        );
+        assert_eq!(parse(format!("{bom}data:a\n\n{bom}data:b\n\ndata:c\n\n").as_bytes()), vec![msg("a"), msg("c")]);
         // A BOM in a later chunk (not the stream start) is not stripped either.
-        assert_eq!(
-            parse_chunks(&[b"data:a\n\n", "\u{FEFF}data:b\n\n".as_bytes()]),
-            vec![msg("a")]
-        );
+        assert_eq!(parse_chunks(&[b"data:a\n\n", "\u{FEFF}data:b\n\n".as_bytes()]), vec![msg("a")]);
         // ... nor inside a value.
-        assert_eq!(
-            parse(format!("data:{bom}x\n\n").as_bytes()),
-            vec![msg("\u{FEFF}x")]
-        );
+        assert_eq!(parse(format!("data:{bom}x\n\n").as_bytes()), vec![msg("\u{FEFF}x")]);
         // A BOM prefix that turns out not to be one is kept as (invalid) line content.
         assert_eq!(parse_chunks(&[b"\xEF", b"\ndata:a\n\n"]), vec![msg("a")]);
-        assert_eq!(
-            parse_chunks(&[b"\xEF\xBB", b"\xEF\xBB\xBF\n\ndata:a\n\n"]),
-            vec![msg("a")]
-        );
+        assert_eq!(parse_chunks(&[b"\xEF\xBB", b"\xEF\xBB\xBF\n\ndata:a\n\n"]), vec![msg("a")]);
         // ... so the first line's field is "\u{FFFD}data", not "data".
-        assert_eq!(
-            parse_chunks(&[b"\xEF", b"data:a\n\ndata:b\n\n"]),
-            vec![msg("b")]
-        );
+        assert_eq!(parse_chunks(&[b"\xEF", b"data:a\n\ndata:b\n\n"]), vec![msg("b")]);
         assert_eq!(parse(b"\xEF\xBBdata:a\n\ndata:b\n\n"), vec![msg("b")]);
         // No BOM at all.
         assert_eq!(parse(b"data:a\n\n"), vec![msg("a")]);
@@ -545,15 +485,9 @@ mod tests {
     #[test]
     fn bom_again_after_finish() {
         let mut p = SseParser::new();
-        assert_eq!(
-            p.feed("\u{FEFF}data:a\n\n".as_bytes()).unwrap(),
-            vec![msg("a")]
-        );
+        assert_eq!(p.feed("\u{FEFF}data:a\n\n".as_bytes()).unwrap(), vec![msg("a")]);
         p.finish();
-        assert_eq!(
-            p.feed("\u{FEFF}data:b\n\n".as_bytes()).unwrap(),
-            vec![msg("b")]
-        );
+        assert_eq!(p.feed("\u{FEFF}data:b\n\n".as_bytes()).unwrap(), vec![msg("b")]);
     }
 
     // ---- fields -------------------------------------------------------------------------------
@@ -571,10 +505,7 @@ mod tests {
             ("data\n\ndata\ndata\n\ndata:", vec![msg(""), msg("\n")]), // the spec's example
             ("data:\n\n", vec![msg("")]),
             // exactly one leading space removed
-            (
-                "data:test\n\ndata: test\n\n",
-                vec![msg("test"), msg("test")],
-            ),
+            ("data:test\n\ndata: test\n\n", vec![msg("test"), msg("test")]),
             ("data:  x\n\n", vec![msg(" x")]),
             ("data:x \n\n", vec![msg("x ")]),
             ("data:\tx\n\n", vec![msg("\tx")]),
@@ -590,10 +521,7 @@ mod tests {
             ("data:\ndata:\n\n", vec![msg("\n")]),
             // event type: latest wins, empty means "message"
             ("event:add\ndata:1\n\n", vec![ev("add", "1", "")]),
-            (
-                "event: add\nevent:remove\ndata:1\n\n",
-                vec![ev("remove", "1", "")],
-            ),
+            ("event: add\nevent:remove\ndata:1\n\n", vec![ev("remove", "1", "")]),
             ("event:\ndata:1\n\n", vec![msg("1")]),
             // no dispatch for empty data; the type does not leak into the next event
             ("event:x\n\n", vec![]),
@@ -608,31 +536,19 @@ mod tests {
     #[test]
     fn id_rules() {
         // persists across events
-        assert_eq!(
-            parse(b"id:7\ndata:a\n\ndata:b\n\n"),
-            vec![ev("message", "a", "7"), ev("message", "b", "7")]
-        );
+        assert_eq!(parse(b"id:7\ndata:a\n\ndata:b\n\n"), vec![ev("message", "a", "7"), ev("message", "b", "7")]);
         // set even by an event that does not dispatch
         assert_eq!(parse(b"id:7\n\ndata:a\n\n"), vec![ev("message", "a", "7")]);
         // empty value resets (with and without colon)
-        assert_eq!(
-            parse(b"id:7\ndata:a\n\nid:\ndata:b\n\n"),
-            vec![ev("message", "a", "7"), msg("b")]
-        );
-        assert_eq!(
-            parse(b"id:7\ndata:a\n\nid\ndata:b\n\n"),
-            vec![ev("message", "a", "7"), msg("b")]
-        );
+        assert_eq!(parse(b"id:7\ndata:a\n\nid:\ndata:b\n\n"), vec![ev("message", "a", "7"), msg("b")]);
+        assert_eq!(parse(b"id:7\ndata:a\n\nid\ndata:b\n\n"), vec![ev("message", "a", "7"), msg("b")]);
         // a NUL makes the whole field ignored: the old id stays
         assert_eq!(
             parse(b"id:7\ndata:a\n\nid:8\x009\ndata:b\n\n"),
             vec![ev("message", "a", "7"), ev("message", "b", "7")]
         );
         // one space removed; the latest id in the event wins; id applies to the event it is in
-        assert_eq!(
-            parse(b"data:a\nid: 1\nid:  2\n\n"),
-            vec![ev("message", "a", " 2")]
-        );
+        assert_eq!(parse(b"data:a\nid: 1\nid:  2\n\n"), vec![ev("message", "a", " 2")]);
         // ID and Id are not id
         assert_eq!(parse(b"ID:1\nId:2\ndata:a\n\n"), vec![msg("a")]);
 
@@ -681,14 +597,8 @@ mod tests {
 
     #[test]
     fn finish_discards_incomplete_event() {
-        let cases: &[&[u8]] = &[
-            b"data:x",
-            b"data:x\n",
-            b"data:x\r\n",
-            b"data:x\ndata:y\n",
-            b"event:e\ndata:x\n",
-            b"data:x\n:comment",
-        ];
+        let cases: &[&[u8]] =
+            &[b"data:x", b"data:x\n", b"data:x\r\n", b"data:x\ndata:y\n", b"event:e\ndata:x\n", b"data:x\n:comment"];
         for input in cases {
             let mut p = SseParser::new();
             assert_eq!(p.feed(input).unwrap(), vec![]);
@@ -704,8 +614,7 @@ mod tests {
         assert_eq!(p.finish(), vec![]);
         // After finish the parser is fresh: nothing leaks into the next stream.
         let mut p = SseParser::new();
-        p.feed(b"event:e\nid:1\nretry:5\ndata:x\ndata:partial")
-            .unwrap();
+        p.feed(b"event:e\nid:1\nretry:5\ndata:x\ndata:partial").unwrap();
         p.finish();
         assert_eq!((p.last_event_id(), p.retry()), ("", None));
         assert_eq!(p.feed(b"\n\ndata:y\n\n").unwrap(), vec![msg("y")]);
@@ -726,21 +635,9 @@ mod tests {
             "data:\"[DONE]\"\n\n",
         );
         let want = vec![
-            ev(
-                "conversation.chat.created",
-                "{\"id\":\"1\",\"status\":\"created\"}",
-                "",
-            ),
-            ev(
-                "conversation.message.delta",
-                "{\"role\":\"assistant\",\"content\":\"星期三\"}",
-                "",
-            ),
-            ev(
-                "conversation.message.delta",
-                "{\"role\":\"assistant\",\"content\":\"，你好🙂\"}",
-                "",
-            ),
+            ev("conversation.chat.created", "{\"id\":\"1\",\"status\":\"created\"}", ""),
+            ev("conversation.message.delta", "{\"role\":\"assistant\",\"content\":\"星期三\"}", ""),
+            ev("conversation.message.delta", "{\"role\":\"assistant\",\"content\":\"，你好🙂\"}", ""),
             ev("done", "\"[DONE]\"", ""),
         ];
         assert_eq!(parse(body.as_bytes()), want);
@@ -752,11 +649,9 @@ mod tests {
 
     #[test]
     fn coze_studio_framing() {
-        let body = "id: 1\r\nevent: x\r\ndata: {\"a\":1}\r\n\r\n: keep-alive\r\n\r\nid: 2\r\nevent: y\r\ndata: {}\r\n\r\n";
-        assert_eq!(
-            parse(body.as_bytes()),
-            vec![ev("x", "{\"a\":1}", "1"), ev("y", "{}", "2")]
-        );
+        let body =
+            "id: 1\r\nevent: x\r\ndata: {\"a\":1}\r\n\r\n: keep-alive\r\n\r\nid: 2\r\nevent: y\r\ndata: {}\r\n\r\n";
+        assert_eq!(parse(body.as_bytes()), vec![ev("x", "{\"a\":1}", "1"), ev("y", "{}", "2")]);
     }
 
     // ---- UTF-8 --------------------------------------------------------------------------------
@@ -768,11 +663,7 @@ mod tests {
         let want = vec![ev("消息", text, "编号🙂")];
         let bytes = body.as_bytes();
         for cut in 0..=bytes.len() {
-            assert_eq!(
-                parse_chunks(&[&bytes[..cut], &bytes[cut..]]),
-                want,
-                "cut at {cut}"
-            );
+            assert_eq!(parse_chunks(&[&bytes[..cut], &bytes[cut..]]), want, "cut at {cut}");
         }
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
         assert_eq!(parse_chunks(&singles), want);
@@ -795,10 +686,7 @@ mod tests {
         }
         // In the field name: invalid bytes make the field unknown (no error).
         assert_eq!(parse(b"da\xFFta:x\n\ndata:y\n\n"), vec![msg("y")]);
-        assert_eq!(
-            parse(b"event:\xFF\ndata:y\n\n"),
-            vec![ev("\u{FFFD}", "y", "")]
-        );
+        assert_eq!(parse(b"event:\xFF\ndata:y\n\n"), vec![ev("\u{FFFD}", "y", "")]);
     }
 
     // ---- size limit ---------------------------------------------------------------------------
@@ -806,28 +694,18 @@ mod tests {
     #[test]
     fn event_too_large() {
         // The limit is on pending line + data buffer: "data:abc" is 8 bytes.
-        assert_eq!(
-            SseParser::with_max_event_size(8)
-                .feed(b"data:abc\n\n")
-                .unwrap(),
-            vec![msg("abc")]
-        );
-        let err = SseParser::with_max_event_size(7)
-            .feed(b"data:abc\n\n")
-            .unwrap_err();
+        assert_eq!(SseParser::with_max_event_size(8).feed(b"data:abc\n\n").unwrap(), vec![msg("abc")]);
+        let err = SseParser::with_max_event_size(7).feed(b"data:abc\n\n").unwrap_err();
         assert_eq!(err.code, ErrorCode::EventTooLarge);
         assert!(err.message.contains("7 bytes"), "{}", err.message);
 
         // Growth through many small data lines.
         let mut p = SseParser::with_max_event_size(32);
-        let err = p
-            .feed(b"data:0123456789\ndata:0123456789\ndata:0123456789\n")
-            .unwrap_err();
+        let err = p.feed(b"data:0123456789\ndata:0123456789\ndata:0123456789\n").unwrap_err();
         assert_eq!(err.code, ErrorCode::EventTooLarge);
         // The offending event is dropped up to its blank line, then parsing resumes.
         let mut out = Vec::new();
-        p.feed_into(b"data:rest of the big event\n\ndata:ok\n\n", &mut out)
-            .unwrap();
+        p.feed_into(b"data:rest of the big event\n\ndata:ok\n\n", &mut out).unwrap();
         assert_eq!(out, vec![msg("ok")]);
 
         // Default limit is 16 MiB.
@@ -852,29 +730,19 @@ mod tests {
         }
         assert_eq!(errors, 1);
         // "\n" ends the long line, but the event goes on: lines until the blank one are dropped.
-        p.feed_into(b"\ndata:dropped\n\ndata:after\n\n", &mut out)
-            .unwrap();
+        p.feed_into(b"\ndata:dropped\n\ndata:after\n\n", &mut out).unwrap();
         assert_eq!(out, vec![msg("ok"), ev("message", "after", "9")]);
 
         // The error hits while the line is still open; its end arrives in the next chunk. That line
         // end is not a blank line: the event's further lines are still dropped.
         let mut p = SseParser::with_max_event_size(10);
-        assert_eq!(
-            p.feed(b"data:0123456789").unwrap_err().code,
-            ErrorCode::EventTooLarge
-        );
-        assert_eq!(
-            p.feed(b"\ndata:dropped\n\ndata:after\n\n").unwrap(),
-            vec![msg("after")]
-        );
+        assert_eq!(p.feed(b"data:0123456789").unwrap_err().code, ErrorCode::EventTooLarge);
+        assert_eq!(p.feed(b"\ndata:dropped\n\ndata:after\n\n").unwrap(), vec![msg("after")]);
 
         // Events before and after the oversize one in the same chunk are all in `out`.
         let mut p = SseParser::with_max_event_size(16);
         let mut out = Vec::new();
-        let err = p.feed_into(
-            b"data:a\n\ndata:0123456789abcdef\ndata:x\n\ndata:b\n\n",
-            &mut out,
-        );
+        let err = p.feed_into(b"data:a\n\ndata:0123456789abcdef\ndata:x\n\ndata:b\n\n", &mut out);
         assert_eq!(err.unwrap_err().code, ErrorCode::EventTooLarge);
         assert_eq!(out, vec![msg("a"), msg("b")]);
     }
@@ -911,12 +779,7 @@ mod tests {
         let whole = parse_cut(input, &[], max);
         let n = input.len();
         let check = |cuts: &[usize]| {
-            assert_eq!(
-                parse_cut(input, cuts, max),
-                whole,
-                "input {:?}, cuts {cuts:?}",
-                String::from_utf8_lossy(input)
-            );
+            assert_eq!(parse_cut(input, cuts, max), whole, "input {:?}, cuts {cuts:?}", String::from_utf8_lossy(input));
         };
         for i in 0..=n {
             check(&[i]);
@@ -952,22 +815,12 @@ mod tests {
 
     #[test]
     fn chunking_never_changes_the_oversize_outcome() {
-        let input =
-            b"data:a\n\nid:1\ndata:0123456789\ndata:0123456789\ndata:0123456789\n\ndata:b\r\n\r\n";
+        let input = b"data:a\n\nid:1\ndata:0123456789\ndata:0123456789\ndata:0123456789\n\ndata:b\r\n\r\n";
         let whole = parse_cut(input, &[], 30);
-        assert_eq!(
-            whole,
-            (
-                vec![msg("a"), ev("message", "b", "1")],
-                1,
-                "1".to_owned(),
-                None
-            )
-        );
+        assert_eq!(whole, (vec![msg("a"), ev("message", "b", "1")], 1, "1".to_owned(), None));
         check_chunking_invariance(input, 30);
         // One over-long line (the error may hit mid-line or at its end, depending on the chunking).
-        let input =
-            b"data:a\n\ndata:0123456789012345678901234567890123\ndata:dropped\r\n\r\ndata:b\n\n";
+        let input = b"data:a\n\ndata:0123456789012345678901234567890123\ndata:dropped\r\n\r\ndata:b\n\n";
         let whole = parse_cut(input, &[], 30);
         assert_eq!(whole, (vec![msg("a"), msg("b")], 1, String::new(), None));
         check_chunking_invariance(input, 30);
@@ -980,9 +833,7 @@ mod tests {
         for len in 0..40 {
             for _ in 0..200 {
                 // Bytes near 0x0A/0x0D and high bytes exercise the SWAR borrow cases.
-                let pool = [
-                    b'\n', b'\r', 0x0B, 0x0C, 0x09, 0x0E, 0x8A, 0x8D, 0xFF, 0x00, b'a', 0x01,
-                ];
+                let pool = [b'\n', b'\r', 0x0B, 0x0C, 0x09, 0x0E, 0x8A, 0x8D, 0xFF, 0x00, b'a', 0x01];
                 let hay: Vec<u8> = (0..len)
                     .map(|_| {
                         let r = xorshift(&mut seed);
@@ -1023,12 +874,7 @@ mod tests {
             p.feed_into(chunk, &mut out).unwrap();
             for e in &out {
                 assert_eq!(e.event, "conversation.message.delta");
-                assert!(
-                    e.data
-                        .contains(&format!("\"content\":\"星期三，你好🙂 {seen}\"")),
-                    "{}",
-                    e.data
-                );
+                assert!(e.data.contains(&format!("\"content\":\"星期三，你好🙂 {seen}\"")), "{}", e.data);
                 seen += 1;
             }
             max_buffered = max_buffered.max(p.buffered_bytes());

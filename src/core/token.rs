@@ -95,11 +95,7 @@ pub fn code_exchange_body(code: &str, client_id: &str, redirect_uri: &str, code_
 pub fn refresh_body(client_id: &str, refresh_token: &str) -> Result<String> {
     require("client_id", client_id)?;
     require("refresh_token", refresh_token)?;
-    Ok(json_object(&[
-        ("grant_type", "refresh_token"),
-        ("client_id", client_id),
-        ("refresh_token", refresh_token),
-    ]))
+    Ok(json_object(&[("grant_type", "refresh_token"), ("client_id", client_id), ("refresh_token", refresh_token)]))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,12 +398,7 @@ pub fn interpret_token_response(
         .with_logid(header_logid));
     };
 
-    let logid = f
-        .detail
-        .as_ref()
-        .and_then(|d| non_empty(&d.logid))
-        .map(str::to_owned)
-        .or(header_logid);
+    let logid = f.detail.as_ref().and_then(|d| non_empty(&d.logid)).map(str::to_owned).or(header_logid);
     let error_message = non_empty(&f.error_message);
     let error_description = non_empty(&f.error_description);
     let msg = non_empty(&f.msg);
@@ -437,10 +428,8 @@ pub fn interpret_token_response(
 
     // 2. Coze envelope error.
     if let Some(code) = f.code.filter(|c| *c != 0) {
-        let mut err = CozeError::coze_api(code, msg.unwrap_or(""))
-            .with_status(status)
-            .with_logid(logid)
-            .with_raw(raw_body);
+        let mut err =
+            CozeError::coze_api(code, msg.unwrap_or("")).with_status(status).with_logid(logid).with_raw(raw_body);
         if secret_hint {
             err.message.push_str(CLIENT_SECRET_HINT);
         }
@@ -525,7 +514,13 @@ mod tests {
 
     #[test]
     fn code_exchange_body_exact() {
-        let body = code_exchange_body("code_abc", "123.app.coze", "https://a.example/cb?x=1&y=\"q\"", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+        let body = code_exchange_body(
+            "code_abc",
+            "123.app.coze",
+            "https://a.example/cb?x=1&y=\"q\"",
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        )
+        .unwrap();
         assert_eq!(
             body,
             r#"{"grant_type":"authorization_code","code":"code_abc","client_id":"123.app.coze","redirect_uri":"https://a.example/cb?x=1&y=\"q\"","code_verifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}"#
@@ -579,7 +574,8 @@ mod tests {
     fn oauth_token_serde_shape() {
         let t = OAuthToken { access_token: "a".into(), refresh_token: "r".into(), expires_in: 5, token_type: None };
         assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"access_token":"a","refresh_token":"r","expires_in":5}"#);
-        let back: OAuthToken = serde_json::from_str(r#"{"access_token":"a","refresh_token":"r","expires_in":5}"#).unwrap();
+        let back: OAuthToken =
+            serde_json::from_str(r#"{"access_token":"a","refresh_token":"r","expires_in":5}"#).unwrap();
         assert_eq!(back, t);
     }
 
@@ -602,7 +598,12 @@ mod tests {
         let t = run(200, r#"{"access_token":"czu_a","expires_in":1720098388,"refresh_token":"r1","token_type":"Bearer","extra":{"x":[1]}}"#, None).unwrap();
         assert_eq!(
             t,
-            OAuthToken { access_token: "czu_a".into(), refresh_token: "r1".into(), expires_in: 1_720_098_388, token_type: Some("Bearer".into()) }
+            OAuthToken {
+                access_token: "czu_a".into(),
+                refresh_token: "r1".into(),
+                expires_in: 1_720_098_388,
+                token_type: Some("Bearer".into())
+            }
         );
     }
 
@@ -662,7 +663,8 @@ mod tests {
         assert_eq!(err.status, Some(401));
         assert_eq!(err.logid, None);
         // `error` wins over `error_code`; error_description over error_message.
-        let err = run(400, r#"{"error":"a","error_code":"b","error_message":"m","error_description":"d"}"#, None).unwrap_err();
+        let err = run(400, r#"{"error":"a","error_code":"b","error_message":"m","error_description":"d"}"#, None)
+            .unwrap_err();
         assert_eq!(err.error.as_deref(), Some("a"));
         assert_eq!(err.error_description.as_deref(), Some("d"));
         assert_eq!(err.msg.as_deref(), Some("m"));
@@ -682,13 +684,17 @@ mod tests {
         assert_eq!(err.status, Some(200));
         assert_eq!(err.error.as_deref(), Some("authorization_pending"));
         // Even next to token-looking fields.
-        let err = run(200, r#"{"error":"access_deny","access_token":"a","refresh_token":"r","expires_in":1720098388}"#, None).unwrap_err();
+        let err =
+            run(200, r#"{"error":"access_deny","access_token":"a","refresh_token":"r","expires_in":1720098388}"#, None)
+                .unwrap_err();
         assert_eq!(err.code, ErrorCode::OAuthTokenError);
     }
 
     #[test]
     fn client_secret_hint() {
-        let err = run(400, r#"{"error_code":"invalid_request","error_message":"invalid request: client_secret"}"#, None).unwrap_err();
+        let err =
+            run(400, r#"{"error_code":"invalid_request","error_message":"invalid request: client_secret"}"#, None)
+                .unwrap_err();
         assert!(err.message.starts_with("token request failed: invalid_request (invalid request: client_secret)"));
         assert!(err.message.contains("SPA/mobile/desktop"), "{}", err.message);
         let err = run(400, r#"{"code":4000,"msg":"invalid request: client_secret"}"#, None).unwrap_err();
@@ -717,7 +723,8 @@ mod tests {
 
     #[test]
     fn logid_body_vs_header() {
-        let err = run(400, r#"{"error":"x","detail":{"logid":"from-body","other":1}}"#, Some("from-header")).unwrap_err();
+        let err =
+            run(400, r#"{"error":"x","detail":{"logid":"from-body","other":1}}"#, Some("from-header")).unwrap_err();
         assert_eq!(err.logid.as_deref(), Some("from-body"));
         let err = run(400, r#"{"error":"x","detail":{"logid":""}}"#, Some("from-header")).unwrap_err();
         assert_eq!(err.logid.as_deref(), Some("from-header"));
@@ -725,7 +732,8 @@ mod tests {
         assert_eq!(err.logid.as_deref(), Some("from-header"));
         let err = run(400, r#"{"error":"x","detail":null}"#, Some("")).unwrap_err();
         assert_eq!(err.logid, None);
-        let err = run(200, r#"{"access_token":"a","expires_in":1720098388,"detail":{"logid":"L"}}"#, Some("H")).unwrap_err();
+        let err =
+            run(200, r#"{"access_token":"a","expires_in":1720098388,"detail":{"logid":"L"}}"#, Some("H")).unwrap_err();
         assert_eq!(err.logid.as_deref(), Some("L"));
     }
 
@@ -768,7 +776,8 @@ mod tests {
         assert_eq!(err.raw, None);
         assert_eq!(err.logid.as_deref(), Some("h"));
         assert_eq!(err.status, Some(200));
-        let err = run(200, r#"{"access_token":"secret_at","refresh_token":"","expires_in":1720098388}"#, None).unwrap_err();
+        let err =
+            run(200, r#"{"access_token":"secret_at","refresh_token":"","expires_in":1720098388}"#, None).unwrap_err();
         assert!(err.message.contains("refresh_token"), "{}", err.message);
         assert!(!format!("{err:?} {err}").contains("secret_at"));
         let err = run(200, r#"{"access_token":"a","refresh_token":"r"}"#, None).unwrap_err();
@@ -779,7 +788,9 @@ mod tests {
 
     #[test]
     fn lenient_fields() {
-        let f = parse(r#"{"error":true,"msg":12,"code":1.0,"token_type":null,"detail":[1],"error_description":{"a":1}}"#).unwrap();
+        let f =
+            parse(r#"{"error":true,"msg":12,"code":1.0,"token_type":null,"detail":[1],"error_description":{"a":1}}"#)
+                .unwrap();
         assert_eq!(f.error.as_deref(), Some("true"));
         assert_eq!(f.msg.as_deref(), Some("12"));
         assert_eq!(f.code, Some(1));

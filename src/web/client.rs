@@ -207,7 +207,13 @@ impl ClientInner {
 
     /// Boxed (not `async fn`): one copy of the request state machine instead of one inlined into
     /// every endpoint's future — a large share of the wasm size otherwise.
-    fn json<'a>(&'a self, method: &'a str, path: &'a str, body: Option<String>, signal: Option<&'a AbortSignal>) -> LocalFuture<'a, JsValue> {
+    fn json<'a>(
+        &'a self,
+        method: &'a str,
+        path: &'a str,
+        body: Option<String>,
+        signal: Option<&'a AbortSignal>,
+    ) -> LocalFuture<'a, JsValue> {
         Box::pin(async move {
             match self.call(method, path, body, signal, false).await? {
                 Reply::Json(body) => Ok(body),
@@ -217,7 +223,13 @@ impl ClientInner {
     }
 
     /// The envelope's `data`.
-    fn data<'a>(&'a self, method: &'a str, path: &'a str, body: Option<String>, signal: Option<&'a AbortSignal>) -> LocalFuture<'a, JsValue> {
+    fn data<'a>(
+        &'a self,
+        method: &'a str,
+        path: &'a str,
+        body: Option<String>,
+        signal: Option<&'a AbortSignal>,
+    ) -> LocalFuture<'a, JsValue> {
         Box::pin(async move { Ok(js::get(&self.json(method, path, body, signal).await?, "data")) })
     }
 }
@@ -422,14 +434,23 @@ impl Chat {
                 if js_sys::Date::now() - started > timeout {
                     return Err(CozeError::new(
                         ErrorCode::Timeout,
-                        format!("the chat did not finish within {} ms (it is still running; cancel it or poll again)", timeout as i64),
+                        format!(
+                            "the chat did not finish within {} ms (it is still running; cancel it or poll again)",
+                            timeout as i64
+                        ),
                     ));
                 }
                 JsFuture::from(js::sleep(interval, signal.clone())).await.map_err(|_| http::aborted())?;
-                let q = path_with_query("/v3/chat/retrieve", &[("conversation_id", Some(&conversation_id)), ("chat_id", Some(&chat_id))]);
+                let q = path_with_query(
+                    "/v3/chat/retrieve",
+                    &[("conversation_id", Some(&conversation_id)), ("chat_id", Some(&chat_id))],
+                );
                 chat = inner.data("POST", &q, None, signal.as_ref()).await?;
             }
-            let q = path_with_query("/v3/chat/message/list", &[("conversation_id", Some(&conversation_id)), ("chat_id", Some(&chat_id))]);
+            let q = path_with_query(
+                "/v3/chat/message/list",
+                &[("conversation_id", Some(&conversation_id)), ("chat_id", Some(&chat_id))],
+            );
             let messages = inner.data("GET", &q, None, signal.as_ref()).await?;
             Ok(js::object(&[("chat", chat), ("messages", messages)]))
         })

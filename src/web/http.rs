@@ -29,9 +29,7 @@ pub async fn send(req: HttpRequest<'_>) -> Result<Response> {
     }
     let headers = Headers::new().map_err(|e| network(&e))?;
     for (name, value) in req.extra_headers {
-        headers
-            .set(name, value)
-            .map_err(|_| CozeError::invalid_argument(format!("invalid header `{name}`")))?;
+        headers.set(name, value).map_err(|_| CozeError::invalid_argument(format!("invalid header `{name}`")))?;
     }
     if let Some(token) = &req.bearer {
         headers

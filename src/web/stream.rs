@@ -119,8 +119,9 @@ impl ChatStream {
         if s.finished {
             return Ok(Array::new());
         }
-        let bytes = js::copy_chunk(&chunk, &mut s.chunk)
-            .ok_or_else(|| CozeError::new(ErrorCode::InvalidResponse, "a chunk of the response body is not a Uint8Array"))?;
+        let bytes = js::copy_chunk(&chunk, &mut s.chunk).ok_or_else(|| {
+            CozeError::new(ErrorCode::InvalidResponse, "a chunk of the response body is not a Uint8Array")
+        })?;
         let parsed = s.parser.feed_into(bytes, &mut s.parsed);
         let logid = s.logid.clone();
         drop(guard);
@@ -206,7 +207,9 @@ impl ChatStream {
             s.events_seen += 1;
             let name = event.event.as_str();
             let disposition = chat::disposition(name);
-            if matches!(disposition, Disposition::Json | Disposition::PassThrough) && event.data.len() > MAX_BATCHED_FIELD {
+            if matches!(disposition, Disposition::Json | Disposition::PassThrough)
+                && event.data.len() > MAX_BATCHED_FIELD
+            {
                 flush(s, &out);
                 match js::chat_part(name, &event.data, disposition == Disposition::Json) {
                     part if part.is_undefined() => {

@@ -11,8 +11,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::js;
-use super::promise;
 use super::oauth::{self, token_from_js, token_to_js, token_to_json};
+use super::promise;
 use super::storage::{DefaultStore, Store};
 use crate::core::authorize::normalize_base_url;
 use crate::core::token::{needs_refresh, OAuthToken};
@@ -117,7 +117,11 @@ impl TokenManager {
             } else {
                 match js::text(&rejected_access_token) {
                     Ok(Some(s)) => Some(s),
-                    _ => return Err(CozeError::invalid_argument("refresh: `rejectedAccessToken` must be the access token (a string) an API refused")),
+                    _ => {
+                        return Err(CozeError::invalid_argument(
+                            "refresh: `rejectedAccessToken` must be the access token (a string) an API refused",
+                        ))
+                    }
                 }
             };
             let current = inner.load().await?.ok_or_else(not_logged_in)?;
