@@ -7,8 +7,7 @@
 #![no_main]
 
 use coze_wasm::core::authorize::{
-    callback_state, form_urlencode, normalize_base_url, parse_callback, strip_callback_params,
-    CALLBACK_PARAMS,
+    callback_state, form_urlencode, normalize_base_url, parse_callback, strip_callback_params, CALLBACK_PARAMS,
 };
 use coze_wasm::core::ErrorCode;
 use libfuzzer_sys::arbitrary::{Result as ArbResult, Unstructured};
@@ -16,24 +15,16 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let mut u = Unstructured::new(input);
-    let Ok((url, expected)) = (if u.arbitrary::<bool>().unwrap_or(false) {
-        assembled(&mut u)
-    } else {
-        u.arbitrary::<(String, String)>()
-    }) else {
+    let Ok((url, expected)) =
+        (if u.arbitrary::<bool>().unwrap_or(false) { assembled(&mut u) } else { u.arbitrary::<(String, String)>() })
+    else {
         return;
     };
     check(&url, &expected);
 
     // What we put in the authorize URL must come back unchanged through a callback.
-    assert_eq!(
-        decode(&form_urlencode(&expected)).as_deref(),
-        Some(expected.as_str())
-    );
-    let back = parse_callback(
-        &format!("/cb?state={}&code=c", form_urlencode(&expected)),
-        &expected,
-    );
+    assert_eq!(decode(&form_urlencode(&expected)).as_deref(), Some(expected.as_str()));
+    let back = parse_callback(&format!("/cb?state={}&code=c", form_urlencode(&expected)), &expected);
     assert_eq!(back.is_ok(), !expected.is_empty());
     // Base URLs: normalizing is idempotent.
     if let Ok(n) = normalize_base_url(&url) {
@@ -48,24 +39,14 @@ fn assembled(u: &mut Unstructured) -> ArbResult<(String, String)> {
         2 => String::new(),
         _ => u.arbitrary()?,
     };
-    let mut url = String::from(*u.choose(&[
-        "",
-        "https://app.example/cb",
-        "/cb",
-        "?",
-        "https://a/cb#x?",
-        "#",
-    ])?);
+    let mut url = String::from(*u.choose(&["", "https://app.example/cb", "/cb", "?", "https://a/cb#x?", "#"])?);
     if !url.contains('?') {
         url.push('?');
     }
     for _ in 0..u.int_in_range(0..=6)? {
         let name: String = match u.int_in_range(0..=9)? {
             0..=5 => CALLBACK_PARAMS[u.int_in_range(0..=5)?].into(),
-            6 => (*u.choose(&[
-                "%73tate", "st%61te", "co%64e", "%65rror", "iss%", "state+", "%FFstate",
-            ])?)
-            .into(),
+            6 => (*u.choose(&["%73tate", "st%61te", "co%64e", "%65rror", "iss%", "state+", "%FFstate"])?).into(),
             7 => "other".into(),
             _ => u.arbitrary()?,
         };
@@ -169,11 +150,7 @@ fn expected_outcome(url: &str, expected: &str) -> Result<(String, String), Error
         }
         return Err(ErrorCode::OAuthCallbackError);
     }
-    let code = get("code")
-        .0
-        .map(|raw| decode(raw).ok_or(bad))
-        .transpose()?
-        .unwrap_or_default();
+    let code = get("code").0.map(|raw| decode(raw).ok_or(bad)).transpose()?.unwrap_or_default();
     if code.is_empty() {
         return Err(ErrorCode::OAuthCodeMissing);
     }
@@ -185,10 +162,7 @@ fn check(url: &str, expected: &str) {
     let want = expected_outcome(url, expected);
     match (&got, &want) {
         (Ok(cb), Ok((code, state))) => {
-            assert_eq!(
-                &cb.state, expected,
-                "accepted a state that is not the expected one"
-            );
+            assert_eq!(&cb.state, expected, "accepted a state that is not the expected one");
             assert!(!cb.code.is_empty());
             assert_eq!((&cb.code, &cb.state), (code, state));
             assert_eq!(callback_state(url).as_ref(), Ok(&cb.state));
@@ -198,31 +172,18 @@ fn check(url: &str, expected: &str) {
             }
         }
         (Err(e), Err(code)) => {
-            assert_eq!(
-                e.code, *code,
-                "wrong error for {url:?} / {expected:?}: {}",
-                e.message
-            );
+            assert_eq!(e.code, *code, "wrong error for {url:?} / {expected:?}: {}", e.message);
             // Codes and states never appear in errors (except the server's own error text).
             if e.code != ErrorCode::OAuthCallbackError {
                 for (name, raw) in pairs(url) {
-                    if (name == "code" || name == "state")
-                        && raw.len() >= 4
-                        && raw.bytes().any(|b| b.is_ascii_digit())
+                    if (name == "code" || name == "state") && raw.len() >= 4 && raw.bytes().any(|b| b.is_ascii_digit())
                     {
-                        assert!(
-                            !e.message.contains(raw),
-                            "{name} value leaked into: {}",
-                            e.message
-                        );
+                        assert!(!e.message.contains(raw), "{name} value leaked into: {}", e.message);
                     }
                 }
             }
             if e.code == ErrorCode::OAuthDuplicateParam {
-                assert_eq!(
-                    callback_state(url).unwrap_err().code,
-                    ErrorCode::OAuthDuplicateParam
-                );
+                assert_eq!(callback_state(url).unwrap_err().code, ErrorCode::OAuthDuplicateParam);
             }
         }
         _ => panic!("parse_callback({url:?}, {expected:?}) = {got:?}, expected {want:?}"),
@@ -230,28 +191,12 @@ fn check(url: &str, expected: &str) {
 
     // Stripping removes every callback parameter, keeps everything else in order, and is idempotent.
     let stripped = strip_callback_params(url);
-    assert!(
-        pairs(&stripped)
-            .iter()
-            .all(|(n, _)| !CALLBACK_PARAMS.contains(&n.as_str())),
-        "{stripped:?}"
-    );
+    assert!(pairs(&stripped).iter().all(|(n, _)| !CALLBACK_PARAMS.contains(&n.as_str())), "{stripped:?}");
     assert_eq!(strip_callback_params(&stripped), stripped);
-    assert_eq!(
-        callback_state(&stripped).unwrap_err().code,
-        ErrorCode::OAuthStateMissing
-    );
-    let kept: Vec<(String, &str)> = pairs(url)
-        .into_iter()
-        .filter(|(n, _)| !CALLBACK_PARAMS.contains(&n.as_str()))
-        .collect();
+    assert_eq!(callback_state(&stripped).unwrap_err().code, ErrorCode::OAuthStateMissing);
+    let kept: Vec<(String, &str)> =
+        pairs(url).into_iter().filter(|(n, _)| !CALLBACK_PARAMS.contains(&n.as_str())).collect();
     assert_eq!(pairs(&stripped), kept);
-    let (before, fragment) = (
-        url.split(['?', '#']).next().unwrap(),
-        url.find('#').map_or("", |i| &url[i..]),
-    );
-    assert!(
-        stripped.starts_with(before) && stripped.ends_with(fragment),
-        "{url:?} -> {stripped:?}"
-    );
+    let (before, fragment) = (url.split(['?', '#']).next().unwrap(), url.find('#').map_or("", |i| &url[i..]));
+    assert!(stripped.starts_with(before) && stripped.ends_with(fragment), "{url:?} -> {stripped:?}");
 }

@@ -60,10 +60,7 @@ fuzz_target!(|input: &[u8]| {
     }
     // Studio's data-less end is remembered, never dispatched.
     if parser.last_dataless_event_type() == chat::EVENT_STUDIO_DONE {
-        assert_eq!(
-            chat::disposition(parser.last_dataless_event_type()),
-            Disposition::Done
-        );
+        assert_eq!(chat::disposition(parser.last_dataless_event_type()), Disposition::Done);
     }
     // Terminal statuses: exactly these four.
     let status = String::from_utf8_lossy(input);
@@ -86,10 +83,7 @@ fn check_raw(raw: Option<&str>, data: &str) {
 }
 
 fn code_and_msg(v: &Value) -> (Option<f64>, Option<String>) {
-    (
-        v.get("code").and_then(Value::as_f64),
-        v.get("msg").and_then(Value::as_str).map(str::to_owned),
-    )
+    (v.get("code").and_then(Value::as_f64), v.get("msg").and_then(Value::as_str).map(str::to_owned))
 }
 
 fn check_event(event: &str, data: &str) {

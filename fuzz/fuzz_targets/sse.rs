@@ -27,51 +27,31 @@ fuzz_target!(|input: &[u8]| {
     let whole = run(&mut p, stream, &mut [stream.len()].into_iter());
     // The same parser again: finish() must have reset it completely.
     let bytewise = run(&mut p, stream, &mut core::iter::repeat(1));
-    let chunked = run(
-        &mut SseParser::with_max_event_size(max),
-        stream,
-        &mut chunk_lengths(&sizes, stream.len()),
-    );
+    let chunked = run(&mut SseParser::with_max_event_size(max), stream, &mut chunk_lengths(&sizes, stream.len()));
 
     // The reference model says exactly what must come out, errors included.
     let model = model(max, stream);
-    assert_eq!(
-        bytewise, model,
-        "byte-at-a-time parse differs from the model"
-    );
+    assert_eq!(bytewise, model, "byte-at-a-time parse differs from the model");
 
     // Chunking invariance: same events, ID, retry and data-less type. Errors are reported at most
     // once per chunk, so only "some error or none" is comparable, and never more than one per
     // oversize event.
     for (name, o) in [("whole", &whole), ("chunked", &chunked)] {
-        assert_eq!(
-            o.events, model.events,
-            "{name}: events differ from the model"
-        );
+        assert_eq!(o.events, model.events, "{name}: events differ from the model");
         assert_eq!(
             (&o.last_event_id, o.retry, &o.dataless),
             (&model.last_event_id, model.retry, &model.dataless),
             "{name}: final state differs"
         );
-        assert_eq!(
-            o.errors > 0,
-            model.errors > 0,
-            "{name}: error presence differs"
-        );
-        assert!(
-            o.errors <= model.errors,
-            "{name}: more errors than oversize events"
-        );
+        assert_eq!(o.errors > 0, model.errors > 0, "{name}: error presence differs");
+        assert!(o.errors <= model.errors, "{name}: more errors than oversize events");
     }
     assert!(whole.errors <= 1, "more than one error from a single chunk");
 
     for e in &model.events {
         // No field can hold a line end except data, whose lines are joined with "\n" and whose
         // final "\n" is stripped.
-        assert!(
-            !e.event.is_empty(),
-            "empty event type must default to \"message\""
-        );
+        assert!(!e.event.is_empty(), "empty event type must default to \"message\"");
         assert!(!e.event.contains(['\n', '\r']) && !e.id.contains(['\n', '\r']));
         assert!(!e.data.contains('\r'));
         assert!(!e.id.contains('\0'), "an id with NUL must be ignored");
@@ -80,11 +60,7 @@ fuzz_target!(|input: &[u8]| {
 
 fn split_input(input: &[u8]) -> (usize, Vec<usize>, &[u8]) {
     let (&b0, rest) = input.split_first().unwrap_or((&0, &[]));
-    let max = if b0 & 1 == 0 {
-        DEFAULT_MAX_EVENT_SIZE
-    } else {
-        usize::from(b0 >> 1) + 1
-    };
+    let max = if b0 & 1 == 0 { DEFAULT_MAX_EVENT_SIZE } else { usize::from(b0 >> 1) + 1 };
     let (&n, rest) = rest.split_first().unwrap_or((&0, &[]));
     let n = usize::from(n % 8).min(rest.len());
     let sizes = rest[..n].iter().map(|&b| usize::from(b)).collect();
@@ -122,11 +98,7 @@ fn run(p: &mut SseParser, stream: &[u8], lengths: &mut dyn Iterator<Item = usize
             errors += 1;
         }
         at += n;
-        assert!(
-            p.buffered_bytes() <= bound,
-            "buffered {} > {bound}",
-            p.buffered_bytes()
-        );
+        assert!(p.buffered_bytes() <= bound, "buffered {} > {bound}", p.buffered_bytes());
     }
     let out = Outcome {
         events,
@@ -137,10 +109,7 @@ fn run(p: &mut SseParser, stream: &[u8], lengths: &mut dyn Iterator<Item = usize
     };
     // finish(): never yields (an unterminated event is discarded) and resets everything.
     assert!(p.finish().is_empty());
-    assert_eq!(
-        (p.last_event_id(), p.retry(), p.last_dataless_event_type()),
-        ("", None, "")
-    );
+    assert_eq!((p.last_event_id(), p.retry(), p.last_dataless_event_type()), ("", None, ""));
     assert_eq!(p.max_event_size(), max);
     out
 }
@@ -156,13 +125,8 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
     // A stream that is only part of a BOM: the parser holds those bytes back, as no line at all.
     let only_bom_prefix = BOM.starts_with(stream);
     let stream = stream.strip_prefix(BOM).unwrap_or(stream);
-    let mut out = Outcome {
-        events: Vec::new(),
-        errors: 0,
-        last_event_id: String::new(),
-        retry: None,
-        dataless: String::new(),
-    };
+    let mut out =
+        Outcome { events: Vec::new(), errors: 0, last_event_id: String::new(), retry: None, dataless: String::new() };
     let (mut data, mut event_type) = (String::new(), String::new());
     let mut skipping = false;
     let mut rest = stream;
@@ -175,11 +139,7 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
             break;
         };
         let line = &rest[..end];
-        let skip = if rest[end] == b'\r' && rest.get(end + 1) == Some(&b'\n') {
-            2
-        } else {
-            1
-        };
+        let skip = if rest[end] == b'\r' && rest.get(end + 1) == Some(&b'\n') { 2 } else { 1 };
         rest = &rest[end + skip..];
 
         if skipping {
@@ -202,16 +162,8 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
                 }
             } else {
                 data.pop();
-                let event = if event_type.is_empty() {
-                    "message".to_owned()
-                } else {
-                    event_type.clone()
-                };
-                out.events.push(SseEvent {
-                    event,
-                    data: data.clone(),
-                    id: out.last_event_id.clone(),
-                });
+                let event = if event_type.is_empty() { "message".to_owned() } else { event_type.clone() };
+                out.events.push(SseEvent { event, data: data.clone(), id: out.last_event_id.clone() });
             }
             data.clear();
             event_type.clear();
@@ -239,9 +191,8 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
             "event" => event_type = value.to_owned(),
             "id" if !value.contains('\0') => out.last_event_id = value.to_owned(),
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                out.retry = Some(value.bytes().fold(0u64, |a, d| {
-                    a.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                }));
+                out.retry =
+                    Some(value.bytes().fold(0u64, |a, d| a.saturating_mul(10).saturating_add(u64::from(d - b'0'))));
             }
             _ => {}
         }

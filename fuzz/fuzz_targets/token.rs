@@ -6,8 +6,8 @@
 #![no_main]
 
 use coze_wasm::core::token::{
-    interpret_token_response, json_string, needs_refresh, refresh_body, ExpiresIn, OAuthToken,
-    TokenResponseFields, RELATIVE_EXPIRY_THRESHOLD,
+    interpret_token_response, json_string, needs_refresh, refresh_body, ExpiresIn, OAuthToken, TokenResponseFields,
+    RELATIVE_EXPIRY_THRESHOLD,
 };
 use coze_wasm::core::{CozeError, ErrorCode};
 use libfuzzer_sys::arbitrary::{Result as ArbResult, Unstructured};
@@ -34,40 +34,22 @@ fuzz_target!(|input: &[u8]| {
         (serde_json::from_str::<TokenResponseFields>(&raw).ok(), raw)
     };
 
-    let result =
-        interpret_token_response(status, fields.clone(), &raw, header_logid.as_deref(), now);
+    let result = interpret_token_response(status, fields.clone(), &raw, header_logid.as_deref(), now);
     match (&result, &fields) {
         (Ok(token), Some(f)) => check_token(token, f, status, now),
         (Ok(_), None) => panic!("a token from a body that is not a JSON object"),
-        (Err(e), f) => check_error(
-            e,
-            f.as_ref(),
-            status,
-            &raw,
-            header_logid.as_deref(),
-            !structured,
-        ),
+        (Err(e), f) => check_error(e, f.as_ref(), status, &raw, header_logid.as_deref(), !structured),
     }
     // Same input, same answer (no hidden state).
-    assert_eq!(
-        interpret_token_response(status, fields, &raw, header_logid.as_deref(), now),
-        result
-    );
+    assert_eq!(interpret_token_response(status, fields, &raw, header_logid.as_deref(), now), result);
 
     // The request side: hand-written JSON must read back exactly, and the refresh rule must
     // match its definition without overflowing.
     let text = raw.as_str();
-    assert_eq!(
-        serde_json::from_str::<String>(&json_string(text)).unwrap(),
-        text
-    );
+    assert_eq!(serde_json::from_str::<String>(&json_string(text)).unwrap(), text);
     if !text.is_empty() {
-        let body: serde_json::Value =
-            serde_json::from_str(&refresh_body(text, text).unwrap()).unwrap();
-        assert_eq!(
-            (body["refresh_token"].as_str(), body["grant_type"].as_str()),
-            (Some(text), Some("refresh_token"))
-        );
+        let body: serde_json::Value = serde_json::from_str(&refresh_body(text, text).unwrap()).unwrap();
+        assert_eq!((body["refresh_token"].as_str(), body["grant_type"].as_str()), (Some(text), Some("refresh_token")));
     }
     let skew = i64::from(status) - 1000;
     let want = i128::from(now) + i128::from(skew.max(0)) >= i128::from(RELATIVE_EXPIRY_THRESHOLD);
@@ -90,9 +72,7 @@ fn fields_from(u: &mut Unstructured) -> ArbResult<TokenResponseFields> {
     let expires_in = match u.int_in_range(0..=4)? {
         0 => None,
         1 => Some(ExpiresIn::Invalid),
-        2 => Some(ExpiresIn::Seconds(
-            RELATIVE_EXPIRY_THRESHOLD + u.int_in_range(-2..=2)?,
-        )),
+        2 => Some(ExpiresIn::Seconds(RELATIVE_EXPIRY_THRESHOLD + u.int_in_range(-2..=2)?)),
         _ => Some(ExpiresIn::Seconds(u.arbitrary()?)),
     };
     let code = match u.int_in_range(0..=3)? {
@@ -112,11 +92,7 @@ fn fields_from(u: &mut Unstructured) -> ArbResult<TokenResponseFields> {
         error_description: s(u)?,
         code,
         msg: s(u)?,
-        detail: if u.arbitrary()? {
-            Some(coze_wasm::core::token::Detail { logid: s(u)? })
-        } else {
-            None
-        },
+        detail: if u.arbitrary()? { Some(coze_wasm::core::token::Detail { logid: s(u)? }) } else { None },
     })
 }
 
@@ -127,40 +103,17 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 /// A token comes only from a 2xx, error-free body with both tokens and a positive expiry.
 fn check_token(t: &OAuthToken, f: &TokenResponseFields, status: u16, now: i64) {
     assert!((200..300).contains(&status), "token from HTTP {status}");
-    assert!(
-        non_empty(&f.error).is_none() && non_empty(&f.error_code).is_none(),
-        "token despite an OAuth error"
-    );
-    assert!(
-        f.code.is_none_or(|c| c == 0),
-        "token despite envelope code {:?}",
-        f.code
-    );
+    assert!(non_empty(&f.error).is_none() && non_empty(&f.error_code).is_none(), "token despite an OAuth error");
+    assert!(f.code.is_none_or(|c| c == 0), "token despite envelope code {:?}", f.code);
     assert_eq!(Some(t.access_token.as_str()), non_empty(&f.access_token));
     assert_eq!(Some(t.refresh_token.as_str()), non_empty(&f.refresh_token));
     assert_eq!(t.token_type.as_deref(), non_empty(&f.token_type));
-    for text in [
-        Some(&t.access_token),
-        Some(&t.refresh_token),
-        t.token_type.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        assert!(
-            !text.is_empty() && text.trim() == text,
-            "token text not trimmed"
-        );
+    for text in [Some(&t.access_token), Some(&t.refresh_token), t.token_type.as_ref()].into_iter().flatten() {
+        assert!(!text.is_empty() && text.trim() == text, "token text not trimmed");
     }
-    let Some(ExpiresIn::Seconds(sent)) = f.expires_in else {
-        panic!("token without an integer expires_in")
-    };
+    let Some(ExpiresIn::Seconds(sent)) = f.expires_in else { panic!("token without an integer expires_in") };
     assert!(sent > 0, "token with expires_in {sent}");
-    let want = if sent < RELATIVE_EXPIRY_THRESHOLD {
-        now.saturating_add(sent)
-    } else {
-        sent
-    };
+    let want = if sent < RELATIVE_EXPIRY_THRESHOLD { now.saturating_add(sent) } else { sent };
     assert_eq!(t.expires_in, want);
     // An absolute expiry, so it is in the future of any sane clock.
     if now >= 0 {
@@ -168,11 +121,8 @@ fn check_token(t: &OAuthToken, f: &TokenResponseFields, status: u16, now: i64) {
     }
     // Debug never shows token text: only its length in chars matters.
     let blank = |s: &str| "x".repeat(s.chars().count());
-    let masked = OAuthToken {
-        access_token: blank(&t.access_token),
-        refresh_token: blank(&t.refresh_token),
-        ..t.clone()
-    };
+    let masked =
+        OAuthToken { access_token: blank(&t.access_token), refresh_token: blank(&t.refresh_token), ..t.clone() };
     assert_eq!(format!("{t:?}"), format!("{masked:?}"));
 }
 
@@ -185,24 +135,15 @@ fn check_error(
     raw_is_body: bool,
 ) {
     assert!(
-        matches!(
-            e.code,
-            ErrorCode::OAuthTokenError | ErrorCode::CozeApiError | ErrorCode::InvalidResponse
-        ),
+        matches!(e.code, ErrorCode::OAuthTokenError | ErrorCode::CozeApiError | ErrorCode::InvalidResponse),
         "unexpected code {:?}",
         e.code
     );
     assert_eq!(e.status, Some(status));
     if let Some(logid) = &e.logid {
-        assert!(
-            !logid.is_empty() && logid.trim() == logid,
-            "untrimmed logid"
-        );
+        assert!(!logid.is_empty() && logid.trim() == logid, "untrimmed logid");
     } else {
-        assert!(
-            header_logid.is_none_or(|h| h.trim().is_empty()),
-            "header logid lost"
-        );
+        assert!(header_logid.is_none_or(|h| h.trim().is_empty()), "header logid lost");
     }
     let Some(f) = f else {
         // Not a JSON object: the body is kept for diagnosis.
@@ -217,10 +158,7 @@ fn check_error(
             assert_eq!(e.raw.as_deref(), Some(raw));
         }
         ErrorCode::CozeApiError => {
-            assert!(
-                oauth.is_none(),
-                "an OAuth error reported as an envelope error"
-            );
+            assert!(oauth.is_none(), "an OAuth error reported as an envelope error");
             assert_eq!(e.coze_code, f.code);
             assert!(e.coze_code.is_some_and(|c| c != 0));
         }
@@ -228,10 +166,7 @@ fn check_error(
             // Success-shaped but incomplete: the body may hold a token, so it is never attached.
             assert!((200..300).contains(&status));
             assert!(oauth.is_none() && f.code.is_none_or(|c| c == 0));
-            assert_eq!(
-                e.raw, None,
-                "a success-shaped body was attached to the error"
-            );
+            assert_eq!(e.raw, None, "a success-shaped body was attached to the error");
         }
     }
     // Debug never prints the raw body (checked when the fields came from that JSON object: its
