@@ -6,8 +6,10 @@
 //! events are the same as if the whole stream had been fed at once.
 //!
 //! Performance: each byte is scanned for a line end once, word-at-a-time. Lines that lie inside a
-//! chunk are parsed in place; only a line that spans chunks is copied into a carry buffer. Memory is
-//! bounded by the largest event (and capped by `max_event_size`), never by the stream.
+//! chunk are parsed in place; only a line that spans chunks is copied into a carry buffer, and a
+//! long `data:` line is decoded into the event's data as it grows (the carry keeps at most
+//! `STREAM_DATA_AT` bytes of it), so a huge event is held once, not twice. Memory is bounded by the
+//! largest event (and capped by `max_event_size`), never by the stream.
 //!
 //! Pure Rust (std + alloc only): tested natively, compiled to wasm.
 
@@ -19,6 +21,10 @@ pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
 /// Buffers that grew past this (one huge event) are shrunk back afterwards, so a single outlier
 /// does not pin megabytes for the rest of the stream.
 const KEEP_CAPACITY: usize = 64 * 1024;
+
+/// A `data:` line carried past this many bytes is decoded into the data buffer as it arrives.
+/// Tiny under test and fuzzing, so every chunk-splitting test and fuzz input exercises that path.
+const STREAM_DATA_AT: usize = if cfg!(any(test, fuzzing)) { 8 } else { 64 * 1024 };
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
@@ -56,6 +62,13 @@ pub struct SseParser {
     skipping: bool,
     /// While skipping: the current (unterminated) line already had bytes, so it is not blank.
     skip_line_nonempty: bool,
+    /// The carried line is a `data:` line being decoded as it arrives: `line` holds only its
+    /// not-yet-decoded value bytes (at most an incomplete UTF-8 sequence after a flush).
+    streaming: bool,
+    /// While streaming: raw bytes of the line already moved out of `line` (prefix included).
+    streamed_raw: usize,
+    /// While streaming: the data buffer's length before this line (what the size limit adds to).
+    stream_base: usize,
 }
 
 impl Default for SseParser {
@@ -85,6 +98,9 @@ impl SseParser {
             dataless_event_type: String::new(),
             skipping: false,
             skip_line_nonempty: false,
+            streaming: false,
+            streamed_raw: 0,
+            stream_base: 0,
         }
     }
 
@@ -209,11 +225,17 @@ impl SseParser {
         }
         // Checking the whole line length (not just the part that arrived last) keeps the error
         // independent of how the stream was chunked.
-        if self.over_limit(self.line.len() + head.len()) {
+        if self.over_limit(self.streamed_raw + self.line.len() + head.len()) {
             self.fail(error, false);
             return;
         }
-        if self.line.is_empty() {
+        if self.streaming {
+            // The rest of a data line whose start is already decoded into `data`.
+            self.line.extend_from_slice(head);
+            push_lossy(&mut self.data, &self.line);
+            self.data.push('\n');
+            self.end_streaming();
+        } else if self.line.is_empty() {
             // Fast path: the line lies inside this chunk, parse it in place.
             self.process_line(head, out);
         } else {
@@ -244,15 +266,49 @@ impl SseParser {
             return;
         }
         // Checked before copying, so the carry buffer never grows past the limit.
-        if self.over_limit(self.line.len() + rest.len()) {
+        if self.over_limit(self.streamed_raw + self.line.len() + rest.len()) {
             self.fail(error, true);
             return;
         }
         self.line.extend_from_slice(rest);
+        if self.line.len() > STREAM_DATA_AT {
+            self.stream_data_line();
+        }
     }
 
+    /// A long carried line: if it is a `data:` line, decode what has arrived into `data` now
+    /// (holding back an incomplete UTF-8 sequence), so the line is not held a second time.
+    fn stream_data_line(&mut self) {
+        let mut start = 0;
+        if !self.streaming {
+            let Some(colon) = self.line.iter().position(|&b| b == b':') else { return };
+            if &self.line[..colon] != b"data" || colon + 1 == self.line.len() {
+                return; // other fields are short in practice and stay carried whole
+            }
+            // The value is not empty (the line is long), so its one optional leading space is known.
+            start = colon + 1 + usize::from(self.line.get(colon + 1) == Some(&b' '));
+            self.streaming = true;
+            self.stream_base = self.data.len();
+        }
+        let end = self.line.len() - incomplete_utf8_suffix(&self.line[start..]);
+        push_lossy(&mut self.data, &self.line[start..end]);
+        self.streamed_raw += end;
+        self.line.drain(..end);
+    }
+
+    fn end_streaming(&mut self) {
+        self.streaming = false;
+        self.streamed_raw = 0;
+        self.line.clear();
+        if self.line.capacity() > KEEP_CAPACITY {
+            self.line.shrink_to(KEEP_CAPACITY);
+        }
+    }
+
+    /// The event's data before the current line: what a line's length is added to for the limit.
     fn over_limit(&self, line_len: usize) -> bool {
-        line_len.saturating_add(self.data.len()) > self.max_event_size
+        let data = if self.streaming { self.stream_base } else { self.data.len() };
+        line_len.saturating_add(data) > self.max_event_size
     }
 
     /// Drop the offending event and skip the rest of it. `mid_line`: the failing line has not
@@ -264,7 +320,7 @@ impl SseParser {
                 format!("SSE event exceeds the maximum size of {} bytes", self.max_event_size),
             ));
         }
-        self.line.clear();
+        self.end_streaming();
         self.line.shrink_to(KEEP_CAPACITY);
         self.data.clear();
         self.data.shrink_to(KEEP_CAPACITY);
@@ -348,6 +404,19 @@ fn push_lossy(dst: &mut String, bytes: &[u8]) {
         if !chunk.invalid().is_empty() {
             dst.push(char::REPLACEMENT_CHARACTER);
         }
+    }
+}
+
+/// Length of the incomplete (but so far valid) UTF-8 sequence that `bytes` ends with, if any: the
+/// bytes to hold back until the rest of the character arrives. Decoding up to there and the rest
+/// later gives exactly what decoding the whole would.
+fn incomplete_utf8_suffix(bytes: &[u8]) -> usize {
+    match bytes.utf8_chunks().last() {
+        Some(chunk) if !chunk.invalid().is_empty() => match core::str::from_utf8(chunk.invalid()) {
+            Err(e) if e.error_len().is_none() => chunk.invalid().len(),
+            _ => 0,
+        },
+        _ => 0,
     }
 }
 
@@ -918,5 +987,69 @@ mod tests {
         // A following normal event doesn't inherit the type.
         let events = p.feed(b"data: x\n\n").unwrap();
         assert_eq!(events[0].event, "message");
+    }
+
+    #[test]
+    fn long_data_lines_stream_into_data_with_the_same_result_however_cut() {
+        // > STREAM_DATA_AT per line; Chinese, emoji, invalid bytes and a truncated sequence, so
+        // cuts fall inside characters; leading-space variants; CRLF and CR line ends.
+        let mut unit = Vec::new();
+        unit.extend_from_slice("扣子 streaming 🚀 ".as_bytes());
+        unit.extend_from_slice(b"\xFF\xE2\x82 ok \xF0\x9F");
+        let body: Vec<u8> = unit.iter().copied().cycle().take(150_000).collect();
+        let mut input = Vec::new();
+        for (prefix, end) in [(&b"data: "[..], &b"\n"[..]), (b"data:", b"\r\n"), (b"data:  ", b"\r")] {
+            input.extend_from_slice(b"event: big\n");
+            input.extend_from_slice(prefix);
+            input.extend_from_slice(&body);
+            input.extend_from_slice(end);
+            input.extend_from_slice(b"data: tail\n\n");
+        }
+        let whole = parse_cut(&input, &[], DEFAULT_MAX_EVENT_SIZE);
+        assert_eq!(whole.0.len(), 3);
+        assert!(whole.0[2].data.starts_with(' '), "only one leading space is stripped");
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for step in [1usize, 7, 4096, 65_535, 65_537, 100_000] {
+            let mut cuts = Vec::new();
+            let mut at = 0;
+            while at < input.len() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                at += 1 + (seed as usize % (2 * step));
+                if at < input.len() {
+                    cuts.push(at);
+                }
+            }
+            assert_eq!(parse_cut(&input, &cuts, DEFAULT_MAX_EVENT_SIZE), whole, "step {step}");
+        }
+        // The size limit drops the same events however the stream is cut (errors are counted per
+        // chunk, so only whether one happened is compared).
+        let outcome =
+            |(events, errors, id, retry): (Vec<SseEvent>, usize, String, Option<u64>)| (events, errors > 0, id, retry);
+        for max in [150_000, 150_020, 150_100, 450_000] {
+            let whole = outcome(parse_cut(&input, &[], max));
+            for step in [3usize, 30_000, 70_000] {
+                let cuts: Vec<usize> = (step..input.len()).step_by(step).collect();
+                assert_eq!(outcome(parse_cut(&input, &cuts, max)), whole, "max {max}, step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_data_line_is_held_once() {
+        let mut p = SseParser::new();
+        let mut out = Vec::new();
+        p.feed_into(b"data:", &mut out).unwrap();
+        let chunk = [b'x'; 16 * 1024];
+        for _ in 0..64 {
+            p.feed_into(&chunk, &mut out).unwrap();
+        }
+        // 1 MiB of data so far: the carry holds at most one flush threshold plus a chunk.
+        assert!(p.line.len() <= STREAM_DATA_AT + chunk.len(), "{}", p.line.len());
+        assert_eq!(p.data.len() + p.line.len(), 1024 * 1024);
+        p.feed_into(b"\n\n", &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].data.len(), 1024 * 1024);
     }
 }
