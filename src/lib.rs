@@ -195,7 +195,6 @@ mod facade {
     #[wasm_bindgen]
     pub struct SseParser {
         inner: sse::SseParser,
-        scratch: Vec<sse::SseEvent>,
         chunk: Vec<u8>,
         batch: Batch,
     }
@@ -214,7 +213,7 @@ mod facade {
                     )
                 }
             };
-            Ok(SseParser { inner, scratch: Vec::new(), chunk: Vec::new(), batch: Batch::new() })
+            Ok(SseParser { inner, chunk: Vec::new(), batch: Batch::new() })
         }
 
         /// Parses one chunk of bytes → the `{event, data, id}` events it completed.
@@ -222,8 +221,9 @@ mod facade {
             let chunk = js::copy_chunk(&bytes, &mut self.chunk).ok_or_else(|| {
                 CozeError::invalid_argument("SseParser.feed: expected a Uint8Array (a real one, not detached)")
             })?;
-            let result = self.inner.feed_into(chunk, &mut self.scratch);
-            let events = to_js_events(&mut self.scratch, &mut self.batch);
+            let mut sink = JsEvents { batch: &mut self.batch, out: Array::new() };
+            let result = self.inner.feed_into(chunk, &mut sink);
+            let events = sink.finish();
             match result {
                 Ok(()) => Ok(events),
                 // The oversized event is dropped and the parser stays usable; the error carries
@@ -238,8 +238,9 @@ mod facade {
 
         /// End of stream → what it still yields (an incomplete trailing event is discarded).
         pub fn finish(&mut self) -> Array {
-            let mut tail = self.inner.finish();
-            to_js_events(&mut tail, &mut self.batch)
+            // Per spec an event without its blank line is discarded at EOF: nothing is left to yield.
+            self.inner.finish();
+            Array::new()
         }
 
         #[wasm_bindgen(getter = lastEventId)]
@@ -254,25 +255,37 @@ mod facade {
         }
     }
 
-    /// All of a chunk's events cross to JS as one string (see core::batch).
-    fn to_js_events(events: &mut Vec<sse::SseEvent>, batch: &mut Batch) -> Array {
-        if events.is_empty() {
-            return Array::new();
-        }
-        if events.iter().any(|e| e.data.len() > MAX_BATCHED_FIELD) {
-            // Rare huge events: one crossing each, without copying them into a batch.
-            let out = Array::new_with_length(events.len() as u32);
-            for (i, e) in events.drain(..).enumerate() {
-                out.set(i as u32, js::sse_event(&e.event, &e.data, &e.id));
+    /// A chunk's events for JS: batched into one string crossing (see core::batch), except a huge
+    /// one, which crosses on its own rather than being copied.
+    struct JsEvents<'a> {
+        batch: &'a mut Batch,
+        out: Array,
+    }
+
+    impl JsEvents<'_> {
+        fn flush(&mut self) {
+            if !self.batch.is_empty() {
+                js::sse_events(self.batch.text(), self.batch.meta(), &self.out);
+                self.batch.clear();
             }
-            return out;
         }
-        batch.clear();
-        for e in events.drain(..) {
-            batch.field(&e.event);
-            batch.field(&e.data);
-            batch.field(&e.id);
+
+        fn finish(mut self) -> Array {
+            self.flush();
+            self.out
         }
-        js::sse_events(batch.text(), batch.meta())
+    }
+
+    impl sse::EventSink for JsEvents<'_> {
+        fn event(&mut self, event: &str, data: &mut String, id: &str) {
+            if data.len() > MAX_BATCHED_FIELD {
+                self.flush();
+                self.out.push(&js::sse_event(event, data, id));
+            } else {
+                self.batch.field(event);
+                self.batch.field(data);
+                self.batch.field(id);
+            }
+        }
     }
 }

@@ -28,6 +28,23 @@ const STREAM_DATA_AT: usize = if cfg!(any(test, fuzzing)) { 8 } else { 64 * 1024
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// Where dispatched events go. `Vec<SseEvent>` collects owned events; a consumer that only needs
+/// to look at each event (the chat stream engine) implements it and copies nothing.
+pub trait EventSink {
+    /// One event: its type (`"message"` when none was given), its data (the trailing "\n" already
+    /// stripped; the sink may take the buffer) and the last-event-ID buffer.
+    fn event(&mut self, event: &str, data: &mut String, id: &str);
+}
+
+impl EventSink for Vec<SseEvent> {
+    fn event(&mut self, event: &str, data: &mut String, id: &str) {
+        // A huge event's buffer is handed over instead of copied; usual ones are copied, keeping
+        // the parser's buffer warm for the next event.
+        let data = if data.capacity() > KEEP_CAPACITY { core::mem::take(data) } else { data.clone() };
+        self.push(SseEvent { event: event.to_owned(), data, id: id.to_owned() });
+    }
+}
+
 /// One dispatched event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SseEvent {
@@ -115,7 +132,7 @@ impl SseParser {
     /// skipped up to its terminating blank line), every other event of the chunk is in `out`, and
     /// the parser stays usable. The ID and retry fields it had already set remain set. At most one
     /// error is reported per chunk.
-    pub fn feed_into(&mut self, chunk: &[u8], out: &mut Vec<SseEvent>) -> Result<(), CozeError> {
+    pub fn feed_into(&mut self, chunk: &[u8], out: &mut dyn EventSink) -> Result<(), CozeError> {
         let mut rest = chunk;
         if !self.bom_done {
             rest = self.consume_bom(rest);
@@ -214,7 +231,7 @@ impl SseParser {
     }
 
     /// A line end arrived; `head` is the part of the line inside the current chunk.
-    fn end_line(&mut self, head: &[u8], out: &mut Vec<SseEvent>, error: &mut Option<CozeError>) {
+    fn end_line(&mut self, head: &[u8], out: &mut dyn EventSink, error: &mut Option<CozeError>) {
         if self.skipping {
             // The blank line that ends the oversize event ends the skipping, without a dispatch.
             if head.is_empty() && !self.skip_line_nonempty {
@@ -330,7 +347,7 @@ impl SseParser {
     }
 
     /// One complete line, without its line end.
-    fn process_line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) {
+    fn process_line(&mut self, line: &[u8], out: &mut dyn EventSink) {
         if line.is_empty() {
             self.dispatch(out);
             return;
@@ -372,20 +389,15 @@ impl SseParser {
         }
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
+    fn dispatch(&mut self, out: &mut dyn EventSink) {
         if !self.data.is_empty() {
-            let event = if self.event_type.is_empty() { "message".to_owned() } else { self.event_type.clone() };
             // Non-empty data always ends with the "\n" its last data line appended: strip it.
-            let data = if self.data.capacity() > KEEP_CAPACITY {
-                // Huge event: hand the buffer over instead of copying it (and so release it).
-                let mut data = core::mem::take(&mut self.data);
-                data.pop();
-                data
-            } else {
-                // Usual case: copy, keeping our buffer's capacity warm for the next event.
-                self.data[..self.data.len() - 1].to_owned()
-            };
-            out.push(SseEvent { event, data, id: self.last_event_id.clone() });
+            self.data.pop();
+            let event = if self.event_type.is_empty() { "message" } else { self.event_type.as_str() };
+            out.event(event, &mut self.data, &self.last_event_id);
+            if self.data.capacity() > KEEP_CAPACITY {
+                self.data = String::new(); // one huge event does not pin its buffer
+            }
         } else if !self.event_type.is_empty() {
             // Spec: no event. Remembered because Coze Studio ends with a data-less
             // `conversation.stream.done`, and the chat layer must tell that from a truncated stream.

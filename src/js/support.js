@@ -225,33 +225,24 @@ export function chatParts(text, meta, out) {
   }
 }
 
-/** One (big) event outside a batch: as chatParts, `undefined` when it had to be JSON and was not. */
-export function chatPart(event, text, strict) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (_) {
-    if (strict) return undefined;
-    data = text;
-  }
-  return { value: { event, data }, done: false };
+/** One (big) chat event outside a batch, for chatIterable to parse when it yields it. */
+export function unparsed(event, raw, strict) {
+  return new Unparsed(event, raw, strict);
 }
 
 export function sseEvent(event, data, id) {
   return { event, data, id };
 }
 
-/** `{event, data, id}` records for SseParser.feed: three lengths per event in `meta`. */
-export function sseEvents(text, meta) {
-  const out = new Array(meta.length / 3);
+/** Pushes SseParser.feed's `{event, data, id}` records onto `out`: three lengths per event in `meta`. */
+export function sseEvents(text, meta, out) {
   let at = 0;
   for (let i = 0; i < meta.length; i += 3) {
     const event = text.substring(at, (at += meta[i]));
     const data = text.substring(at, (at += meta[i + 1]));
     const id = text.substring(at, (at += meta[i + 2]));
-    out[i / 3] = { event, data, id };
+    out.push({ event, data, id });
   }
-  return out;
 }
 
 /** `{value: {event, data}, done: false}`. */

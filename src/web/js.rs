@@ -35,15 +35,14 @@ extern "C" {
     #[wasm_bindgen(js_name = chatParts)]
     pub fn chat_parts(text: &str, meta: &[u32], out: &js_sys::Array);
 
-    /// The batch's `{event, data, id}` records.
+    /// Pushes the batch's `{event, data, id}` records onto `out`.
     #[wasm_bindgen(js_name = sseEvents)]
-    pub fn sse_events(text: &str, meta: &[u32]) -> js_sys::Array;
+    pub fn sse_events(text: &str, meta: &[u32], out: &js_sys::Array);
 
     pub fn part(event: &str, data: &JsValue) -> JsValue;
 
-    /// One big event on its own: its iterator result, or `undefined` when `strict` and not JSON.
-    #[wasm_bindgen(js_name = chatPart)]
-    pub fn chat_part(event: &str, text: &str, strict: bool) -> JsValue;
+    /// One (big) chat event outside a batch, parsed when it is yielded like the batched ones.
+    pub fn unparsed(event: &str, raw: &str, strict: bool) -> JsValue;
 
     #[wasm_bindgen(js_name = sseEvent)]
     pub fn sse_event(event: &str, data: &str, id: &str) -> JsValue;

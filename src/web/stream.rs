@@ -12,7 +12,7 @@ use super::http::{self, describe};
 use super::{js, promise};
 use crate::core::batch::{Batch, MAX_BATCHED_FIELD};
 use crate::core::chat::{self, Disposition, DONE_DATA};
-use crate::core::sse::{SseEvent, SseParser};
+use crate::core::sse::{EventSink, SseParser};
 use crate::core::{CozeError, ErrorCode, Result};
 
 /// Opens the HTTP response when iteration starts (so creating a stream has no side effects).
@@ -24,8 +24,6 @@ struct State {
     signal: Option<AbortSignal>,
     logid: Option<String>,
     parser: SseParser,
-    /// Events the parser completed from the current chunk.
-    parsed: Vec<SseEvent>,
     batch: Batch,
     chunk: Vec<u8>,
     events_seen: u64,
@@ -51,7 +49,6 @@ impl ChatStream {
                 signal,
                 logid: None,
                 parser: SseParser::new(),
-                parsed: Vec::new(),
                 batch: Batch::new(),
                 chunk: Vec::new(),
                 events_seen: 0,
@@ -122,41 +119,39 @@ impl ChatStream {
         let bytes = js::copy_chunk(&chunk, &mut s.chunk).ok_or_else(|| {
             CozeError::new(ErrorCode::InvalidResponse, "a chunk of the response body is not a Uint8Array")
         })?;
-        let parsed = s.parser.feed_into(bytes, &mut s.parsed);
-        let logid = s.logid.clone();
+        let mut sink = Deliver::new(&mut s.batch, &mut s.events_seen, &s.logid);
+        let parsed = s.parser.feed_into(bytes, &mut sink);
+        let (out, done, mut failure) = sink.finish();
+        if failure.is_none() && !done {
+            // EVENT_TOO_LARGE: the chunk's other events are yielded first.
+            failure = parsed.err().map(|err| err.with_logid(s.logid.clone()));
+        }
+        s.pending_failure = failure;
         drop(guard);
-        // EVENT_TOO_LARGE: the chunk's other events are still yielded first.
-        self.deliver(parsed.err().map(|err| err.with_logid(logid)))
+        self.settle(out, done)
     }
 
     /// The body ended → what its end still yields; a stream without `done` fails (STREAM_TRUNCATED).
     pub fn end(&self) -> Result<Array, JsValue> {
-        {
-            let mut guard = self.state.borrow_mut();
-            let s = &mut *guard;
-            if s.finished {
-                return Ok(Array::new());
-            }
-            s.reader = None;
-            // Coze Studio may end with a data-less `conversation.stream.done`, which yields no event.
-            let studio_done = s.parser.last_dataless_event_type() == chat::EVENT_STUDIO_DONE;
-            s.parsed.extend(s.parser.finish());
-            if studio_done {
-                s.parsed.push(SseEvent { event: chat::EVENT_STUDIO_DONE.to_owned(), ..SseEvent::default() });
-            }
+        let mut guard = self.state.borrow_mut();
+        let s = &mut *guard;
+        if s.finished {
+            return Ok(Array::new());
         }
-        let out = self.deliver(None)?;
-        let mut s = self.state.borrow_mut();
-        if !s.finished && s.pending_failure.is_none() {
-            let err = chat::truncated(s.events_seen, None).with_logid(s.logid.clone());
-            if out.length() == 0 {
-                drop(s);
-                close(&self.state);
-                return Err(err.into());
-            }
-            s.pending_failure = Some(err);
+        s.reader = None;
+        let mut sink = Deliver::new(&mut s.batch, &mut s.events_seen, &s.logid);
+        // Coze Studio may end with a data-less `conversation.stream.done`, which yields no event.
+        if s.parser.last_dataless_event_type() == chat::EVENT_STUDIO_DONE {
+            sink.event(chat::EVENT_STUDIO_DONE, &mut String::new(), "");
         }
-        Ok(out)
+        let (out, done, mut failure) = sink.finish();
+        s.parser.finish(); // releases its buffers (an event still pending at EOF is discarded, per spec)
+        if failure.is_none() && !done {
+            failure = Some(chat::truncated(s.events_seen, None).with_logid(s.logid.clone()));
+        }
+        s.pending_failure = failure;
+        drop(guard);
+        self.settle(out, done)
     }
 
     /// A read of the body failed → the error to throw (ABORTED when the caller's signal fired).
@@ -192,77 +187,9 @@ impl ChatStream {
 }
 
 impl ChatStream {
-    /// Turns the parsed events into iterator results, in order, up to the end or a failure;
-    /// `failure` (from the parser) comes after them.
-    fn deliver(&self, failure: Option<CozeError>) -> Result<Array, JsValue> {
-        let out = Array::new();
-        let mut guard = self.state.borrow_mut();
-        let s = &mut *guard;
-        let mut parsed = std::mem::take(&mut s.parsed);
-        let mut done = false;
-        for event in parsed.drain(..) {
-            if done || s.pending_failure.is_some() {
-                break;
-            }
-            s.events_seen += 1;
-            let name = event.event.as_str();
-            let disposition = chat::disposition(name);
-            if matches!(disposition, Disposition::Json | Disposition::PassThrough)
-                && event.data.len() > MAX_BATCHED_FIELD
-            {
-                flush(s, &out);
-                match js::chat_part(name, &event.data, disposition == Disposition::Json) {
-                    part if part.is_undefined() => {
-                        s.pending_failure = Some(chat::malformed_event(name, &event.data).with_logid(s.logid.clone()));
-                    }
-                    part => {
-                        out.push(&part);
-                    }
-                }
-                continue;
-            }
-            if matches!(disposition, Disposition::Json | Disposition::PassThrough) {
-                s.batch.field(name);
-                s.batch.field(&event.data);
-                s.batch.number(u32::from(disposition == Disposition::Json));
-                continue;
-            }
-            flush(s, &out);
-            match disposition {
-                Disposition::Done => {
-                    out.push(&js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA)));
-                    done = true;
-                }
-                Disposition::ErrorEvent => {
-                    let (code, msg) = match JSON::parse(&event.data) {
-                        Ok(d) => (js::get(&d, "code").as_f64(), js::get(&d, "msg").as_string()),
-                        Err(_) => (None, None),
-                    };
-                    s.pending_failure = Some(chat::error_event(code, msg, &event.data).with_logid(s.logid.clone()));
-                }
-                Disposition::ChatFailed => match JSON::parse(&event.data) {
-                    Ok(data) => {
-                        // A Chat object with `last_error`, or (per Coze's docs) a bare `{code, msg}`.
-                        let last_error = js::get(&data, "last_error");
-                        let source = if last_error.is_object() { &last_error } else { &data };
-                        let (code, msg) = (js::get(source, "code").as_f64(), js::get(source, "msg").as_string());
-                        out.push(&js::part(name, &data));
-                        s.pending_failure = Some(chat::chat_failed(code, msg, s.logid.clone()));
-                    }
-                    Err(_) => {
-                        s.pending_failure = Some(chat::malformed_event(name, &event.data).with_logid(s.logid.clone()));
-                    }
-                },
-                Disposition::Json | Disposition::PassThrough => unreachable!(),
-            }
-        }
-        flush(s, &out);
-        parsed.clear();
-        s.parsed = parsed; // keep the allocation
-        if !done && s.pending_failure.is_none() {
-            s.pending_failure = failure;
-        }
-        drop(guard);
+    /// The results of one call: closes the stream after `done`; with nothing to yield, a failure
+    /// that is due is thrown now rather than on the next call.
+    fn settle(&self, out: Array, done: bool) -> Result<Array, JsValue> {
         if done {
             close(&self.state);
         }
@@ -277,13 +204,84 @@ impl ChatStream {
     }
 }
 
-/// Hands the batched JSON events to JS in one call.
-fn flush(s: &mut State, out: &Array) {
-    if s.batch.is_empty() {
-        return;
+/// Receives the parser's events (borrowed: nothing is copied but into the batch) and turns them
+/// into iterator results, in order, up to `done` or a failure.
+struct Deliver<'a> {
+    batch: &'a mut Batch,
+    events_seen: &'a mut u64,
+    logid: &'a Option<String>,
+    out: Array,
+    done: bool,
+    failure: Option<CozeError>,
+}
+
+impl<'a> Deliver<'a> {
+    fn new(batch: &'a mut Batch, events_seen: &'a mut u64, logid: &'a Option<String>) -> Self {
+        Deliver { batch, events_seen, logid, out: Array::new(), done: false, failure: None }
     }
-    js::chat_parts(s.batch.text(), s.batch.meta(), out);
-    s.batch.clear();
+
+    /// Hands the batched events to JS in one call.
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            js::chat_parts(self.batch.text(), self.batch.meta(), &self.out);
+            self.batch.clear();
+        }
+    }
+
+    fn finish(mut self) -> (Array, bool, Option<CozeError>) {
+        self.flush();
+        (self.out, self.done, self.failure)
+    }
+}
+
+impl EventSink for Deliver<'_> {
+    fn event(&mut self, name: &str, data: &mut String, _id: &str) {
+        if self.done || self.failure.is_some() {
+            return;
+        }
+        *self.events_seen += 1;
+        let disposition = chat::disposition(name);
+        if matches!(disposition, Disposition::Json | Disposition::PassThrough) {
+            let strict = disposition == Disposition::Json;
+            if data.len() > MAX_BATCHED_FIELD {
+                // Too big to copy into the batch: crosses on its own, parsed at yield like the rest.
+                self.flush();
+                self.out.push(&js::unparsed(name, data, strict));
+            } else {
+                self.batch.field(name);
+                self.batch.field(data);
+                self.batch.number(u32::from(strict));
+            }
+            return;
+        }
+        self.flush();
+        let logid = self.logid.clone();
+        match disposition {
+            Disposition::Done => {
+                self.out.push(&js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA)));
+                self.done = true;
+            }
+            Disposition::ErrorEvent => {
+                let (code, msg) = match JSON::parse(data) {
+                    Ok(d) => (js::get(&d, "code").as_f64(), js::get(&d, "msg").as_string()),
+                    Err(_) => (None, None),
+                };
+                self.failure = Some(chat::error_event(code, msg, data).with_logid(logid));
+            }
+            Disposition::ChatFailed => match JSON::parse(data) {
+                Ok(parsed) => {
+                    // A Chat object with `last_error`, or (per Coze's docs) a bare `{code, msg}`.
+                    let last_error = js::get(&parsed, "last_error");
+                    let source = if last_error.is_object() { &last_error } else { &parsed };
+                    let (code, msg) = (js::get(source, "code").as_f64(), js::get(source, "msg").as_string());
+                    self.out.push(&js::part(name, &parsed));
+                    self.failure = Some(chat::chat_failed(code, msg, logid));
+                }
+                Err(_) => self.failure = Some(chat::malformed_event(name, data).with_logid(logid)),
+            },
+            Disposition::Json | Disposition::PassThrough => unreachable!(),
+        }
+    }
 }
 
 fn close(state: &Rc<RefCell<State>>) {
@@ -291,7 +289,6 @@ fn close(state: &Rc<RefCell<State>>) {
         let mut s = state.borrow_mut();
         s.finished = true;
         s.opener = None;
-        s.parsed.clear();
         s.reader.take()
     };
     if let Some(reader) = reader {
