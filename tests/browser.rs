@@ -274,7 +274,7 @@ fn chat_params(bot_id: &str, text: &str) -> JsValue {
 }
 
 fn stream(c: &CozeAPI, bot_id: &str, text: &str) -> JsValue {
-    c.chat().stream(chat_params(bot_id, text), JsValue::UNDEFINED)
+    api(&c.chat(), "stream", (chat_params(bot_id, text), JsValue::UNDEFINED)).into()
 }
 
 fn names(events: &[JsValue]) -> Vec<String> {
@@ -388,7 +388,7 @@ async fn abort_stops_the_read_and_closes_the_connection() {
     let controller = new_abort_controller();
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"signal".into(), &controller.signal()).unwrap();
-    let iterable = c.chat().stream(chat_params(SLOW_BOT, "long please"), options.into());
+    let iterable = api(&c.chat(), "stream", (chat_params(SLOW_BOT, "long please"), options.into()));
     let ctl = controller.clone();
     let on_each = Closure::<dyn FnMut(JsValue, f64)>::new(move |part: JsValue, _n: f64| {
         if get_str(&part, "event") == "conversation.message.delta" {
@@ -405,7 +405,7 @@ async fn abort_stops_the_read_and_closes_the_connection() {
         if closed > before {
             break;
         }
-        JsFuture::from(coze_wasm::web::js::sleep(50.0, None)).await.unwrap();
+        sleep_ms(50).await;
     }
     assert!(closed > before, "abort reached the server");
 }
@@ -520,18 +520,18 @@ async fn pat_guard_and_bad_params() {
     assert_eq!(get_str(&err, "code"), "PAT_IN_BROWSER");
     assert!(CozeAPI::new(json(r#"{"token":"pat_abc","allowPersonalAccessTokenInBrowser":true}"#)).is_ok());
     let c = client().await;
-    let (_, err) = collect_until_error(&c.chat().stream(json(r#"{"bot_id":7}"#), JsValue::UNDEFINED)).await;
+    let (_, err) = collect_until_error(&api(&c.chat(), "stream", (json(r#"{"bot_id":7}"#), JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
-    let err = await_err(c.chat().cancel("".into(), "1".into(), JsValue::UNDEFINED)).await;
+    let err = await_err(api(&c.chat(), "cancel", ("".into(), "1".into(), JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
     // Nothing is sent silently wrong: unserializable bodies and non-object params are refused.
     let cyclic = json(r#"{"bot_id":"1"}"#);
     js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
-    let err = await_err(c.conversations().create(cyclic, JsValue::UNDEFINED)).await;
+    let err = await_err(api(&c.conversations(), "create", (cyclic, JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
-    let err = await_err(c.conversations().messages().list("7".into(), "newest".into(), JsValue::UNDEFINED)).await;
+    let err = await_err(api(&c.conversations(), "messages.list", ("7".into(), "newest".into(), JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
-    let err = await_err(c.chat().create_and_poll(chat_params(ECHO_BOT, "x"), json(r#"{"timeoutMs":"soon"}"#))).await;
+    let err = await_err(api(&c.chat(), "createAndPoll", (chat_params(ECHO_BOT, "x"), json(r#"{"timeoutMs":"soon"}"#)))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
 }
 
@@ -546,32 +546,32 @@ async fn invalid_token_is_a_typed_401() {
 #[wasm_bindgen_test]
 async fn rest_endpoints() {
     let c = client().await;
-    let me = await_ok(c.users().me(JsValue::UNDEFINED)).await;
+    let me = await_ok(api(&c.users(), "me", (JsValue::UNDEFINED,))).await;
     assert!(!get_str(&me, "user_id").is_empty());
-    let ws = await_ok(c.workspaces().list(JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
+    let ws = await_ok(api(&c.workspaces(), "list", (JsValue::UNDEFINED, JsValue::UNDEFINED))).await;
     let first_ws = js_sys::Array::from(&get(&ws, "workspaces")).get(0);
     let ws_id = get_str(&first_ws, "id");
     assert!(!ws_id.is_empty());
-    let bots = await_ok(c.bots().list_new(json(&format!(r#"{{"workspace_id":"{ws_id}"}}"#)), JsValue::UNDEFINED)).await;
+    let bots = await_ok(api(&c.bots(), "listNew", (json(&format!(r#"{{"workspace_id":"{ws_id}"}}"#)), JsValue::UNDEFINED))).await;
     let items = js_sys::Array::from(&get(&bots, "items"));
     assert!(items.iter().any(|b| get_str(&b, "id") == ECHO_BOT));
-    let published = await_ok(c.bots().list(json(&format!(r#"{{"space_id":"{ws_id}"}}"#)), JsValue::UNDEFINED)).await;
+    let published = await_ok(api(&c.bots(), "list", (json(&format!(r#"{{"space_id":"{ws_id}"}}"#)), JsValue::UNDEFINED))).await;
     assert!(get(&published, "space_bots").is_object());
 
     let conv =
-        await_ok(c.conversations().create(json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED)).await;
+        await_ok(api(&c.conversations(), "create", (json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED))).await;
     let conv_id = get_str(&conv, "id");
     let params = json(&format!(
         r#"{{"bot_id":"{ECHO_BOT}","conversation_id":"{conv_id}","additional_messages":[{{"role":"user","content":"poll me","content_type":"text"}}]}}"#
     ));
-    let result = await_ok(c.chat().create_and_poll(params, json(r#"{"pollIntervalMs":50}"#))).await;
+    let result = await_ok(api(&c.chat(), "createAndPoll", (params, json(r#"{"pollIntervalMs":50}"#)))).await;
     assert_eq!(get_str(&get(&result, "chat"), "status"), "completed");
     assert_eq!(get_str(&get(&result, "chat"), "conversation_id"), conv_id, "conversation_id went in the query");
     let messages = js_sys::Array::from(&get(&result, "messages"));
     assert!(messages.iter().any(|m| get_str(&m, "content") == "You said: poll me"));
 
     let listed =
-        await_ok(c.conversations().messages().list(conv_id.clone().into(), JsValue::UNDEFINED, JsValue::UNDEFINED))
+        await_ok(api(&c.conversations(), "messages.list", (conv_id.clone().into(), JsValue::UNDEFINED, JsValue::UNDEFINED)))
             .await;
     assert!(js_sys::Array::from(&get(&listed, "data")).length() >= 2);
 
@@ -579,8 +579,8 @@ async fn rest_endpoints() {
     let params = json(&format!(
         r#"{{"bot_id":"{SLOW_BOT}","additional_messages":[{{"role":"user","content":"x","content_type":"text"}}]}}"#
     ));
-    let chat = await_ok(c.chat().create(params, JsValue::UNDEFINED)).await;
-    let canceled = await_ok(c.chat().cancel(get(&chat, "conversation_id"), get(&chat, "id"), JsValue::UNDEFINED)).await;
+    let chat = await_ok(api(&c.chat(), "create", (params, JsValue::UNDEFINED))).await;
+    let canceled = await_ok(api(&c.chat(), "cancel", (get(&chat, "conversation_id"), get(&chat, "id"), JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&canceled, "status"), "canceled");
 }
 
@@ -639,6 +639,6 @@ async fn array_content_is_sent_as_an_object_string() {
     let params = json(&format!(
         r#"{{"bot_id":"{ECHO_BOT}","additional_messages":[{{"role":"user","content":[{{"type":"text","text":"图片"}},{{"type":"image","file_url":"https://x/y.png"}},{{"type":"text","text":"说明"}}]}}]}}"#
     ));
-    let events = collect(&c.chat().stream(params, JsValue::UNDEFINED)).await.unwrap();
+    let events = collect(&api(&c.chat(), "stream", (params, JsValue::UNDEFINED))).await.unwrap();
     assert_eq!(delta_text(&events_js(&events)), "You said: 图片 说明");
 }

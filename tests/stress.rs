@@ -147,10 +147,10 @@ async fn concurrent_calls(c: &CozeAPI, n: usize) -> Vec<JsValue> {
     let calls: Array = (0..n)
         .map(|i| -> JsValue {
             match i % 3 {
-                0 => c.users().me(JsValue::UNDEFINED).into(),
-                1 => c.workspaces().list(JsValue::UNDEFINED, JsValue::UNDEFINED).into(),
+                0 => api(&c.users(), "me", (JsValue::UNDEFINED,)).into(),
+                1 => api(&c.workspaces(), "list", (JsValue::UNDEFINED, JsValue::UNDEFINED)).into(),
                 _ => {
-                    c.conversations().create(json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED).into()
+                    api(&c.conversations(), "create", (json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED)).into()
                 }
             }
         })
@@ -257,7 +257,7 @@ async fn refused_refresh_clears(storage: JsValue, read_back: impl Fn(&str) -> Op
     let m = manager_with(&client_id, Some(storage), Some(&key));
     await_ok(call(&m, "setToken", &[token])).await;
     let c = api_with(&m);
-    let err = await_err(c.users().me(JsValue::UNDEFINED)).await;
+    let err = await_err(api(&c.users(), "me", (JsValue::UNDEFINED,))).await;
     assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR", "{}", get_str(&err, "message"));
     assert_eq!(get_str(&err, "error"), "invalid_grant");
     assert!(await_ok(call(&m, "getToken", &[])).await.is_null());
@@ -265,7 +265,7 @@ async fn refused_refresh_clears(storage: JsValue, read_back: impl Fn(&str) -> Op
     let (refreshes, failures, ok, unauthorized) = stats(&client_id).await;
     assert_eq!((refreshes, failures, ok, unauthorized), (1.0, 1.0, 0.0, 1.0));
     // Nothing left to send: the next call fails before the network.
-    let err = await_err(c.users().me(JsValue::UNDEFINED)).await;
+    let err = await_err(api(&c.users(), "me", (JsValue::UNDEFINED,))).await;
     assert_eq!(get_str(&err, "code"), "NOT_LOGGED_IN");
     assert_eq!(stats(&client_id).await, (1.0, 1.0, 0.0, 1.0));
 }
@@ -311,7 +311,7 @@ async fn another_tab_rotated(storage: JsValue, new_token_arrives: bool) {
         let other_view = manager_with(&client_id, Some(storage.clone()), Some(&key));
         let rotated = rotated.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            JsFuture::from(coze_wasm::web::js::sleep(300.0, None)).await.unwrap();
+            sleep_ms(300).await;
             await_ok(call(&other_view, "setToken", &[rotated])).await;
         });
     }
@@ -363,7 +363,7 @@ async fn a_hundred_concurrent_streams_each_get_their_own_text() {
                 r#"{{"bot_id":"{ECHO_BOT}","user_id":"u{i}","additional_messages":[{{"role":"user","content":"{}","content_type":"text"}}]}}"#,
                 text(i)
             ));
-            JsValue::from(collect_promise(&c.chat().stream(params, JsValue::UNDEFINED)))
+            JsValue::from(collect_promise(&api(&c.chat(), "stream", (params, JsValue::UNDEFINED))))
         })
         .collect();
     let start = now_ms();

@@ -1,5 +1,6 @@
-// The few things wasm-bindgen cannot express: an Error subclass, constant objects, an async
-// iterable, Web Locks and optional browser globals. Pulled in as a wasm-bindgen snippet.
+// The driver of coze-wasm, pulled in as a wasm-bindgen snippet. The wasm is sans-IO: `core` (a
+// wasm Core) decides what to send, how to read each reply, when to refresh and which error it is;
+// this performs the fetches, awaits, body reads, storage calls and locks it is told to.
 
 export const COZE_CN_BASE_URL = 'https://api.coze.cn';
 export const COZE_COM_BASE_URL = 'https://api.coze.com';
@@ -50,24 +51,277 @@ export function createError(code, message, status, cozeCode, msg, logid, error, 
   });
 }
 
-export function isCozeError(value) {
+/** The wasm's decisions; every entry hands its Core over before using it. */
+let core;
+
+const fail = (code, message) => new CozeError(code, message);
+const invalid = (message) => fail('INVALID_ARGUMENT', message);
+const notLoggedIn = () => fail('NOT_LOGGED_IN', 'no token: log in first');
+
+// ------------------------------------------------------------------------------ arguments
+// The caller's objects are read defensively: a throwing getter, a Proxy trap or a revoked Proxy is
+// INVALID_ARGUMENT, never an exception from deep inside.
+
+const isArray = (value) => {
   try {
-    return value instanceof CozeError;
-  } catch (_) {
-    return false; // a revoked Proxy, or one whose getPrototypeOf trap throws
+    return Array.isArray(value);
+  } catch {
+    return true; // a revoked Proxy cannot be read as an object either
+  }
+};
+
+const REQUIRED = 1;
+const NOT_BLANK = 2;
+
+/** An options object reader; `optional` reads `undefined` / `null` as `{}`. */
+function reader(where, value, optional) {
+  if (value == null && optional) value = {};
+  else if (typeof value !== 'object' || value === null || isArray(value)) {
+    throw invalid(`${where}: expected an options object`);
+  }
+  const bad = (key, why) => invalid(`${where}: \`${key}\` ${why}`);
+  const get = (key) => {
+    let v;
+    try {
+      v = value[key];
+    } catch {
+      throw bad(key, 'could not be read');
+    }
+    return v == null ? undefined : v;
+  };
+  return {
+    get,
+    bad,
+    /** A string; `mode` REQUIRED (and not blank) or NOT_BLANK (when given). */
+    text(key, mode) {
+      const v = get(key);
+      if (v === undefined) {
+        if (mode === REQUIRED) throw bad(key, 'is required');
+        return undefined;
+      }
+      if (typeof v !== 'string') throw bad(key, 'must be a string');
+      const problem = textProblem(v);
+      if (problem) throw bad(key, problem === 1 ? 'is too long' : 'is not valid Unicode');
+      if (mode && !v.trim()) throw bad(key, 'must not be empty');
+      return v;
+    },
+    number(key) {
+      const v = get(key);
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+        throw bad(key, 'must be a finite number ≥ 0');
+      }
+      return v;
+    },
+    bool(key) {
+      const v = get(key);
+      if (v !== undefined && typeof v !== 'boolean') throw bad(key, 'must be a boolean');
+      return v;
+    },
+    signal() {
+      const v = get('signal');
+      if (v !== undefined && !isAbortSignal(v)) throw bad('signal', 'must be an AbortSignal');
+      return v;
+    },
+  };
+}
+
+const signalOf = (options) => reader('request options', options, true).signal();
+
+// ------------------------------------------------------------------------------ the request path
+
+const isAborted = (signal, err) => !!(signal && signal.aborted) || (err != null && err.name === 'AbortError');
+
+/** fetch; its rejection becomes ABORTED or NETWORK. */
+async function send(req, auth, signal, headers) {
+  if (signal && signal.aborted) throw core.fetchFailed(true, '', req.url);
+  const h = new Headers(headers);
+  if (req.body !== undefined) h.set('content-type', 'application/json');
+  if (auth) h.set('authorization', auth);
+  try {
+    return await fetch(req.url, { method: req.method, headers: h, body: req.body, signal });
+  } catch (err) {
+    throw core.fetchFailed(isAborted(signal, err), describeValue(err), req.url);
+  }
+}
+
+async function readText(res, url, signal) {
+  try {
+    return await res.text();
+  } catch (err) {
+    throw core.fetchFailed(isAborted(signal, err), describeValue(err), url);
+  }
+}
+
+const logidOf = (res) => res.headers.get('x-tt-logid') || undefined;
+
+/** A token endpoint call (code exchange, refresh) → the token. */
+async function tokenCall(request, signal) {
+  const req = JSON.parse(request);
+  const res = await send(req, undefined, signal);
+  const body = await readText(res, req.url, signal);
+  return JSON.parse(core.tokenReply(res.status, logidOf(res), body, nowSeconds()));
+}
+
+/**
+ * The one API request path: token → Authorization → fetch → the wasm reads the reply (on a 401 with
+ * a refreshable token source: one refresh and one retry) → the envelope's data, or the live
+ * response of an event stream.
+ */
+async function call(client, endpoint, a, b, options, stream) {
+  const signal = signalOf(options);
+  const req = JSON.parse(core.request(endpoint, client.baseURL, a, b, client.userId));
+  let rejected;
+  for (;;) {
+    const auth = core.bearer(await client.token(rejected), client.allowPat, isBrowser());
+    const res = await send(req, auth, signal, client.headers);
+    if (stream && core.streamReady(res.status, res.headers.get('content-type') || undefined)) return res;
+    const body = await readText(res, req.url, signal);
+    if (core.reply(res.status, logidOf(res), body, client.canRefresh && rejected === undefined, !!stream)) {
+      rejected = auth.slice(7); // the refused access token
+      continue;
+    }
+    const reply = JSON.parse(body);
+    if (req.pick === 'data') return reply.data;
+    const out = {};
+    for (const key of req.pick.split(' ')) out[key] = reply[key];
+    return out;
+  }
+}
+
+// ------------------------------------------------------------------------------ CozeAPI
+
+// Endpoint numbers of the wasm's endpoint table (src/web/endpoints.rs).
+const CHAT_STREAM = 0;
+const CHAT_CREATE = 1;
+const CHAT_RETRIEVE = 2;
+const CHAT_MESSAGES = 4;
+
+export function newClient(c, options) {
+  core = c;
+  const r = reader('new CozeAPI', options);
+  const baseURL = core.baseUrl(r.text('baseURL'));
+  const allowPat = r.bool('allowPersonalAccessTokenInBrowser') || false;
+  const token = r.get('token');
+  let source;
+  let canRefresh = false;
+  if (typeof token === 'string') {
+    r.text('token', REQUIRED);
+    core.bearer(token, allowPat, isBrowser()); // a pat_ token in a page is refused now, not at first use
+    source = () => token;
+  } else if (typeof token === 'function') {
+    source = () => token();
+  } else if (token && typeof reader('token', token).get('getAccessToken') === 'function') {
+    canRefresh = true;
+    source = (rejected) => (rejected === undefined ? token.getAccessToken() : token.refresh(rejected));
+  } else {
+    throw r.bad('token', 'must be a string, a function returning a token, or a TokenManager');
+  }
+  const headers = [];
+  const extra = r.get('headers');
+  if (extra !== undefined) {
+    const hr = reader('new CozeAPI: headers', extra);
+    let names;
+    try {
+      names = Object.keys(extra);
+    } catch {
+      throw r.bad('headers', 'could not be read');
+    }
+    for (const name of names) headers.push([name, hr.text(name, REQUIRED)]);
+    try {
+      new Headers(headers);
+    } catch {
+      throw r.bad('headers', 'holds an invalid header name or value');
+    }
+  }
+  const client = {
+    baseURL,
+    allowPat,
+    canRefresh,
+    headers,
+    userId: core.userId(),
+    async token(rejected) {
+      try {
+        return await source(rejected);
+      } catch (err) {
+        throw err instanceof CozeError ? err : fail('NOT_LOGGED_IN', `the token source failed: ${describeValue(err)}`);
+      }
+    },
+  };
+  // `n` leading arguments go to the endpoint; the next one is `{signal}`.
+  const api = (endpoint, n) => (...args) => call(client, endpoint, args[0], n > 1 ? args[1] : undefined, args[n]);
+  return {
+    baseURL,
+    chat: {
+      stream(params, options) {
+        let signal;
+        try {
+          signal = signalOf(options);
+        } catch {} // reported by the first iteration
+        return chatIterable(core.chatStream(), () => call(client, CHAT_STREAM, params, undefined, options, true), signal);
+      },
+      create: api(CHAT_CREATE, 1),
+      async createAndPoll(params, options) {
+        const r = reader('chat.createAndPoll', options, true);
+        const signal = r.signal();
+        const interval = Math.max(r.number('pollIntervalMs') ?? 500, 10);
+        const timeout = r.number('timeoutMs') ?? 300000;
+        let chat = await call(client, CHAT_CREATE, params, undefined, options);
+        const ids = [chat && chat.conversation_id, chat && chat.id];
+        const started = Date.now();
+        while (!core.terminal(chat && chat.status)) {
+          if (Date.now() - started > timeout) throw core.timeout(timeout);
+          try {
+            await sleep(interval, signal);
+          } catch {
+            throw core.fetchFailed(true, '', '');
+          }
+          chat = await call(client, CHAT_RETRIEVE, ids[0], ids[1], options);
+        }
+        return { chat, messages: await call(client, CHAT_MESSAGES, ids[0], ids[1], options) };
+      },
+      retrieve: api(CHAT_RETRIEVE, 2),
+      cancel: api(3, 2),
+      messages: { list: api(CHAT_MESSAGES, 2) },
+    },
+    conversations: {
+      create: api(5, 1),
+      retrieve: api(6, 1),
+      messages: { list: api(7, 2) },
+    },
+    bots: { list: api(8, 1), listNew: api(9, 1) },
+    workspaces: { list: api(10, 1) },
+    users: { me: api(11, 0) },
+  };
+}
+
+// ------------------------------------------------------------------------------ chat stream
+
+/** A chat event cut out of a batch; chatIterable parses its data when it yields it. */
+class Unparsed {
+  constructor(event, raw, strict) {
+    this.event = event;
+    this.raw = raw;
+    this.strict = strict;
   }
 }
 
 /**
- * The async iterable over a wasm ChatStream. This pumps the body reader; the wasm turns each chunk
- * into finished iterator results in one synchronous call; `next()` serves them from a queue, so an
- * event already in costs no wasm call and no extra promise hop. `break` cancels the request.
+ * The async iterable over one chat stream. This pumps the body reader; the wasm engine turns each
+ * chunk into finished iterator results in one synchronous call; `next()` serves them from a queue.
+ * The request starts on the first iteration; `break` cancels it.
  */
-export function chatIterable(stream) {
+function chatIterable(engine, open, signal) {
   let ready = [];
   let head = 0;
   let reader = null;
   let chain = null;
+  let closed = false;
+  const close = () => {
+    closed = true;
+    engine.cancel();
+    if (reader) reader.cancel().catch(() => {}); // rejects after an abort; nobody waits for it
+    reader = null;
+  };
   // An event's JSON is parsed when it is yielded, so a chunk's first event waits for no other's.
   const take = () => {
     const result = ready[head];
@@ -76,31 +330,61 @@ export function chatIterable(stream) {
     let data;
     try {
       data = JSON.parse(result.raw);
-    } catch (_) {
+    } catch {
       if (!result.strict) return { value: { event: result.event, data: result.raw }, done: false };
       ready = [];
       head = 0;
-      throw stream.malformed(result.event, result.raw);
+      const err = engine.malformed(result.event, result.raw);
+      close();
+      throw err;
     }
     return { value: { event: result.event, data }, done: false };
+  };
+  const guarded = (step) => {
+    try {
+      return step();
+    } catch (err) {
+      close();
+      throw err;
+    }
   };
   const pull = async () => {
     for (;;) {
       if (head < ready.length) return take();
-      if (stream.check()) return { done: true, value: undefined }; // throws a failure that is due
+      if (guarded(() => engine.check()) || closed) {
+        close();
+        return { done: true, value: undefined };
+      }
       if (!reader) {
-        reader = await stream.open();
-        if (!reader) return { done: true, value: undefined };
+        let res;
+        try {
+          res = await open();
+        } catch (err) {
+          close();
+          throw err;
+        }
+        guarded(() => engine.opened(logidOf(res), !!res.body));
+        if (closed) {
+          res.body.cancel().catch(() => {});
+          return { done: true, value: undefined };
+        }
+        reader = res.body.getReader();
         continue;
       }
       let chunk;
       try {
         chunk = await reader.read();
       } catch (err) {
-        throw stream.fail(err);
+        const failure = engine.fail(isAborted(signal, err), describeValue(err));
+        close();
+        throw failure;
       }
-      ready = chunk.done ? stream.end() : stream.feed(chunk.value);
+      ready = guarded(() => (chunk.done ? engine.end() : engine.feed(chunk.value)));
       head = 0;
+      if (engine.finished && reader) {
+        reader.cancel().catch(() => {}); // `done` seen: release the connection now
+        reader = null;
+      }
     }
   };
   return {
@@ -123,99 +407,15 @@ export function chatIterable(stream) {
     async return(value) {
       ready = [];
       head = 0;
-      stream.cancel();
+      close();
       return { done: true, value };
     },
   };
 }
 
-/** `listener(value)` in a microtask (an exception there is reported as uncaught, not swallowed). */
-export function notify(listener, value) {
-  queueMicrotask(() => listener(value));
-}
-
-/** Runs `task` under an exclusive Web Lock (one refresh across tabs); without Web Locks, directly. */
-export function withLock(name, task) {
-  const locks = globalThis.navigator && globalThis.navigator.locks;
-  if (!locks || typeof locks.request !== 'function') return task();
-  return locks.request(name, { mode: 'exclusive' }, () => task());
-}
-
-/** Is a Web Lock of this name held by any context of this origin? */
-export async function lockHeld(name) {
-  const locks = globalThis.navigator && globalThis.navigator.locks;
-  if (!locks || typeof locks.query !== 'function') return false;
-  const { held = [] } = await locks.query();
-  return held.some((lock) => lock.name === name);
-}
-
-/** Holds a shared Web Lock of this name for `ms`; resolves once it is granted. */
-export function holdLock(name, ms) {
-  const locks = globalThis.navigator && globalThis.navigator.locks;
-  if (!locks || typeof locks.request !== 'function') return Promise.resolve();
-  return new Promise((granted) => {
-    locks.request(name, { mode: 'shared' }, () => {
-      granted();
-      return new Promise((release) => setTimeout(release, ms));
-    }).catch(() => granted());
-  });
-}
-
-export function sessionStorageOrNull() {
-  try {
-    return globalThis.sessionStorage || null;
-  } catch (_) {
-    return null; // sandboxed iframes throw on access
-  }
-}
-
-export function currentLocation() {
-  return globalThis.location ? String(globalThis.location.href) : null;
-}
-
-export function replaceLocation(url) {
-  const history = globalThis.history;
-  if (history && typeof history.replaceState === 'function') history.replaceState(history.state, '', url);
-}
-
-/** A page or a Web Worker: anywhere a token in JS memory is reachable by the page's scripts. */
-export function isBrowser() {
-  if (typeof globalThis.window !== 'undefined' && typeof globalThis.document !== 'undefined') return true;
-  const Worker = globalThis.WorkerGlobalScope;
-  return typeof Worker === 'function' && globalThis instanceof Worker;
-}
-
-export function nowSeconds() {
-  return Math.floor(Date.now() / 1000);
-}
-
-export function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal && signal.aborted) return reject(signal.reason);
-    // Timers fire at once beyond 2^31 - 1 ms: clamp rather than poll in a tight loop.
-    const timer = setTimeout(resolve, Math.min(ms, 2147483647));
-    if (signal) signal.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
-  });
-}
-
-/** Marks a promise as handled: `reader.cancel()` rejects after an abort, and nobody awaits it. */
-export function ignoreRejection(promise) {
-  if (promise && typeof promise.catch === 'function') promise.catch(() => {});
-}
-
 // Hot path: one call per chunk. `text` is the chunk's events concatenated; `meta` holds, per
 // event, the UTF-16 lengths of its name and data and whether the data must be JSON.
 
-/** A chat event cut out of a batch; chatIterable parses its data when it yields it. */
-class Unparsed {
-  constructor(event, raw, strict) {
-    this.event = event;
-    this.raw = raw;
-    this.strict = strict;
-  }
-}
-
-/** Pushes each event of the batch onto `out`, unparsed (see chatIterable's `take`). */
 export function chatParts(text, meta, out) {
   let at = 0;
   for (let i = 0; i < meta.length; i += 3) {
@@ -225,16 +425,15 @@ export function chatParts(text, meta, out) {
   }
 }
 
-/** One (big) chat event outside a batch, for chatIterable to parse when it yields it. */
 export function unparsed(event, raw, strict) {
   return new Unparsed(event, raw, strict);
 }
 
-export function sseEvent(event, data, id) {
-  return { event, data, id };
+export function part(event, data) {
+  return { value: { event, data }, done: false };
 }
 
-/** Pushes SseParser.feed's `{event, data, id}` records onto `out`: three lengths per event in `meta`. */
+/** SseParser.feed's `{event, data, id}` records: three lengths per event in `meta`. */
 export function sseEvents(text, meta, out) {
   let at = 0;
   for (let i = 0; i < meta.length; i += 3) {
@@ -245,28 +444,392 @@ export function sseEvents(text, meta, out) {
   }
 }
 
-/** `{value: {event, data}, done: false}`. */
-export function part(event, data) {
-  return { value: { event, data }, done: false };
+export function sseEvent(event, data, id) {
+  return { event, data, id };
 }
 
-// String(value) that never throws (objects without a prototype, throwing toString, revoked
-// Proxies) and stays short (it ends up in an error message).
-export function describeValue(value) {
+// ------------------------------------------------------------------------------ OAuth
+
+export async function pkceUrl(c, params) {
+  core = c;
+  const r = reader('getPKCEAuthenticationUrl', params);
+  const [url, state, codeVerifier] = core.startPkce(
+    r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED), r.text('baseURL'), r.text('wwwURL'),
+    r.text('workspaceId'), r.text('state'), r.text('code_challenge_method'), nowSeconds(),
+  );
+  return { url, codeVerifier, state };
+}
+
+export async function pkceToken(c, params, options) {
+  core = c;
+  const r = reader('getPKCEOAuthToken', params);
+  const signal = signalOf(options);
+  return tokenCall(core.exchangeRequest(
+    r.text('baseURL'), r.text('code', REQUIRED), r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED),
+    r.text('codeVerifier', REQUIRED),
+  ), signal);
+}
+
+export async function refreshToken(c, params, options) {
+  core = c;
+  const r = reader('refreshOAuthToken', params);
+  const signal = signalOf(options);
+  return tokenCall(core.refreshRequest(
+    r.text('baseURL'), r.text('refreshToken', REQUIRED), r.text('clientId', REQUIRED), r.text('clientSecret'),
+    isBrowser(),
+  ), signal);
+}
+
+const PENDING = 'coze-wasm:pkce:';
+/** Pending logins claimed in this page: a second completeLogin for one callback is refused at once. */
+const claimed = new Set();
+
+/** sessionStorage by default. Not 'memory': a pending login must outlive the redirect. */
+function pendingStore(option) {
+  if (option === 'memory') throw invalid("storage 'memory' cannot keep a pending login across the redirect");
+  return storeOf(option, 'session');
+}
+
+export async function startLogin(c, options) {
+  core = c;
+  const r = reader('startLogin', options);
+  const store = pendingStore(r.get('storage'));
+  const [url, state, , pending] = core.startPkce(
+    r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED), r.text('baseURL'), r.text('wwwURL'),
+    r.text('workspaceId'), undefined, undefined, nowSeconds(),
+  );
+  await store.set(PENDING + state, pending);
+  return { url, state };
+}
+
+export async function completeLogin(c, options) {
+  core = c;
+  const r = reader('completeLogin', options, true);
+  let url = r.text('url');
+  const signal = r.signal();
+  // Checked before the exchange: the code is single-use, so a bad manager found after it would
+  // lose the login.
+  const manager = r.get('tokenManager');
+  let setToken;
+  if (manager !== undefined) {
+    setToken = reader('tokenManager', manager).get('setToken');
+    if (typeof setToken !== 'function') throw r.bad('tokenManager', 'has no setToken()');
+  }
+  const store = pendingStore(r.get('storage'));
+  const current = currentLocation();
+  url = url ?? current;
+  if (url == null) throw r.bad('url', 'is required here (there is no location)');
+  // Whatever happens next, code and state leave the address bar (and so the history and Referer).
+  if (current === url) replaceLocation(core.stripCallback(url));
+  const state = core.callbackState(url);
+  const key = PENDING + state;
+  // One-time, even for two calls at once: claimed before the first await.
+  const first = !claimed.has(key);
+  claimed.add(key);
+  const pending = first ? await store.get(key) : null;
+  await store.remove(key);
+  const token = await tokenCall(core.finishLogin(url, state, pending ?? undefined, nowSeconds()), signal);
+  if (setToken) {
+    try {
+      await setToken.call(manager, token);
+    } catch (err) {
+      throw fail('STORAGE', `tokenManager.setToken() failed: ${describeValue(err)}`);
+    }
+  }
+  return token;
+}
+
+// ------------------------------------------------------------------------------ TokenManager
+
+/** How long a tab that refreshed keeps the "this refresh token was rotated" marker lock. */
+const ROTATION_MARKER_MS = 60000;
+/** How long a tab that finds that marker waits for the new token to reach its storage. */
+const ROTATION_WAIT_MS = 2000;
+
+/** A token as given to setToken (or read back from storage) → the stored shape. */
+function tokenFrom(value) {
+  const r = reader('setToken', value);
+  const expires = r.get('expires_in');
+  if (typeof expires !== 'number' || !Number.isFinite(expires)) throw r.bad('expires_in', 'must be a number');
+  const token = {
+    access_token: r.text('access_token', REQUIRED),
+    refresh_token: r.text('refresh_token', REQUIRED),
+    expires_in: Math.trunc(expires),
+  };
+  const type = r.text('token_type');
+  if (type) token.token_type = type;
+  return token;
+}
+
+export function newTokenManager(c, options) {
+  core = c;
+  return new Manager(reader('new TokenManager', options));
+}
+
+class Manager {
+  constructor(r) {
+    this.clientId = r.text('clientId', REQUIRED);
+    this.baseURL = core.baseUrl(r.text('baseURL'));
+    this.store = storeOf(r.get('storage'), 'memory');
+    this.ahead = r.number('refreshAheadSeconds') ?? 60;
+    this.key = r.text('storageKey', NOT_BLANK) ?? `coze-wasm:token:${this.clientId}`;
+    this.lock = `coze-wasm:refresh:${this.key}`;
+    const onChange = r.get('onChange');
+    if (onChange !== undefined && typeof onChange !== 'function') throw r.bad('onChange', 'must be a function');
+    this.onChange = onChange;
+    this.inflight = null;
+  }
+
+  async setToken(token) {
+    await this.save(tokenFrom(token));
+  }
+
+  async getToken() {
+    const token = await this.load();
+    return token ? { ...token } : null;
+  }
+
+  async getAccessToken() {
+    const token = await this.load();
+    if (!token) throw notLoggedIn();
+    if (!core.needsRefresh(token.expires_in, nowSeconds(), this.ahead)) return token.access_token;
+    return (await this.refreshFrom(token.refresh_token)).access_token;
+  }
+
+  /**
+   * Refreshes now (single-flight; joins a refresh already running here or in another tab). With
+   * the access token an API refused, a token that already replaced it is returned instead.
+   */
+  async refresh(rejected) {
+    if (rejected != null && (typeof rejected !== 'string' || textProblem(rejected))) {
+      throw invalid('refresh: `rejectedAccessToken` must be the refused access token (a string)');
+    }
+    const current = await this.load();
+    if (!current) throw notLoggedIn();
+    if (rejected != null && current.access_token !== rejected) return { ...current };
+    return { ...(await this.refreshFrom(current.refresh_token)) };
+  }
+
+  async clear() {
+    await this.forget();
+  }
+
+  async load() {
+    const text = await this.store.get(this.key);
+    if (text == null) return null;
+    try {
+      return tokenFrom(JSON.parse(text));
+    } catch {
+      return null;
+    }
+  }
+
+  async save(token) {
+    await this.store.set(this.key, JSON.stringify(token));
+    this.changed({ ...token });
+  }
+
+  async forget() {
+    await this.store.remove(this.key);
+    this.changed(null);
+  }
+
+  changed(token) {
+    const listener = this.onChange;
+    // In a microtask: a throwing listener is reported by the runtime and breaks no refresh.
+    if (listener) queueMicrotask(() => listener(token));
+  }
+
+  /** Joins the refresh in flight in this page, or starts one under the cross-tab lock. */
+  refreshFrom(seen) {
+    if (!this.inflight) {
+      const flight = withLock(this.lock, () => this.refreshNow(seen));
+      this.inflight = flight;
+      const done = () => { if (this.inflight === flight) this.inflight = null; };
+      flight.then(done, done);
+    }
+    return this.inflight;
+  }
+
+  async refreshNow(seen) {
+    const current = await this.load();
+    if (!current) throw notLoggedIn();
+    // Refreshed (here or in another tab) since the caller looked: that token is as fresh.
+    if (current.refresh_token !== seen) return current;
+    // Another tab may have rotated this refresh token before its write reached our storage
+    // (localStorage propagates unordered with Web Locks). Its marker lock says so: then never
+    // send the spent token (the server would revoke the login); wait for the new one.
+    const marker = `${this.lock}:rotated:${core.fingerprint(current.refresh_token)}`;
+    if (await lockHeld(marker)) return this.replacementOf(current.refresh_token);
+    let token;
+    try {
+      token = await tokenCall(core.refreshRequest(this.baseURL, current.refresh_token, this.clientId, undefined, false));
+    } catch (err) {
+      // Only a definite refusal of the refresh token ends the login; a rate limit, a server
+      // error or the network leave it for the next try.
+      if (err instanceof CozeError && core.endsLogin(err.code, err.status)) await this.forget().catch(() => {});
+      throw err;
+    }
+    await this.save(token);
+    // Granted before our refresh lock is released, held long enough for any tab that read the
+    // old token to see it.
+    await holdLock(marker, ROTATION_MARKER_MS);
+    return token;
+  }
+
+  /** Another tab rotated `spent`: wait until its replacement shows in our storage. */
+  async replacementOf(spent) {
+    for (let waited = 0; waited < ROTATION_WAIT_MS; waited += 20) {
+      const token = await this.load();
+      if (!token) throw notLoggedIn(); // the other tab's refresh was refused
+      if (token.refresh_token !== spent) return token;
+      await sleep(20);
+    }
+    // E.g. a sessionStorage copied into a new tab: the new token lives in the other tab only.
+    await this.forget().catch(() => {});
+    throw fail('OAUTH_TOKEN_ERROR', 'another tab used this refresh token; its replacement is not here');
+  }
+}
+
+// ------------------------------------------------------------------------------ storage
+
+/** `'memory' | 'session' | 'local'` or a `{getItem, setItem, removeItem}` (sync or async). */
+function storeOf(option, fallback) {
+  if (option === undefined) option = fallback;
+  if (typeof option === 'string') {
+    if (option === 'memory') {
+      const map = new Map();
+      return {
+        get: async (key) => map.get(key) ?? null,
+        set: async (key, value) => { map.set(key, value); },
+        remove: async (key) => { map.delete(key); },
+      };
+    }
+    if (option !== 'session' && option !== 'local') {
+      throw invalid("storage must be 'memory', 'session', 'local' or an object with getItem/setItem/removeItem");
+    }
+    const name = `${option}Storage`;
+    let storage = null;
+    try {
+      storage = globalThis[name] || null;
+    } catch {} // sandboxed iframes throw on access
+    if (typeof storage !== 'object' || storage === null) {
+      throw fail('STORAGE', `${name} is not available here; pass a storage object`);
+    }
+    return webStore(storage);
+  }
+  const r = reader('storage', option);
+  for (const method of ['getItem', 'setItem', 'removeItem']) {
+    if (typeof r.get(method) !== 'function') throw invalid(`the storage object has no ${method}() method`);
+  }
+  return webStore(option);
+}
+
+function webStore(storage) {
+  const use = async (method, ...args) => {
+    try {
+      // Web Storage answers synchronously, custom stores may return promises: await either.
+      return await storage[method](...args);
+    } catch (err) {
+      throw fail('STORAGE', `storage.${method}() failed: ${describeValue(err)}`);
+    }
+  };
+  return {
+    get: async (key) => {
+      const value = await use('getItem', key);
+      return typeof value === 'string' ? value : null;
+    },
+    set: (key, value) => use('setItem', key, value),
+    remove: (key) => use('removeItem', key),
+  };
+}
+
+// ------------------------------------------------------------------------------ platform
+
+/** `target[name](arg)`: the wasm classes forward to the driver's objects. */
+export function invoke(target, name, arg) {
+  return target[name](arg);
+}
+
+const locks = () => {
+  const l = globalThis.navigator && globalThis.navigator.locks;
+  return l && typeof l.request === 'function' ? l : null;
+};
+
+/** Runs `task` under an exclusive Web Lock (one refresh across tabs); without Web Locks, directly. */
+async function withLock(name, task) {
+  const l = locks();
+  if (!l) return task();
+  try {
+    return await l.request(name, { mode: 'exclusive' }, () => task());
+  } catch (err) {
+    throw err instanceof CozeError ? err : fail('OAUTH_TOKEN_ERROR', `the refresh lock failed: ${describeValue(err)}`);
+  }
+}
+
+/** Is a Web Lock of this name held by any context of this origin? */
+async function lockHeld(name) {
+  const l = locks();
+  if (!l || typeof l.query !== 'function') return false;
+  const { held = [] } = await l.query();
+  return held.some((lock) => lock.name === name);
+}
+
+/** Holds a shared Web Lock of this name for `ms`; resolves once it is granted. */
+function holdLock(name, ms) {
+  const l = locks();
+  if (!l) return Promise.resolve();
+  return new Promise((granted) => {
+    l.request(name, { mode: 'shared' }, () => {
+      granted();
+      return new Promise((release) => setTimeout(release, ms));
+    }).catch(() => granted());
+  });
+}
+
+function currentLocation() {
+  return globalThis.location ? String(globalThis.location.href) : null;
+}
+
+function replaceLocation(url) {
+  const history = globalThis.history;
+  if (history && typeof history.replaceState === 'function') history.replaceState(history.state, '', url);
+}
+
+/** A page or a Web Worker: anywhere a token in JS memory is reachable by the page's scripts. */
+function isBrowser() {
+  if (typeof globalThis.window !== 'undefined' && typeof globalThis.document !== 'undefined') return true;
+  const Worker = globalThis.WorkerGlobalScope;
+  return typeof Worker === 'function' && globalThis instanceof Worker;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
+    // Timers fire at once beyond 2^31 - 1 ms: clamp rather than poll in a tight loop.
+    const timer = setTimeout(resolve, Math.min(ms, 2147483647));
+    if (signal) signal.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+  });
+}
+
+/** String(value) that never throws and stays short (it ends up in an error message). */
+function describeValue(value) {
   let text;
   try {
-    text = String(value);
+    text = value instanceof Error || (value && typeof value.name === 'string' && 'message' in value)
+      ? `${value.name}: ${value.message}`
+      : String(value);
   } catch {
     try {
       text = Object.prototype.toString.call(value);
     } catch {
-      text = `a ${typeof value} that cannot be printed`;
+      text = `a ${typeof value}`;
     }
   }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
-
-// Argument checks that must not run the caller's code (getters, Proxy traps) nor trust it.
 
 /** 0: fine; 1: longer than 16384 UTF-16 units; 2: holds a lone surrogate (not Unicode text). */
 export function textProblem(text) {
@@ -289,7 +852,7 @@ export function byteLength(value) {
   if (length === 0) {
     try {
       new Uint8Array(typedArrayBuffer.call(value), 0, 0);
-    } catch (_) {
+    } catch {
       return -2;
     }
   }
@@ -305,7 +868,7 @@ export function isAbortSignal(value) {
   try {
     abortedGetter.call(value);
     return true;
-  } catch (_) {
+  } catch {
     return false;
   }
 }

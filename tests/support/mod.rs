@@ -38,6 +38,7 @@ export async function countDeltaChars(iterable) {
 }
 export function newAbortController() { return new AbortController(); }
 export function elapsedMs() { return performance.now(); }
+export function sleepMs(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = adminCall, catch)]
@@ -54,6 +55,8 @@ extern "C" {
     pub fn new_abort_controller() -> web_sys::AbortController;
     #[wasm_bindgen(js_name = elapsedMs)]
     pub fn now_ms() -> f64;
+    #[wasm_bindgen(js_name = sleepMs)]
+    fn sleep_ms_js(ms: u32) -> Promise;
 }
 
 pub fn emulator() -> &'static str {
@@ -145,4 +148,44 @@ pub async fn collect_until_error(iterable: &JsValue) -> (Vec<JsValue>, JsValue) 
 
 pub fn events_js(events: &[JsValue]) -> JsValue {
     events.iter().collect::<js_sys::Array>().into()
+}
+
+/// Calls a method of one of the client's resources (`c.chat()` …), e.g.
+/// `api(&c.conversations(), "messages.list", (id, params, opts))` → what it returned (a promise
+/// or, for `chat.stream`, an async iterable).
+pub fn api(resource: &JsValue, path: &str, args: impl Args) -> Promise {
+    let mut this = resource.clone();
+    let mut names: Vec<&str> = path.split('.').collect();
+    let method = names.pop().unwrap();
+    for name in names {
+        this = get(&this, name);
+    }
+    let f: js_sys::Function = get(&this, method).unchecked_into();
+    f.apply(&this, &args.array()).expect("resource methods never throw synchronously").unchecked_into()
+}
+
+pub trait Args {
+    fn array(self) -> js_sys::Array;
+}
+
+impl Args for (JsValue,) {
+    fn array(self) -> js_sys::Array {
+        js_sys::Array::of1(&self.0)
+    }
+}
+
+impl Args for (JsValue, JsValue) {
+    fn array(self) -> js_sys::Array {
+        js_sys::Array::of2(&self.0, &self.1)
+    }
+}
+
+impl Args for (JsValue, JsValue, JsValue) {
+    fn array(self) -> js_sys::Array {
+        js_sys::Array::of3(&self.0, &self.1, &self.2)
+    }
+}
+
+pub async fn sleep_ms(ms: u32) {
+    JsFuture::from(sleep_ms_js(ms)).await.unwrap();
 }
