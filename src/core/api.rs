@@ -1,65 +1,83 @@
-//! Coze's `{code, msg, data, detail:{logid}}` envelope and request paths, as pure functions.
+//! Coze's `{code, msg, data, detail:{logid}}` envelope, reading reply fields, and request paths,
+//! as pure functions.
 
 use super::authorize::form_urlencode;
 use super::error::{CozeError, ErrorCode, Result};
-
-/// What the web layer read off a JSON reply (or learned that it was not JSON).
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct EnvelopeFields {
-    /// The body parsed as JSON at all.
-    pub is_json: bool,
-    /// The body was a JSON object (not an array, string, ...).
-    pub is_object: bool,
-    /// Numeric `code`, when present.
-    pub code: Option<f64>,
-    pub msg: Option<String>,
-    /// `detail.logid`.
-    pub logid: Option<String>,
-}
+use super::json::{parse_integer, Object, Value};
 
 /// Decides whether a reply is a success. `Ok(())` means: use the body (its `data`).
-/// Errors carry status, Coze code/msg, the logid (body first, then the `x-tt-logid` header) and,
-/// when the body could not be understood, the raw text.
-pub fn check_envelope(status: u16, fields: &EnvelopeFields, raw: &str, header_logid: Option<&str>) -> Result<()> {
-    let logid = fields.logid.clone().or_else(|| header_logid.map(str::to_owned));
-    if let Some(code) = fields.code.filter(|c| *c != 0.0) {
-        let msg = fields.msg.clone().unwrap_or_default();
-        return Err(CozeError::coze_api(code as i64, msg).with_status(status).with_logid(logid));
+/// Errors carry status, Coze code/msg, the logid (body `detail.logid` first, then the
+/// `x-tt-logid` header) and, when the body could not be understood, the raw text.
+pub fn check_envelope(status: u16, body: &str, header_logid: Option<&str>) -> Result<()> {
+    let object = Object::parse(body);
+    let logid = reply_logid(object.as_ref(), header_logid);
+    let msg = object.as_ref().and_then(|o| text_field(o, "msg"));
+    if let Some(code) = object.as_ref().and_then(|o| integer_field(o, "code")).filter(|c| *c != 0) {
+        return Err(CozeError::coze_api(code, msg.unwrap_or_default()).with_status(status).with_logid(logid));
     }
-    if !(200..300).contains(&status) {
-        let mut err = CozeError::new(ErrorCode::CozeApiError, http_error_message(status, fields.msg.as_deref()))
-            .with_status(status)
-            .with_logid(logid)
-            .with_raw(truncate(raw));
-        err.msg = fields.msg.clone();
-        return Err(err);
-    }
-    if !fields.is_json || !fields.is_object {
-        return Err(CozeError::new(ErrorCode::InvalidResponse, "the server's reply is not a JSON object")
-            .with_status(status)
-            .with_logid(logid)
-            .with_raw(truncate(raw)));
-    }
-    Ok(())
+    let mut err = if !(200..300).contains(&status) {
+        let mut err = CozeError::new(ErrorCode::CozeApiError, http_error_message(status, msg.as_deref()));
+        err.msg = msg;
+        err
+    } else if object.is_none() {
+        CozeError::new(ErrorCode::InvalidResponse, "reply is not a JSON object")
+    } else {
+        return Ok(());
+    };
+    err.raw = shareable_raw(body, object.as_ref());
+    Err(err.with_status(status).with_logid(logid))
 }
 
 fn http_error_message(status: u16, msg: Option<&str>) -> String {
     let reason = match status {
-        400 => "bad request",
-        401 => "authentication failed (token missing, invalid or expired)",
-        403 => "permission denied",
+        401 => "unauthorized",
+        403 => "forbidden",
         404 => "not found",
-        408 => "request timeout",
         429 => "rate limited",
-        502 => "bad gateway",
-        503 => "service unavailable",
         500..=599 => "server error",
         _ => "request failed",
     };
     match msg {
-        Some(m) if !m.is_empty() => format!("HTTP {status}: {reason}: {m}"),
-        _ => format!("HTTP {status}: {reason}"),
+        Some(m) => format!("HTTP {status} {reason}: {m}"),
+        None => format!("HTTP {status} {reason}"),
     }
+}
+
+/// A field as text: a string, or a number (some servers send codes and ids as numbers), trimmed;
+/// `None` when absent, empty or of another type.
+pub fn text_field(object: &Object, key: &str) -> Option<String> {
+    let text = match object.get(key)? {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => parse_integer(n).map_or_else(|| n.to_owned(), |i| i.to_string()),
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// A field as an exact integer: a number, or a string holding one (read as JS's unary `+` would).
+pub fn integer_field(object: &Object, key: &str) -> Option<i64> {
+    match object.get(key)? {
+        Value::String(s) => parse_integer(s.trim()),
+        v => v.as_integer(),
+    }
+}
+
+/// `detail.logid` from the body, else the `x-tt-logid` header; blank ones do not count.
+pub fn reply_logid(body: Option<&Object>, header_logid: Option<&str>) -> Option<String> {
+    let header = header_logid.map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned);
+    body.and_then(|o| o.object("detail")).and_then(|d| text_field(&d, "logid")).or(header)
+}
+
+/// The body to keep on an error (bounded), unless it may hold credentials: any mention of
+/// `access_token` / `refresh_token` (a cut-off or nested token reply included), or a top-level
+/// key that decodes to one (`"access\u005ftoken"`). Errors travel to logs and error reporters.
+pub fn shareable_raw(body: &str, object: Option<&Object>) -> Option<String> {
+    const CREDENTIALS: [&str; 2] = ["access_token", "refresh_token"];
+    let named = |o: &Object| CREDENTIALS.iter().any(|k| o.get(k).is_some());
+    if CREDENTIALS.iter().any(|k| body.contains(k)) || object.is_some_and(named) {
+        return None;
+    }
+    Some(truncate(body))
 }
 
 /// Raw bodies are kept for diagnosis, but bounded: an HTML error page can be large.
@@ -101,9 +119,8 @@ pub fn require_id<'a>(name: &str, value: Option<&'a str>) -> Result<&'a str> {
     match value {
         Some(v) if !v.trim().is_empty() => Ok(v),
         Some(_) => Err(CozeError::invalid_argument(format!("`{name}` must not be empty"))),
-        None => Err(CozeError::invalid_argument(format!(
-            "`{name}` is required and must be a string (Coze IDs are 19-digit strings; numbers lose precision)"
-        ))),
+        // Coze ids are 19 digits: as JS numbers they lose precision.
+        None => Err(CozeError::invalid_argument(format!("`{name}` must be a string"))),
     }
 }
 
@@ -111,53 +128,94 @@ pub fn require_id<'a>(name: &str, value: Option<&'a str>) -> Result<&'a str> {
 mod tests {
     use super::*;
 
-    fn json(code: Option<f64>, msg: Option<&str>, logid: Option<&str>) -> EnvelopeFields {
-        EnvelopeFields { is_json: true, is_object: true, code, msg: msg.map(Into::into), logid: logid.map(Into::into) }
-    }
-
     #[test]
     fn success_envelope() {
-        assert!(check_envelope(200, &json(Some(0.0), Some(""), None), "{}", None).is_ok());
-        assert!(check_envelope(200, &json(None, None, None), "{}", None).is_ok());
+        assert!(check_envelope(200, r#"{"code":0,"msg":"","data":{}}"#, None).is_ok());
+        assert!(check_envelope(200, "{}", None).is_ok());
+        assert!(check_envelope(201, r#" {"code":"0"} "#, None).is_ok());
     }
 
     #[test]
     fn envelope_error_even_with_http_200() {
-        let e = check_envelope(200, &json(Some(4101.0), Some("bad token"), Some("L1")), "", Some("H")).unwrap_err();
+        let body = r#"{"code":4101,"msg":"bad token","detail":{"logid":"L1"}}"#;
+        let e = check_envelope(200, body, Some("H")).unwrap_err();
         assert_eq!(e.code, ErrorCode::CozeApiError);
         assert_eq!(e.coze_code, Some(4101));
         assert_eq!(e.msg.as_deref(), Some("bad token"));
         assert_eq!(e.logid.as_deref(), Some("L1"), "body logid wins");
         assert_eq!(e.status, Some(200));
+        assert_eq!(e.raw, None);
         assert!(e.message.contains("api.coze.cn"), "4101 carries the region hint");
+        // A numeric-string code counts; a code that is no integer does not.
+        assert_eq!(check_envelope(200, r#"{"code":"4100"}"#, None).unwrap_err().coze_code, Some(4100));
+        assert!(check_envelope(200, r#"{"code":"abc"}"#, None).is_ok());
+        assert!(check_envelope(200, r#"{"code":1.5}"#, None).is_ok());
     }
 
     #[test]
     fn header_logid_when_body_has_none() {
-        let e = check_envelope(401, &json(Some(4100.0), Some("expired"), None), "", Some("H1")).unwrap_err();
+        let e = check_envelope(401, r#"{"code":4100,"msg":"expired"}"#, Some(" H1 ")).unwrap_err();
         assert_eq!(e.logid.as_deref(), Some("H1"));
         assert!(is_auth_failure(&e));
+        let e = check_envelope(401, r#"{"code":4100,"detail":{"logid":""}}"#, Some("H1")).unwrap_err();
+        assert_eq!(e.logid.as_deref(), Some("H1"));
+        assert_eq!(check_envelope(401, "x", Some("")).unwrap_err().logid, None);
     }
 
     #[test]
     fn http_error_without_envelope_keeps_raw() {
-        let fields = EnvelopeFields::default();
-        let e = check_envelope(502, &fields, "<html>bad gateway</html>", None).unwrap_err();
+        let e = check_envelope(502, "<html>bad gateway</html>", None).unwrap_err();
         assert_eq!(e.code, ErrorCode::CozeApiError);
         assert_eq!(e.status, Some(502));
         assert_eq!(e.raw.as_deref(), Some("<html>bad gateway</html>"));
-        assert!(e.message.contains("502"));
+        assert_eq!(e.message, "HTTP 502 server error");
         assert!(!is_auth_failure(&e));
-        assert!(is_auth_failure(&check_envelope(401, &fields, "", None).unwrap_err()));
+        assert!(is_auth_failure(&check_envelope(401, "", None).unwrap_err()));
+        let e = check_envelope(429, r#"{"code":0,"msg":"slow down"}"#, None).unwrap_err();
+        assert_eq!(e.message, "HTTP 429 rate limited: slow down");
+        assert_eq!(e.msg.as_deref(), Some("slow down"));
     }
 
     #[test]
     fn non_json_success_is_invalid_response() {
-        let e = check_envelope(200, &EnvelopeFields::default(), "not json", None).unwrap_err();
+        let e = check_envelope(200, "not json", None).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidResponse);
         assert_eq!(e.raw.as_deref(), Some("not json"));
-        let arr = EnvelopeFields { is_json: true, ..Default::default() };
-        assert_eq!(check_envelope(200, &arr, "[]", None).unwrap_err().code, ErrorCode::InvalidResponse);
+        assert_eq!(check_envelope(200, "[]", None).unwrap_err().code, ErrorCode::InvalidResponse);
+        assert_eq!(check_envelope(200, r#"{"a":1}x"#, None).unwrap_err().code, ErrorCode::InvalidResponse);
+    }
+
+    #[test]
+    fn raw_never_carries_credentials() {
+        for body in [
+            r#"{"access_token":"czu_secret","code":0}"#,
+            r#"{"data":{"refresh_token":"secret"}}"#,
+            r#"{"access\u005ftoken":"secret"}"#,
+            r#"{"refresh_token":"secret"#,
+        ] {
+            for status in [200, 400, 502] {
+                if let Err(e) = check_envelope(status, body, None) {
+                    assert_eq!(e.raw, None, "{status} {body}");
+                }
+            }
+        }
+        assert_eq!(shareable_raw("{}", None).as_deref(), Some("{}"));
+    }
+
+    #[test]
+    fn fields_as_text_and_integers() {
+        let o = Object::parse(r#"{"s":" x ","n":4001,"f":1.5,"b":true,"e":"","i":" 7 ","big":1e300}"#).unwrap();
+        assert_eq!(text_field(&o, "s").as_deref(), Some("x"));
+        assert_eq!(text_field(&o, "n").as_deref(), Some("4001"));
+        assert_eq!(text_field(&o, "f").as_deref(), Some("1.5"));
+        assert_eq!(text_field(&o, "b"), None);
+        assert_eq!(text_field(&o, "e"), None);
+        assert_eq!(text_field(&o, "missing"), None);
+        assert_eq!(integer_field(&o, "n"), Some(4001));
+        assert_eq!(integer_field(&o, "i"), Some(7));
+        assert_eq!(integer_field(&o, "f"), None);
+        assert_eq!(integer_field(&o, "big"), None);
+        assert_eq!(integer_field(&o, "s"), None);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Chat stream semantics: what each Coze event means for the consumer, and when a stream ended
-//! badly. Pure; the web layer parses `data` with `JSON.parse` and follows these decisions.
+//! badly. Pure; the data of the events this library must interpret (`error`,
+//! `conversation.chat.failed`) is read here, the rest is handed to JS.
 
-use super::error::{CozeError, ErrorCode};
+use super::api::{integer_field, text_field, truncate};
+use super::error::{CozeError, ErrorCode, Result, REGION_HINT};
+use super::json::Object;
 
 pub const EVENT_DONE: &str = "done";
 pub const EVENT_ERROR: &str = "error";
@@ -49,49 +52,58 @@ pub fn disposition(event: &str) -> Disposition {
     }
 }
 
-/// `error` event: data is `{code,msg}` (sometimes `{}` or not JSON at all).
-pub fn error_event(code: Option<f64>, msg: Option<String>, raw: &str) -> CozeError {
-    let mut err = match code {
-        Some(code) => {
-            let mut e = CozeError::coze_api(code as i64, msg.clone().unwrap_or_default());
-            e.code = ErrorCode::StreamErrorEvent;
-            e.message = format!("the server sent an error event: {}", e.message);
-            e
-        }
-        None => CozeError::new(
-            ErrorCode::StreamErrorEvent,
-            format!("the server sent an error event: {}", msg.as_deref().unwrap_or("(no details)")),
-        ),
-    };
+/// `error` event (data `{code, msg}`, sometimes `{}` or not JSON at all) → STREAM_ERROR_EVENT,
+/// with the data as `raw`. The caller adds the logid.
+pub fn error_event(raw: &str) -> CozeError {
+    let data = Object::parse(raw);
+    let code = data.as_ref().and_then(|d| integer_field(d, "code"));
+    let msg = data.as_ref().and_then(|d| text_field(d, "msg"));
+    let mut err = CozeError::new(ErrorCode::StreamErrorEvent, failure_message("error event", code, msg.as_deref()));
+    err.coze_code = code;
     err.msg = msg;
-    err.with_raw(super::api::truncate(raw))
+    err.with_raw(truncate(raw))
 }
 
-/// `conversation.chat.failed`: a Chat object with `last_error`, or (per Coze's docs) a bare `{code,msg}`.
-pub fn chat_failed(last_error_code: Option<f64>, last_error_msg: Option<String>, logid: Option<String>) -> CozeError {
-    let code = last_error_code.map(|c| c as i64);
-    let msg = last_error_msg.unwrap_or_default();
-    let mut message = match code {
-        Some(c) => format!("the chat failed: {c} {msg}"),
-        None => format!("the chat failed: {msg}"),
-    };
-    if code == Some(4101) {
-        message.push_str(super::error::REGION_HINT);
-    }
-    let mut err = CozeError::new(ErrorCode::ChatFailed, message.trim_end().to_owned()).with_logid(logid);
+/// `conversation.chat.failed`: data is a Chat object with `last_error {code, msg}`, or (per
+/// Coze's docs) a bare `{code, msg}`. `Ok`: the CHAT_FAILED error to raise once the event is
+/// yielded; `Err`: MALFORMED_EVENT, the data is not a JSON object. The caller adds the logid.
+pub fn chat_failed(raw: &str) -> Result<CozeError> {
+    let data = Object::parse(raw).ok_or_else(|| malformed_event(EVENT_CHAT_FAILED, raw))?;
+    let source = data.object("last_error").unwrap_or(data);
+    let code = integer_field(&source, "code");
+    let msg = text_field(&source, "msg").unwrap_or_default();
+    let mut err = CozeError::new(ErrorCode::ChatFailed, failure_message("chat failed", code, Some(&msg)));
     err.coze_code = code;
     err.msg = Some(msg);
-    err
+    Ok(err)
+}
+
+/// `{what}: {code} {msg}`, with the region hint for 4101 (wrong token or wrong region).
+fn failure_message(what: &str, code: Option<i64>, msg: Option<&str>) -> String {
+    let mut message = String::from(what);
+    let mut separator = ": ";
+    if let Some(code) = code {
+        message.push_str(separator);
+        message.push_str(&code.to_string());
+        separator = " ";
+    }
+    if let Some(msg) = msg.filter(|m| !m.is_empty()) {
+        message.push_str(separator);
+        message.push_str(msg);
+    }
+    if code == Some(4101) {
+        message.push_str(REGION_HINT);
+    }
+    message
 }
 
 pub fn malformed_event(event: &str, raw: &str) -> CozeError {
-    CozeError::new(ErrorCode::MalformedEvent, format!("the `{event}` event's data is not valid JSON"))
-        .with_raw(super::api::truncate(raw))
+    CozeError::new(ErrorCode::MalformedEvent, format!("`{event}` event data is not valid JSON")).with_raw(truncate(raw))
 }
 
 /// The body ended (or broke) before `done`.
 pub fn truncated(events_seen: u64, cause: Option<&str>) -> CozeError {
-    let mut message = format!("the event stream ended after {events_seen} events without `done`");
+    let mut message = format!("stream ended after {events_seen} events without `done`");
     if let Some(cause) = cause {
         message.push_str(": ");
         message.push_str(cause);
@@ -124,24 +136,53 @@ mod tests {
 
     #[test]
     fn error_event_carries_code_and_msg() {
-        let e = error_event(Some(5000.0), Some("boom".into()), r#"{"code":5000,"msg":"boom"}"#);
+        let raw = r#"{"code":5000,"msg":"boom"}"#;
+        let e = error_event(raw);
         assert_eq!(e.code, ErrorCode::StreamErrorEvent);
         assert_eq!(e.coze_code, Some(5000));
         assert_eq!(e.msg.as_deref(), Some("boom"));
-        assert!(e.message.contains("boom"));
-        let empty = error_event(None, None, "{}");
-        assert_eq!(empty.code, ErrorCode::StreamErrorEvent);
-        assert_eq!(empty.raw.as_deref(), Some("{}"));
+        assert_eq!(e.message, "error event: 5000 boom");
+        assert_eq!(e.raw.as_deref(), Some(raw));
+        assert_eq!(e.logid, None);
+        for (raw, message) in [
+            ("{}", "error event"),
+            ("not json", "error event"),
+            (r#"{"msg":"only text"}"#, "error event: only text"),
+            (r#"{"code":"4000"}"#, "error event: 4000"),
+        ] {
+            let e = error_event(raw);
+            assert_eq!(
+                (e.code, e.message.as_str(), e.raw.as_deref()),
+                (ErrorCode::StreamErrorEvent, message, Some(raw))
+            );
+        }
+        assert!(error_event(r#"{"code":4101,"msg":"bad token"}"#).message.contains("api.coze.cn"));
     }
 
     #[test]
     fn chat_failed_surfaces_last_error() {
-        let e = chat_failed(Some(4028.0), Some("free quota used up".into()), Some("L".into()));
+        let chat = r#"{"id":"1","status":"failed","last_error":{"code":4028,"msg":"free quota used up"}}"#;
+        let e = chat_failed(chat).unwrap();
         assert_eq!(e.code, ErrorCode::ChatFailed);
         assert_eq!(e.coze_code, Some(4028));
-        assert!(e.message.contains("4028 free quota used up"));
-        assert_eq!(e.logid.as_deref(), Some("L"));
-        assert!(chat_failed(Some(4101.0), None, None).message.contains("api.coze.cn"));
+        assert_eq!(e.msg.as_deref(), Some("free quota used up"));
+        assert_eq!(e.message, "chat failed: 4028 free quota used up");
+        assert_eq!((e.logid, e.raw), (None, None));
+        // The bare form from Coze's docs.
+        let e = chat_failed(r#"{"code":4101,"msg":"x"}"#).unwrap();
+        assert_eq!(e.coze_code, Some(4101));
+        assert!(e.message.starts_with("chat failed: 4101 x") && e.message.contains("api.coze.cn"));
+        // last_error that is not an object: the top level is read.
+        let e = chat_failed(r#"{"last_error":null,"code":1,"msg":"m"}"#).unwrap();
+        assert_eq!((e.coze_code, e.msg.as_deref()), (Some(1), Some("m")));
+        let e = chat_failed("{}").unwrap();
+        assert_eq!((e.coze_code, e.msg.as_deref(), e.message.as_str()), (None, Some(""), "chat failed"));
+        // Not a JSON object: MALFORMED_EVENT with the data.
+        for raw in ["", "[]", "{\"last_error\":", "null"] {
+            let e = chat_failed(raw).unwrap_err();
+            assert_eq!((e.code, e.raw.as_deref()), (ErrorCode::MalformedEvent, Some(raw)));
+            assert!(e.message.contains("conversation.chat.failed"));
+        }
     }
 
     #[test]

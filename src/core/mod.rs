@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod batch;
 pub mod chat;
 pub mod error;
+pub mod json;
 pub mod pkce;
 pub mod sse;
 pub mod token;

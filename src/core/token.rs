@@ -7,16 +7,15 @@
 //!   HTTP 200, so an error-shaped body is an error whatever the status;
 //! * some failures use Coze's envelope `{code, msg, detail:{logid}}`.
 //!
-//! JSON output is written by hand (no serde_json in the wasm); input arrives already deserialized into
-//! [`TokenResponseFields`], whose fields are deliberately lenient so that odd but harmless shapes still
-//! give a precise error instead of "not JSON".
+//! Bodies are read from their text with [`super::json`], the one reader the wasm, the native tests
+//! and the fuzz targets share.
 
 use core::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
-
+use super::api::{integer_field, reply_logid, shareable_raw, text_field};
 use super::error::{CozeError, ErrorCode, Result};
+pub use super::json::json_string;
+use super::json::{parse_integer, Object, Value};
 
 /// `expires_in` values below this (2001-09-09) cannot be absolute timestamps; they are taken as a
 /// lifetime in seconds relative to now.
@@ -29,29 +28,6 @@ pub const RELATIVE_EXPIRY_THRESHOLD: i64 = 1_000_000_000;
 /// `{base}/api/permission/oauth2/token` (trailing slashes of `base_url` ignored).
 pub fn token_endpoint(base_url: &str) -> String {
     format!("{}/api/permission/oauth2/token", base_url.trim_end_matches('/'))
-}
-
-/// A JSON string literal for `s`: quotes, backslash and control characters (U+0000–U+001F, as
-/// `\u00xx`) are escaped; everything else, non-ASCII included, is kept as UTF-8.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let b = c as u8;
-                out.push_str("\\u00");
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 0xF) as usize] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn require(field: &str, value: &str) -> Result<()> {
@@ -104,13 +80,12 @@ pub fn refresh_body(client_id: &str, refresh_token: &str) -> Result<String> {
 
 /// An OAuth token as @coze/api shapes it. `expires_in` is the absolute expiry in Unix seconds.
 /// `Debug` never shows token text.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct OAuthToken {
     pub access_token: String,
     pub refresh_token: String,
     /// Absolute Unix time (seconds) at which the access token expires.
     pub expires_in: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
 }
 
@@ -125,6 +100,40 @@ impl fmt::Debug for OAuthToken {
     }
 }
 
+impl OAuthToken {
+    /// The stored form, @coze/api's shape: `{"access_token","refresh_token","expires_in","token_type"?}`.
+    pub fn to_json(&self) -> String {
+        let mut out = format!(
+            "{{\"access_token\":{},\"refresh_token\":{},\"expires_in\":{}",
+            json_string(&self.access_token),
+            json_string(&self.refresh_token),
+            self.expires_in
+        );
+        if let Some(t) = &self.token_type {
+            out.push_str(",\"token_type\":");
+            out.push_str(&json_string(t));
+        }
+        out.push('}');
+        out
+    }
+
+    /// Reads the stored form back (exactly what `to_json` wrote, for |expires_in| below 2^53);
+    /// `None` for anything else, which callers treat as "no token".
+    pub fn from_json(text: &str) -> Option<OAuthToken> {
+        let o = Object::parse(text)?;
+        Some(OAuthToken {
+            access_token: o.str("access_token")?.into_owned(),
+            refresh_token: o.str("refresh_token")?.into_owned(),
+            expires_in: o.integer("expires_in")?,
+            token_type: match o.get("token_type") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(t)) => Some(t.into_owned()),
+                Some(_) => return None,
+            },
+        })
+    }
+}
+
 /// True when a token expiring at `token_expires_in` (absolute Unix seconds) should be refreshed now,
 /// i.e. it expires within `skew_seconds` (negative skew counts as 0).
 pub fn needs_refresh(token_expires_in: i64, now_unix: i64, skew_seconds: i64) -> bool {
@@ -132,348 +141,145 @@ pub fn needs_refresh(token_expires_in: i64, now_unix: i64, skew_seconds: i64) ->
 }
 
 // ---------------------------------------------------------------------------------------------
-// Response fields (lenient deserialization)
-// ---------------------------------------------------------------------------------------------
-
-/// `expires_in` as sent: an integer (number, integral float, or numeric string), or something else.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExpiresIn {
-    Seconds(i64),
-    /// Present but not an integer (e.g. `"soon"`, `1.5`, `true`, an object).
-    Invalid,
-}
-
-/// `detail` of a Coze envelope; only `logid` is read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Detail {
-    pub logid: Option<String>,
-}
-
-/// The token endpoint's JSON body, every field optional. Unknown fields are ignored; the error and
-/// envelope fields accept numbers as well as strings, so only a body that is not a JSON object at
-/// all fails to deserialize.
-#[derive(Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct TokenResponseFields {
-    pub access_token: Option<String>,
-    pub refresh_token: Option<String>,
-    #[serde(deserialize_with = "de_expires_in")]
-    pub expires_in: Option<ExpiresIn>,
-    #[serde(deserialize_with = "de_lenient_string")]
-    pub token_type: Option<String>,
-    #[serde(deserialize_with = "de_lenient_string")]
-    pub error: Option<String>,
-    #[serde(deserialize_with = "de_lenient_string")]
-    pub error_code: Option<String>,
-    #[serde(deserialize_with = "de_lenient_string")]
-    pub error_message: Option<String>,
-    #[serde(deserialize_with = "de_lenient_string")]
-    pub error_description: Option<String>,
-    /// Coze envelope code (`0` = success).
-    #[serde(deserialize_with = "de_lenient_i64")]
-    pub code: Option<i64>,
-    #[serde(deserialize_with = "de_lenient_string")]
-    pub msg: Option<String>,
-    pub detail: Option<Detail>,
-}
-
-// Debug without token text, for test failures and logs.
-impl fmt::Debug for TokenResponseFields {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redact = |v: &Option<String>| v.as_ref().map(|s| format!("<redacted, {} chars>", s.chars().count()));
-        f.debug_struct("TokenResponseFields")
-            .field("access_token", &redact(&self.access_token))
-            .field("refresh_token", &redact(&self.refresh_token))
-            .field("expires_in", &self.expires_in)
-            .field("token_type", &self.token_type)
-            .field("error", &self.error)
-            .field("error_code", &self.error_code)
-            .field("error_message", &self.error_message)
-            .field("error_description", &self.error_description)
-            .field("code", &self.code)
-            .field("msg", &self.msg)
-            .field("detail", &self.detail)
-            .finish()
-    }
-}
-
-/// A scalar seen by the lenient visitors.
-enum Scalar {
-    Null,
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Bool(bool),
-    Other,
-}
-
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> core::result::Result<Scalar, E> {
-        Ok(Scalar::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> core::result::Result<Scalar, E> {
-        Ok(Scalar::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> core::result::Result<Scalar, D::Error> {
-        d.deserialize_any(ScalarVisitor)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> core::result::Result<Scalar, E> {
-        Ok(Scalar::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> core::result::Result<Scalar, E> {
-        Ok(Scalar::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> core::result::Result<Scalar, E> {
-        Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> core::result::Result<Scalar, E> {
-        Ok(Scalar::Float(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> core::result::Result<Scalar, E> {
-        Ok(Scalar::Str(v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> core::result::Result<Scalar, E> {
-        Ok(Scalar::Str(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Scalar, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Scalar, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
-    }
-}
-
-fn float_to_i64(v: f64) -> Option<i64> {
-    // 2^63 as f64; anything at or beyond it does not fit.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    (v.is_finite() && v.fract() == 0.0 && v > -LIMIT && v < LIMIT).then_some(v as i64)
-}
-
-fn scalar_to_i64(s: &Scalar) -> Option<i64> {
-    match s {
-        Scalar::Int(v) => Some(*v),
-        Scalar::Float(v) => float_to_i64(*v),
-        Scalar::Str(t) => {
-            let t = t.trim();
-            t.parse::<i64>().ok().or_else(|| t.parse::<f64>().ok().and_then(float_to_i64))
-        }
-        _ => None,
-    }
-}
-
-fn de_expires_in<'de, D: Deserializer<'de>>(d: D) -> core::result::Result<Option<ExpiresIn>, D::Error> {
-    let s = d.deserialize_any(ScalarVisitor)?;
-    Ok(match s {
-        Scalar::Null => None,
-        s => Some(scalar_to_i64(&s).map_or(ExpiresIn::Invalid, ExpiresIn::Seconds)),
-    })
-}
-
-fn de_lenient_i64<'de, D: Deserializer<'de>>(d: D) -> core::result::Result<Option<i64>, D::Error> {
-    Ok(scalar_to_i64(&d.deserialize_any(ScalarVisitor)?))
-}
-
-fn de_lenient_string<'de, D: Deserializer<'de>>(d: D) -> core::result::Result<Option<String>, D::Error> {
-    Ok(match d.deserialize_any(ScalarVisitor)? {
-        Scalar::Str(s) => Some(s),
-        Scalar::Int(v) => Some(v.to_string()),
-        Scalar::Float(v) => Some(v.to_string()),
-        Scalar::Bool(v) => Some(v.to_string()),
-        Scalar::Null | Scalar::Other => None,
-    })
-}
-
-impl<'de> Deserialize<'de> for Detail {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        struct DetailVisitor;
-        impl<'de> Visitor<'de> for DetailVisitor {
-            type Value = Detail;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object with logid")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Detail, A::Error> {
-                let mut detail = Detail::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == "logid" {
-                        detail.logid = map.next_value::<LenientString>()?.0;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(detail)
-            }
-            // Anything that is not an object is ignored rather than failing the whole body.
-            fn visit_unit<E: de::Error>(self) -> core::result::Result<Detail, E> {
-                Ok(Detail::default())
-            }
-            fn visit_none<E: de::Error>(self) -> core::result::Result<Detail, E> {
-                Ok(Detail::default())
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> core::result::Result<Detail, D::Error> {
-                d.deserialize_any(DetailVisitor)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> core::result::Result<Detail, E> {
-                Ok(Detail::default())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> core::result::Result<Detail, E> {
-                Ok(Detail::default())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> core::result::Result<Detail, E> {
-                Ok(Detail::default())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> core::result::Result<Detail, E> {
-                Ok(Detail::default())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> core::result::Result<Detail, E> {
-                Ok(Detail::default())
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Detail, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Detail::default())
-            }
-        }
-        d.deserialize_any(DetailVisitor)
-    }
-}
-
-struct LenientString(Option<String>);
-
-impl<'de> Deserialize<'de> for LenientString {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        de_lenient_string(d).map(LenientString)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Interpreting the response
 // ---------------------------------------------------------------------------------------------
 
-/// Hint for coze-js #212: `invalid request: client_secret` from a PKCE token call.
-pub const CLIENT_SECRET_HINT: &str = " (hint: the OAuth app must be of type SPA/mobile/desktop for PKCE; \
-a \"web\" app needs a client secret, which must never be used in a browser)";
+/// For coze-js #212: `invalid request: client_secret` from a PKCE token call.
+pub const CLIENT_SECRET_HINT: &str = " (hint: PKCE needs an SPA/mobile/desktop app, not a web app)";
 
-fn non_empty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn mentions_client_secret(texts: &[Option<&str>]) -> bool {
-    texts.iter().flatten().any(|t| t.to_ascii_lowercase().contains("client_secret"))
-}
-
-/// Turns the token endpoint's answer into a token or a `CozeError`.
+/// Turns the token endpoint's answer into a token or a `CozeError`. In this order:
 ///
-/// * `fields`: the body deserialized into [`TokenResponseFields`], or `None` if it was not a JSON object.
-/// * `raw_body`: the body text, attached to errors whose body cannot hold a token (error bodies and
-///   unparseable bodies), never to a success-shaped body.
-/// * `header_logid`: the `x-tt-logid` header; `detail.logid` from the body takes precedence.
-/// * `now_unix`: current time, used only when a server sends a relative `expires_in` (< 10^9; Coze
-///   documents an absolute timestamp, so this is a defensive fallback: `now_unix + expires_in`).
+/// 1. not a JSON object → INVALID_RESPONSE;
+/// 2. an OAuth error (`error` or `error_code`, a code of `0` excepted: Coze's "success"; or only an
+///    `error_message` and no access token), whatever the status → OAUTH_TOKEN_ERROR;
+/// 3. an envelope `code` other than 0 → COZE_API_ERROR;
+/// 4. any other non-2xx → OAUTH_TOKEN_ERROR;
+/// 5. the success shape, else INVALID_RESPONSE naming what is missing.
+///
+/// Error and envelope fields may be strings or numbers. `expires_in` may be an integer or a
+/// numeric string (read as JS's unary `+`); below [`RELATIVE_EXPIRY_THRESHOLD`] it is taken as a
+/// lifetime (`now_unix + expires_in`; Coze documents an absolute time, this is a fallback).
+/// The logid is the body's `detail.logid`, else `header_logid` (`x-tt-logid`). Errors carry the
+/// body as `raw` unless it may hold credentials (see [`shareable_raw`]).
 pub fn interpret_token_response(
     status: u16,
-    fields: Option<TokenResponseFields>,
-    raw_body: &str,
+    body: &str,
     header_logid: Option<&str>,
     now_unix: i64,
 ) -> Result<OAuthToken> {
-    let header_logid = header_logid.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let ok_status = (200..300).contains(&status);
-
-    let Some(f) = fields else {
-        let what = if raw_body.trim().is_empty() { "an empty body" } else { "a body that is not a JSON object" };
-        return Err(CozeError::new(
-            ErrorCode::InvalidResponse,
-            format!("token endpoint returned {what} (HTTP {status})"),
-        )
-        .with_status(status)
-        .with_raw(raw_body)
-        .with_logid(header_logid));
+    let object = Object::parse(body);
+    let logid = reply_logid(object.as_ref(), header_logid);
+    let fail = |code: ErrorCode, message: String| {
+        let mut err = CozeError::new(code, message).with_status(status).with_logid(logid.clone());
+        err.raw = shareable_raw(body, object.as_ref());
+        err
+    };
+    let Some(o) = object else {
+        let what = if body.trim().is_empty() { "empty" } else { "not a JSON object" };
+        return Err(fail(ErrorCode::InvalidResponse, format!("token reply is {what}")));
     };
 
-    let logid = f.detail.as_ref().and_then(|d| non_empty(&d.logid)).map(str::to_owned).or(header_logid);
-    let error_message = non_empty(&f.error_message);
-    let error_description = non_empty(&f.error_description);
-    let msg = non_empty(&f.msg);
-    let secret_hint = mentions_client_secret(&[error_message, error_description, msg]);
+    let error_message = text_field(&o, "error_message");
+    let error_description = text_field(&o, "error_description");
+    let msg = text_field(&o, "msg");
+    let hint = if [&error_message, &error_description, &msg]
+        .iter()
+        .any(|t| t.as_ref().is_some_and(|t| t.to_ascii_lowercase().contains("client_secret")))
+    {
+        CLIENT_SECRET_HINT
+    } else {
+        ""
+    };
 
-    // 1. OAuth error, whatever the status (Coze may send these with HTTP 200).
-    let oauth_code = non_empty(&f.error).or(non_empty(&f.error_code));
-    let has_access_token = non_empty(&f.access_token).is_some();
+    // 2. OAuth error, whatever the status (Coze may send these with HTTP 200).
+    let oauth_code =
+        ["error", "error_code"].iter().filter_map(|k| text_field(&o, k)).find(|c| parse_integer(c) != Some(0));
+    let has_access_token = o.str("access_token").is_some_and(|t| !t.trim().is_empty());
     if oauth_code.is_some() || (error_message.is_some() && !has_access_token) {
-        let description = error_description.or(error_message);
-        let mut message = format!("token request failed: {}", oauth_code.unwrap_or("error"));
-        if let Some(d) = description {
-            message.push_str(&format!(" ({d})"));
-        }
-        if secret_hint {
-            message.push_str(CLIENT_SECRET_HINT);
-        }
-        let mut err = CozeError::new(ErrorCode::OAuthTokenError, message)
-            .with_status(status)
-            .with_logid(logid)
-            .with_raw(raw_body);
-        err.error = oauth_code.map(str::to_owned);
-        err.error_description = description.map(str::to_owned);
-        err.msg = error_message.map(str::to_owned);
+        let description = error_description.or_else(|| error_message.clone());
+        let message = match (&oauth_code, &description) {
+            (Some(c), Some(d)) => format!("token request failed: {c} ({d}){hint}"),
+            (c, d) => format!("token request failed: {}{hint}", c.as_deref().or(d.as_deref()).unwrap_or_default()),
+        };
+        let mut err = fail(ErrorCode::OAuthTokenError, message);
+        err.error = oauth_code;
+        err.error_description = description;
+        err.msg = error_message;
         return Err(err);
     }
 
-    // 2. Coze envelope error.
-    if let Some(code) = f.code.filter(|c| *c != 0) {
-        let mut err =
-            CozeError::coze_api(code, msg.unwrap_or("")).with_status(status).with_logid(logid).with_raw(raw_body);
-        if secret_hint {
-            err.message.push_str(CLIENT_SECRET_HINT);
-        }
+    // 3. Coze envelope error.
+    if let Some(code) = integer_field(&o, "code").filter(|c| *c != 0) {
+        let mut err = CozeError::coze_api(code, msg.unwrap_or_default()).with_status(status).with_logid(logid.clone());
+        err.message.push_str(hint);
+        err.raw = shareable_raw(body, Some(&o));
         return Err(err);
     }
 
-    // 3. Any other non-2xx answer.
-    if !ok_status {
-        let mut message = format!("token request failed with HTTP {status}");
-        if let Some(m) = msg {
-            message.push_str(&format!(": {m}"));
-        }
-        if secret_hint {
-            message.push_str(CLIENT_SECRET_HINT);
-        }
-        let mut err = CozeError::new(ErrorCode::OAuthTokenError, message)
-            .with_status(status)
-            .with_logid(logid)
-            .with_raw(raw_body);
-        err.msg = msg.map(str::to_owned);
+    // 4. Any other non-2xx answer.
+    if !(200..300).contains(&status) {
+        let message = match &msg {
+            Some(m) => format!("token request failed: HTTP {status} ({m}){hint}"),
+            None => format!("token request failed: HTTP {status}{hint}"),
+        };
+        let mut err = fail(ErrorCode::OAuthTokenError, message);
+        err.msg = msg;
         return Err(err);
     }
 
-    // 4. Success shape. The body may hold tokens: never attach it.
-    let missing = |what: &str| {
-        CozeError::new(ErrorCode::InvalidResponse, format!("token response {what} (HTTP {status})"))
-            .with_status(status)
-            .with_logid(logid.clone())
+    // 5. Success shape. Such a body holds tokens, so `raw` is never attached (shareable_raw).
+    let missing = |what: &str| fail(ErrorCode::InvalidResponse, format!("token reply has {what}"));
+    let token = |key: &str| o.str(key).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let access_token = token("access_token").ok_or_else(|| missing("no access_token"))?;
+    let refresh_token = token("refresh_token").ok_or_else(|| missing("no refresh_token"))?;
+    let expires_in = match o.get("expires_in") {
+        None | Some(Value::Null) => return Err(missing("no expires_in")),
+        Some(Value::String(s)) => parse_integer(s.trim()),
+        Some(v) => v.as_integer(),
     };
-    let access_token = non_empty(&f.access_token).ok_or_else(|| missing("has no access_token"))?;
-    let refresh_token = non_empty(&f.refresh_token).ok_or_else(|| missing("has no refresh_token"))?;
-    let expires_in = match f.expires_in {
-        None => return Err(missing("has no expires_in")),
-        Some(ExpiresIn::Invalid) => return Err(missing("has an expires_in that is not an integer")),
-        Some(ExpiresIn::Seconds(v)) if v <= 0 => return Err(missing("has a non-positive expires_in")),
-        Some(ExpiresIn::Seconds(v)) if v < RELATIVE_EXPIRY_THRESHOLD => now_unix.saturating_add(v),
-        Some(ExpiresIn::Seconds(v)) => v,
+    let expires_in = match expires_in {
+        Some(v) if v <= 0 => return Err(missing("a bad expires_in")),
+        Some(v) if v < RELATIVE_EXPIRY_THRESHOLD => now_unix.saturating_add(v),
+        Some(v) => v,
+        None => return Err(missing("a bad expires_in")),
     };
-    Ok(OAuthToken {
-        access_token: access_token.to_owned(),
-        refresh_token: refresh_token.to_owned(),
-        expires_in,
-        token_type: non_empty(&f.token_type).map(str::to_owned),
-    })
+    Ok(OAuthToken { access_token, refresh_token, expires_in, token_type: token("token_type") })
+}
+
+/// OAuth codes that refuse the grant itself: RFC 6749 `invalid_grant`, RFC 6750 `invalid_token`,
+/// RFC 8628 `expired_token`, `access_denied` and Coze's spelling `access_deny` (app deactivated,
+/// login session invalid).
+const REFUSED_GRANT: [&str; 5] = ["invalid_grant", "invalid_token", "expired_token", "access_denied", "access_deny"];
+
+/// Words with which a message reports a token dead (Coze answers in English or Chinese).
+const DEAD_TOKEN_WORDS: [&str; 8] = ["expired", "revoked", "invalid", "过期", "失效", "无效", "撤销", "吊销"];
+
+/// Whether a failed refresh ends the login (the stored token is forgotten). Only a definite
+/// refusal of the refresh token does:
+///
+/// * a reply arrived (OAUTH_TOKEN_ERROR / COZE_API_ERROR with a status) that is not transient
+///   (not 408, 429 or 5xx, whatever its body says), and
+/// * it refuses the grant: an OAuth code in [`REFUSED_GRANT`]; or `invalid_request` whose
+///   description mentions the refresh token (Coze's "invalid request: refresh_token"); or, with
+///   any other or no code, a description or `msg` that mentions "refresh" and reports it dead
+///   ([`DEAD_TOKEN_WORDS`]).
+///
+/// Everything else keeps the login: network errors, aborts, timeouts, unreadable replies
+/// (INVALID_RESPONSE: a gateway's HTML page), bare HTTP errors, and errors about the client or
+/// request (`invalid_client`, `unsupported_grant_type`, `client_secret`, a 4100/4101 envelope that
+/// does not name the refresh token: Coze documents no code for a dead refresh token).
+pub fn refresh_ends_login(err: &CozeError) -> bool {
+    let answered = matches!(err.code, ErrorCode::OAuthTokenError | ErrorCode::CozeApiError);
+    if !answered || !err.status.is_some_and(|s| s < 500 && s != 408 && s != 429) {
+        return false;
+    }
+    let texts = [&err.error_description, &err.msg].map(|t| t.as_deref().unwrap_or_default().to_ascii_lowercase());
+    let mentions_refresh = |t: &String| t.contains("refresh");
+    match err.error.as_deref() {
+        Some(code) if REFUSED_GRANT.iter().any(|r| r.eq_ignore_ascii_case(code)) => true,
+        Some(code) if code.eq_ignore_ascii_case("invalid_request") => texts.iter().any(mentions_refresh),
+        _ => texts.iter().any(|t| mentions_refresh(t) && DEAD_TOKEN_WORDS.iter().any(|w| t.contains(w))),
+    }
 }
 
 #[cfg(test)]
@@ -482,12 +288,8 @@ mod tests {
 
     const NOW: i64 = 1_720_000_000;
 
-    fn parse(body: &str) -> Option<TokenResponseFields> {
-        serde_json::from_str(body).ok()
-    }
-
     fn run(status: u16, body: &str, header_logid: Option<&str>) -> Result<OAuthToken> {
-        interpret_token_response(status, parse(body), body, header_logid, NOW)
+        interpret_token_response(status, body, header_logid, NOW)
     }
 
     // ----- request side -----
@@ -566,19 +368,56 @@ mod tests {
         let dbg = format!("{t:?}");
         assert!(!dbg.contains("secret"), "{dbg}");
         assert!(dbg.contains("1720098388") && dbg.contains("Bearer") && dbg.contains("<redacted, 17 chars>"), "{dbg}");
-        let fields = parse(r#"{"access_token":"czu_access_secret","refresh_token":"refresh_secret"}"#).unwrap();
-        assert!(!format!("{fields:?}").contains("secret"));
     }
 
     #[test]
-    fn oauth_token_serde_shape() {
+    fn oauth_token_stored_form() {
         let t = OAuthToken { access_token: "a".into(), refresh_token: "r".into(), expires_in: 5, token_type: None };
-        assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"access_token":"a","refresh_token":"r","expires_in":5}"#);
-        let back: OAuthToken =
-            serde_json::from_str(r#"{"access_token":"a","refresh_token":"r","expires_in":5}"#).unwrap();
-        assert_eq!(back, t);
+        assert_eq!(t.to_json(), r#"{"access_token":"a","refresh_token":"r","expires_in":5}"#);
+        assert_eq!(OAuthToken::from_json(&t.to_json()), Some(t));
+        let t = OAuthToken {
+            access_token: "czu_\"\\\u{1}扣😀".into(),
+            refresh_token: " r ".into(),
+            expires_in: -(1 << 53) + 1,
+            token_type: Some("Bearer".into()),
+        };
+        let json = t.to_json();
+        assert_eq!(OAuthToken::from_json(&json).as_ref(), Some(&t));
+        // Same reading as an independent parser.
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["access_token"], t.access_token.as_str());
+        assert_eq!(v["expires_in"], t.expires_in);
+        assert_eq!(v["token_type"], "Bearer");
+        // Written by the old web layer (same shape), with whitespace and key order of any writer.
+        let old = r#" { "expires_in" : 1720098388 , "token_type" : null, "refresh_token":"r","access_token":"a"} "#;
+        assert_eq!(OAuthToken::from_json(old).map(|t| t.expires_in), Some(1_720_098_388));
+        for bad in [
+            "",
+            "null",
+            r#"{"access_token":"a","refresh_token":"r"}"#,
+            r#"{"access_token":"a","refresh_token":"r","expires_in":"5"}"#,
+            r#"{"access_token":"a","refresh_token":"r","expires_in":5.5}"#,
+            r#"{"access_token":1,"refresh_token":"r","expires_in":5}"#,
+            r#"{"access_token":"a","refresh_token":"r","expires_in":5,"token_type":1}"#,
+            r#"{"access_token":"a","refresh_token":"r","expires_in":5"#,
+        ] {
+            assert_eq!(OAuthToken::from_json(bad), None, "{bad}");
+        }
     }
 
+    #[test]
+    fn oauth_token_round_trips() {
+        let texts = ["", "a", "\u{0}\u{1f}\"\\/", "扣子 😀 \u{2028}", "\u{FFFD}x"];
+        for (i, a) in texts.iter().enumerate() {
+            for b in texts {
+                for expires_in in [0, 1, -1, 1_720_098_388, (1 << 53) - 1, -(1 << 53) + 1] {
+                    let token_type = [None, Some(a.to_string())][i % 2].clone();
+                    let t = OAuthToken { access_token: a.to_string(), refresh_token: b.into(), expires_in, token_type };
+                    assert_eq!(OAuthToken::from_json(&t.to_json()).as_ref(), Some(&t));
+                }
+            }
+        }
+    }
     #[test]
     fn needs_refresh_rules() {
         assert!(!needs_refresh(NOW + 900, NOW, 60));
@@ -621,24 +460,49 @@ mod tests {
     #[test]
     fn expires_in_forms() {
         let body = |e: &str| format!(r#"{{"access_token":"a","refresh_token":"r","expires_in":{e}}}"#);
-        assert_eq!(run(200, &body("\"1720098388\""), None).unwrap().expires_in, 1_720_098_388);
-        assert_eq!(run(200, &body("1720098388.0"), None).unwrap().expires_in, 1_720_098_388);
-        assert_eq!(run(200, &body("\" 1720098388 \""), None).unwrap().expires_in, 1_720_098_388);
-        // Relative fallback: small numbers are a lifetime.
-        assert_eq!(run(200, &body("900"), None).unwrap().expires_in, NOW + 900);
-        assert_eq!(run(200, &body("\"900\""), None).unwrap().expires_in, NOW + 900);
-        assert_eq!(run(200, &body("999999999"), None).unwrap().expires_in, NOW + 999_999_999);
-        assert_eq!(run(200, &body("1000000000"), None).unwrap().expires_in, 1_000_000_000);
-        for bad in ["1.5", "\"soon\"", "true", "{}", "[1]", "0", "-5", "1e30"] {
+        for (text, want) in [
+            ("1720098388", 1_720_098_388),
+            ("\"1720098388\"", 1_720_098_388),
+            ("1720098388.0", 1_720_098_388),
+            ("1.720098388e9", 1_720_098_388),
+            ("\" 1720098388 \"", 1_720_098_388),
+            ("\"+1720098388\"", 1_720_098_388),
+            ("\"1720098388.\"", 1_720_098_388),
+            // Relative fallback: small numbers are a lifetime.
+            ("900", NOW + 900),
+            ("\"900\"", NOW + 900),
+            ("9e2", NOW + 900),
+            ("999999999", NOW + 999_999_999),
+            ("1000000000", 1_000_000_000),
+            ("9007199254740991", 9_007_199_254_740_991),
+        ] {
+            assert_eq!(run(200, &body(text), None).unwrap().expires_in, want, "{text}");
+        }
+        for bad in [
+            "1.5",
+            "\"soon\"",
+            "\"\"",
+            "\" \"",
+            "true",
+            "{}",
+            "[1]",
+            "0",
+            "-5",
+            "\"-0\"",
+            "1e30",
+            "9007199254740992",
+            "\"0x10\"",
+            "\"Infinity\"",
+            "\"1 2\"",
+        ] {
             let err = run(200, &body(bad), None).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidResponse, "{bad}");
-            assert!(err.message.contains("expires_in"), "{bad}: {}", err.message);
+            assert_eq!(err.message, "token reply has a bad expires_in", "{bad}");
             assert_eq!(err.raw, None, "{bad}");
         }
         let err = run(200, &body("null"), None).unwrap_err();
-        assert!(err.message.contains("no expires_in"));
+        assert_eq!(err.message, "token reply has no expires_in");
     }
-
     #[test]
     fn error_via_error_field() {
         let body = r#"{"error":"invalid_grant","error_description":"code expired"}"#;
@@ -650,8 +514,11 @@ mod tests {
         assert_eq!(err.status, Some(400));
         assert_eq!(err.logid.as_deref(), Some("hdr-logid"));
         assert_eq!(err.raw.as_deref(), Some(body));
+        assert_eq!(
+            run(400, r#"{"error":"invalid_grant"}"#, None).unwrap_err().message,
+            "token request failed: invalid_grant"
+        );
     }
-
     #[test]
     fn error_via_error_code_and_message() {
         let err = run(401, r#"{"error_code":"invalid_client","error_message":"client not found"}"#, None).unwrap_err();
@@ -668,13 +535,15 @@ mod tests {
         assert_eq!(err.error.as_deref(), Some("a"));
         assert_eq!(err.error_description.as_deref(), Some("d"));
         assert_eq!(err.msg.as_deref(), Some("m"));
-        // A numeric error_code still counts.
+        // A numeric error_code still counts, as number or string.
         assert_eq!(run(400, r#"{"error_code":4001}"#, None).unwrap_err().error.as_deref(), Some("4001"));
+        assert_eq!(run(400, r#"{"error_code":"4100"}"#, None).unwrap_err().error.as_deref(), Some("4100"));
+        assert_eq!(run(400, r#"{"error_code":4.5}"#, None).unwrap_err().error.as_deref(), Some("4.5"));
         // Only error_message (PY treats this as an error too).
         let err = run(400, r#"{"error_message":"something broke"}"#, None).unwrap_err();
         assert_eq!(err.code, ErrorCode::OAuthTokenError);
         assert_eq!(err.error, None);
-        assert_eq!(err.message, "token request failed: error (something broke)");
+        assert_eq!(err.message, "token request failed: something broke");
     }
 
     #[test]
@@ -745,29 +614,70 @@ mod tests {
         assert_eq!(err.status, Some(502));
         assert_eq!(err.raw.as_deref(), Some(body));
         assert_eq!(err.logid.as_deref(), Some("hdr"));
-        assert!(err.message.contains("HTTP 502"));
-        // JSON but not an object.
-        assert_eq!(run(200, "[1,2]", None).unwrap_err().code, ErrorCode::InvalidResponse);
-        assert_eq!(run(200, "\"str\"", None).unwrap_err().code, ErrorCode::InvalidResponse);
-        let err = run(200, "", None).unwrap_err();
-        assert!(err.message.contains("empty body"), "{}", err.message);
+        assert_eq!(err.message, "token reply is not a JSON object");
+        // JSON but not an object, or not quite JSON.
+        for body in ["[1,2]", "\"str\"", "{\"a\":1,}", "{'a':1}", "{\"a\":1} x", "\u{feff}{}"] {
+            assert_eq!(run(200, body, None).unwrap_err().code, ErrorCode::InvalidResponse, "{body}");
+        }
+        let err = run(200, " ", None).unwrap_err();
+        assert_eq!(err.message, "token reply is empty");
+        // Cut off mid-token: not JSON, and the text may hold a credential, so no raw.
+        let err = run(200, r#"{"access_token":"czu_secret","refr"#, None).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidResponse);
+        assert_eq!(err.raw, None);
     }
-
     #[test]
     fn non_2xx_without_error_fields() {
         let err = run(503, r#"{"something":"else"}"#, Some("hdr")).unwrap_err();
         assert_eq!(err.code, ErrorCode::OAuthTokenError);
         assert_eq!(err.status, Some(503));
-        assert_eq!(err.message, "token request failed with HTTP 503");
+        assert_eq!(err.message, "token request failed: HTTP 503");
         assert_eq!(err.raw.as_deref(), Some(r#"{"something":"else"}"#));
         assert_eq!(err.logid.as_deref(), Some("hdr"));
         let err = run(500, r#"{"code":0,"msg":"boom"}"#, None).unwrap_err();
-        assert_eq!(err.message, "token request failed with HTTP 500: boom");
+        assert_eq!(err.message, "token request failed: HTTP 500 (boom)");
         assert_eq!(err.msg.as_deref(), Some("boom"));
-        // Even a token-shaped body with an error status is refused.
-        assert!(run(500, r#"{"access_token":"a","refresh_token":"r","expires_in":1720098388}"#, None).is_err());
+        // Even a token-shaped body with an error status is refused, and not attached.
+        let err = run(500, r#"{"access_token":"a","refresh_token":"r","expires_in":1720098388}"#, None).unwrap_err();
+        assert_eq!((err.code, err.raw), (ErrorCode::OAuthTokenError, None));
     }
 
+    #[test]
+    fn zero_codes_are_not_errors() {
+        let ok = r#""access_token":"a","refresh_token":"r","expires_in":1720098388"#;
+        for extra in [
+            r#""error_code":0"#,
+            r#""error_code":"0""#,
+            r#""error":0,"error_code":"0""#,
+            r#""code":0,"msg":"success""#,
+            r#""code":"0""#,
+            r#""error":"""#,
+            r#""error":null,"error_code":false"#,
+        ] {
+            let body = format!("{{{extra},{ok}}}");
+            assert_eq!(run(200, &body, None).unwrap().access_token, "a", "{body}");
+        }
+        // 0 next to a real code: the real one counts.
+        let err = run(200, &format!(r#"{{"error":"0","error_code":"invalid_grant",{ok}}}"#), None).unwrap_err();
+        assert_eq!(err.error.as_deref(), Some("invalid_grant"));
+    }
+
+    #[test]
+    fn raw_never_carries_credentials() {
+        for (status, body) in [
+            (200, r#"{"error":"access_deny","access_token":"secret","expires_in":1}"#),
+            (400, r#"{"error":"x","refresh_token":"secret"}"#),
+            (200, r#"{"code":4101,"msg":"m","access_token":"secret"}"#),
+            (500, r#"{"refresh_token":"secret"}"#),
+            (400, r#"{"error":"x","re\u0066resh_token":"secret"}"#),
+            (400, r#"{"error":"x","data":{"access_token":"secret"}}"#),
+            (200, r#"{"access_token":"secret""#),
+        ] {
+            let err = run(status, body, None).unwrap_err();
+            assert_eq!(err.raw, None, "{status} {body}");
+            assert!(!format!("{err:?} {err}").contains("secret"), "{status} {body}");
+        }
+    }
     #[test]
     fn missing_fields_do_not_attach_raw() {
         let err = run(200, r#"{"refresh_token":"secret_rt","expires_in":1720098388}"#, Some("h")).unwrap_err();
@@ -787,36 +697,90 @@ mod tests {
     }
 
     #[test]
-    fn lenient_fields() {
-        let f =
-            parse(r#"{"error":true,"msg":12,"code":1.0,"token_type":null,"detail":[1],"error_description":{"a":1}}"#)
-                .unwrap();
-        assert_eq!(f.error.as_deref(), Some("true"));
-        assert_eq!(f.msg.as_deref(), Some("12"));
-        assert_eq!(f.code, Some(1));
-        assert_eq!(f.token_type, None);
-        assert_eq!(f.detail, Some(Detail::default()));
-        assert_eq!(f.error_description, None);
-        let f = parse(r#"{"detail":{"logid":20240101}}"#).unwrap();
-        assert_eq!(f.detail.unwrap().logid.as_deref(), Some("20240101"));
-        let f = parse(r#"{"code":"abc","expires_in":18446744073709551615}"#).unwrap();
-        assert_eq!(f.code, None);
-        assert_eq!(f.expires_in, Some(ExpiresIn::Invalid));
-        // Token fields stay strict: a non-string token fails the parse (body shown as raw then).
-        assert!(parse(r#"{"access_token":5}"#).is_none());
-        let d = TokenResponseFields::default();
-        assert!(d.access_token.is_none() && d.code.is_none() && d.detail.is_none());
+    fn field_types() {
+        // A token must be a string: a number counts as missing (the body is not attached: it names one).
+        let err = run(200, r#"{"access_token":5,"refresh_token":"r","expires_in":1720098388}"#, None).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str(), err.raw),
+            (ErrorCode::InvalidResponse, "token reply has no access_token", None)
+        );
+        // Error texts may be numbers; other types do not count.
+        let err = run(400, r#"{"error":true,"msg":12,"code":1.0,"detail":[1],"error_description":{"a":1}}"#, None)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::CozeApiError);
+        assert_eq!((err.coze_code, err.msg.as_deref(), err.logid), (Some(1), Some("12"), None));
+        let err = run(400, r#"{"error":"x","detail":{"logid":20240101}}"#, None).unwrap_err();
+        assert_eq!(err.logid.as_deref(), Some("20240101"));
+        // A code that is not an integer is not an envelope code.
+        let err = run(400, r#"{"code":"abc"}"#, None).unwrap_err();
+        assert_eq!((err.code, err.coze_code), (ErrorCode::OAuthTokenError, None));
+        // Escaped keys and values read as JSON.parse reads them; the last duplicate wins.
+        let t = run(200, r#"{"access\u005ftoken":"\u0061\ud83d\ude00","refresh_token":"x","refresh_token":"r","expires_in":1720098388}"#, None).unwrap();
+        assert_eq!((t.access_token.as_str(), t.refresh_token.as_str()), ("a😀", "r"));
     }
+    // ----- which failed refreshes end the login -----
 
     #[test]
-    fn interpret_with_hand_built_fields() {
-        let f = TokenResponseFields {
-            access_token: Some("a".into()),
-            refresh_token: Some("r".into()),
-            expires_in: Some(ExpiresIn::Seconds(1_800_000_000)),
-            ..Default::default()
-        };
-        let t = interpret_token_response(201, Some(f), "", None, NOW).unwrap();
-        assert_eq!(t.expires_in, 1_800_000_000);
+    fn refresh_ends_login_table() {
+        // (HTTP status, token endpoint body, ends the login?)
+        let table: &[(u16, &str, bool)] = &[
+            // Definite refusals of the refresh token.
+            (
+                400,
+                r#"{"error":"invalid_grant","error_description":"invalid grant: the refresh token has expired"}"#,
+                true,
+            ),
+            (400, r#"{"error_code":"invalid_grant","error_message":"x"}"#, true),
+            (401, r#"{"error":"invalid_token"}"#, true),
+            (400, r#"{"error":"expired_token"}"#, true),
+            (403, r#"{"error":"access_denied"}"#, true),
+            (200, r#"{"error_code":"access_deny","error_message":"login session invalid"}"#, true),
+            (400, r#"{"error_code":"invalid_request","error_message":"invalid request: refresh_token"}"#, true),
+            (400, r#"{"error":"invalid_request","error_description":"Invalid Refresh_Token"}"#, true),
+            (400, r#"{"code":4000,"msg":"the refresh token has been revoked"}"#, true),
+            (401, r#"{"code":4100,"msg":"refresh token expired","detail":{"logid":"L"}}"#, true),
+            (400, r#"{"error_message":"Refresh token is invalid"}"#, true),
+            (400, r#"{"code":4000,"msg":"refresh_token 已过期"}"#, true),
+            // Not about the refresh token: configuration or request problems.
+            (400, r#"{"error_code":"invalid_request","error_message":"invalid request: client_secret"}"#, false),
+            (400, r#"{"error_code":"invalid_request","error_message":"invalid request: client_id"}"#, false),
+            (401, r#"{"error":"invalid_client"}"#, false),
+            (400, r#"{"error":"unsupported_grant_type"}"#, false),
+            (400, r#"{"error_code":"internal_error"}"#, false),
+            (200, r#"{"code":4101,"msg":"The token you entered is incorrect."}"#, false),
+            (401, r#"{"code":4100,"msg":"authentication is invalid"}"#, false),
+            // Transient: rate limits, server errors, gateways, unreadable replies.
+            (429, r#"{"code":4013,"msg":"Request rate exceeded the limit"}"#, false),
+            (429, r#"{"error":"slow_down"}"#, false),
+            (429, "Too Many Requests", false),
+            (408, r#"{"error":"invalid_grant"}"#, false),
+            (500, r#"{"error":"invalid_grant"}"#, false),
+            (500, r#"{"code":5000,"msg":"internal error"}"#, false),
+            (502, "<html><body>502 Bad Gateway</body></html>", false),
+            (503, r#"{"something":"else"}"#, false),
+            (504, "", false),
+            (401, r#"{"something":"else"}"#, false),
+            (400, "{}", false),
+            (200, "not json", false),
+            (200, r#"{"access_token":"a","refresh_token":"r"}"#, false),
+        ];
+        let mut wrong = Vec::new();
+        for &(status, body, want) in table {
+            let err = run(status, body, None).unwrap_err();
+            if refresh_ends_login(&err) != want {
+                wrong.push(format!("HTTP {status} {body} -> {}, want {want}", !want));
+            }
+        }
+        // Failures before or instead of a reply never end the login.
+        for code in [ErrorCode::Network, ErrorCode::Aborted, ErrorCode::Timeout, ErrorCode::InvalidResponse] {
+            if refresh_ends_login(&CozeError::new(code, "x")) {
+                wrong.push(format!("{} -> true, want false", code.as_str()));
+            }
+        }
+        // No reply at all (e.g. the web layer's lock failure): no status, not a refusal.
+        if refresh_ends_login(&CozeError::new(ErrorCode::OAuthTokenError, "x")) {
+            wrong.push("OAUTH_TOKEN_ERROR without a status -> true, want false".into());
+        }
+        assert!(wrong.is_empty(), "{} misclassified:\n{}", wrong.len(), wrong.join("\n"));
     }
 }
