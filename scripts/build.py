@@ -13,6 +13,8 @@ import sys
 import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# COZE_WASM_NAMED=1 keeps the wasm's name section (scripts/size.sh); no size gate then.
+NAMED = os.environ.get("COZE_WASM_NAMED") == "1"
 
 
 def run(*cmd, env=None):
@@ -85,7 +87,10 @@ def main():
         run("wasm-pack", "--quiet", "build", "--release", "--no-pack", "--no-typescript", "--target", target,
             "--out-dir", target_dir, "--out-name", name, ".", "--", *cargo_args, env=env)
         wasm = os.path.join(target_dir, f"{name}_bg.wasm")
-        run("wasm-opt", *cfg["wasm_opt"]["flags"], wasm, "-o", wasm)
+        flags = cfg["wasm_opt"]["flags"]
+        if NAMED:
+            flags = [f for f in flags if f != "--strip-debug"] + ["-g"]
+        run("wasm-opt", *flags, wasm, "-o", wasm)
         minify_js(target_dir, name)
         for junk in (".gitignore", "package.json", "README.md"):
             path = os.path.join(target_dir, junk)
@@ -97,11 +102,14 @@ def main():
     if len(snippets) != 1:
         sys.exit(f"build: expected one support.js snippet, found {snippets}")
     support = "./" + os.path.relpath(snippets[0], out_dir)
+    # The public names only: the wasm's internal classes (Core, ChatStream) stay inside.
     extras = "CozeError, ChatEventType, ChatStatus, RoleType, COZE_CN_BASE_URL, COZE_COM_BASE_URL"
+    public = ("default, initSync, generateCodeVerifier, calculatePKCECodeChallenge, generateState, "
+              "parseAuthorizationCallback, getPKCEAuthenticationUrl, getPKCEOAuthToken, refreshOAuthToken, "
+              "startLogin, completeLogin, CozeAPI, TokenManager, SseParser")
 
     write(out_dir, "index.js", f"""// Browsers and bundlers: `await init()` once, then use the API.
-export * from '{web}';
-export {{ default, initSync }} from '{web}';
+export {{ {public} }} from '{web}';
 export {{ {extras} }} from '{support}';
 """)
     write(out_dir, "auto.js", f"""// Auto-initialising entry (top-level await): import and use, no init() call.
@@ -139,7 +147,7 @@ export {{ default }} from './index.js';
     budget = cfg["size"]["budget_bytes" if env else "budget_bytes_without_build_std"]
     detail = ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in parts.items())
     print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
-    if total > budget:
+    if total > budget and not NAMED:
         sys.exit(f"build: over the size budget by {total - budget} bytes")
 
 

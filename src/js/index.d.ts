@@ -703,8 +703,7 @@ export declare class CozeAPI {
 }
 
 /** `client.chat`. */
-export declare class Chat {
-  private constructor();
+export interface Chat {
   /**
    * Streams a chat: `for await (const part of client.chat.stream(params, { signal }))`.
    * Bytes are parsed as they arrive; errors are thrown from the loop.
@@ -718,66 +717,42 @@ export declare class Chat {
   /** Marks the chat canceled on the server; it does not stop a stream (abort that with its signal). */
   cancel(conversation_id: string, chat_id: string, options?: RequestOptions): Promise<CreateChatData>;
   readonly messages: ChatMessages;
-  free(): void;
 }
 
 /** `client.chat.messages`. */
-export declare class ChatMessages {
-  private constructor();
+export interface ChatMessages {
   /** The messages of one chat. */
   list(conversation_id: string, chat_id: string, options?: RequestOptions): Promise<ChatV3Message[]>;
-  free(): void;
-}
-
-/**
- * The wasm engine behind `client.chat.stream()` (exported by wasm-bindgen; you get it wrapped as a
- * `ChatStreamIterator`). Not constructible.
- */
-export declare class ChatStream {
-  private constructor();
-  next(): Promise<IteratorResult<StreamChatData, undefined>>;
-  cancel(): Promise<void>;
-  free(): void;
 }
 
 /** `client.conversations`. */
-export declare class Conversations {
-  private constructor();
+export interface Conversations {
   create(params?: CreateConversationReq, options?: RequestOptions): Promise<Conversation>;
   retrieve(conversation_id: string, options?: RequestOptions): Promise<Conversation>;
   readonly messages: ConversationMessages;
-  free(): void;
 }
 
 /** `client.conversations.messages`. */
-export declare class ConversationMessages {
-  private constructor();
+export interface ConversationMessages {
   /** One page of a conversation's messages (Coze puts the paging fields at the top level). */
   list(conversation_id: string, params?: ListMessageReq | null, options?: RequestOptions): Promise<ListMessageData>;
-  free(): void;
 }
 
 /** `client.bots`. */
-export declare class Bots {
-  private constructor();
+export interface Bots {
   /** Bots published to the API channel (deprecated by Coze; prefer `listNew`). */
   list(params: ListBotReq, options?: RequestOptions): Promise<ListBotData>;
   listNew(params: ListBotNewReq, options?: RequestOptions): Promise<ListBotNewData>;
-  free(): void;
 }
 
 /** `client.workspaces`. */
-export declare class Workspaces {
-  private constructor();
+export interface Workspaces {
   list(params?: ListWorkspacesReq, options?: RequestOptions): Promise<ListWorkspacesData>;
-  free(): void;
 }
 
 /** `client.users`. */
-export declare class Users {
-  private constructor();
+export interface Users {
   me(options?: RequestOptions): Promise<User>;
-  free(): void;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,14 @@ export function createError(code, message, status, cozeCode, msg, logid, error, 
 let core;
 
 const fail = (code, message) => new CozeError(code, message);
+/** `instanceof CozeError` that never throws (a revoked Proxy, a getPrototypeOf trap). */
+const isCozeError = (value) => {
+  try {
+    return value instanceof CozeError;
+  } catch {
+    return false;
+  }
+};
 const invalid = (message) => fail('INVALID_ARGUMENT', message);
 const notLoggedIn = () => fail('NOT_LOGGED_IN', 'no token: log in first');
 
@@ -134,7 +142,12 @@ const isAborted = (signal, err) => !!(signal && signal.aborted) || (err != null 
 /** fetch; its rejection becomes ABORTED or NETWORK. */
 async function send(req, auth, signal, headers) {
   if (signal && signal.aborted) throw core.fetchFailed(true, '', req.url);
-  const h = new Headers(headers);
+  let h;
+  try {
+    h = new Headers(headers);
+  } catch {
+    throw invalid('an invalid header name or value in `headers`');
+  }
   if (req.body !== undefined) h.set('content-type', 'application/json');
   if (auth) h.set('authorization', auth);
   try {
@@ -206,7 +219,11 @@ export function newClient(c, options) {
   let canRefresh = false;
   if (typeof token === 'string') {
     r.text('token', REQUIRED);
-    core.bearer(token, allowPat, isBrowser()); // a pat_ token in a page is refused now, not at first use
+    try {
+      core.bearer(token, allowPat, isBrowser());
+    } catch (err) {
+      if (err.code === 'PAT_IN_BROWSER') throw err; // refused now, not at first use; the rest per request
+    }
     source = () => token;
   } else if (typeof token === 'function') {
     source = () => token();
@@ -226,11 +243,10 @@ export function newClient(c, options) {
     } catch {
       throw r.bad('headers', 'could not be read');
     }
-    for (const name of names) headers.push([name, hr.text(name, REQUIRED)]);
-    try {
-      new Headers(headers);
-    } catch {
-      throw r.bad('headers', 'holds an invalid header name or value');
+    for (const name of names) {
+      const value = hr.get(name);
+      if (typeof value !== 'string') throw r.bad('headers', 'must map header names to strings');
+      headers.push([name, value]);
     }
   }
   const client = {
@@ -243,7 +259,7 @@ export function newClient(c, options) {
       try {
         return await source(rejected);
       } catch (err) {
-        throw err instanceof CozeError ? err : fail('NOT_LOGGED_IN', `the token source failed: ${describeValue(err)}`);
+        throw isCozeError(err) ? err : fail('NOT_LOGGED_IN', `the token source failed: ${describeValue(err)}`);
       }
     },
   };
@@ -493,11 +509,9 @@ function pendingStore(option) {
 export async function startLogin(c, options) {
   core = c;
   const r = reader('startLogin', options);
+  const start = [r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED), r.text('baseURL'), r.text('wwwURL'), r.text('workspaceId')];
   const store = pendingStore(r.get('storage'));
-  const [url, state, , pending] = core.startPkce(
-    r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED), r.text('baseURL'), r.text('wwwURL'),
-    r.text('workspaceId'), undefined, undefined, nowSeconds(),
-  );
+  const [url, state, , pending] = core.startPkce(...start, undefined, undefined, nowSeconds());
   await store.set(PENDING + state, pending);
   return { url, state };
 }
@@ -667,7 +681,7 @@ class Manager {
     } catch (err) {
       // Only a definite refusal of the refresh token ends the login; a rate limit, a server
       // error or the network leave it for the next try.
-      if (err instanceof CozeError && core.endsLogin(err.code, err.status)) await this.forget().catch(() => {});
+      if (isCozeError(err) && core.endsLogin(err.code, err.status)) await this.forget().catch(() => {});
       throw err;
     }
     await this.save(token);
@@ -763,7 +777,7 @@ async function withLock(name, task) {
   try {
     return await l.request(name, { mode: 'exclusive' }, () => task());
   } catch (err) {
-    throw err instanceof CozeError ? err : fail('OAUTH_TOKEN_ERROR', `the refresh lock failed: ${describeValue(err)}`);
+    throw isCozeError(err) ? err : fail('OAUTH_TOKEN_ERROR', `the refresh lock failed: ${describeValue(err)}`);
   }
 }
 
