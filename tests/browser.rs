@@ -66,10 +66,10 @@ async fn login(ttl: Option<u32>) -> (String, JsValue) {
 fn rfc7636_vector_in_wasm_and_plain_refused() {
     let challenge = calculate_pkce_code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap();
     assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-    let v = generate_code_verifier().unwrap();
+    let v = generate_code_verifier().unwrap().as_string().unwrap();
     assert_eq!(v.len(), 43);
-    assert_ne!(v, generate_code_verifier().unwrap());
-    assert!(generate_state().unwrap().len() >= 22);
+    assert_ne!(v, generate_code_verifier().unwrap().as_string().unwrap());
+    assert!(generate_state().unwrap().as_string().unwrap().len() >= 22);
     let err = calculate_pkce_code_challenge(JsValue::from_f64(3.0)).unwrap_err();
     assert_coze_error(&err);
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
@@ -138,7 +138,7 @@ async fn replayed_code_and_wrong_verifier_are_rejected() {
     let (client_id, redirect) = new_client(None).await;
     let (location, state, verifier) = authorize(&client_id, &redirect, "allow").await;
     let code = get_str(&parse_authorization_callback(location.into(), state.into()).unwrap(), "code");
-    let wrong = generate_code_verifier().unwrap();
+    let wrong = generate_code_verifier().unwrap().as_string().unwrap();
     let err = await_err(exchange(&code, &client_id, &redirect, &wrong)).await;
     assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
 

@@ -178,7 +178,7 @@ async fn each_login_gets_a_fresh_s256_verifier_and_state_kept_in_session_storage
         assert_eq!(query_param(&url, "code_challenge_method").as_deref(), Some("S256"));
         assert_eq!(
             query_param(&url, "code_challenge"),
-            Some(calculate_pkce_code_challenge(verifier.clone().into()).unwrap())
+            calculate_pkce_code_challenge(verifier.clone().into()).unwrap().as_string()
         );
         assert_eq!(query_param(&url, "state").as_deref(), Some(state.as_str()));
         assert!(

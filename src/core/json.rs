@@ -113,7 +113,7 @@ impl<'a> Object<'a> {
     }
 
     /// (key between its quotes, value source text) pairs. Relies on the text being valid.
-    fn raw_members(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+    pub fn raw_members(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         let text = self.text;
         let bytes = text.as_bytes();
         let mut at = 1; // after `{`
@@ -133,6 +133,25 @@ impl<'a> Object<'a> {
             Some((key, &text[value_start..value_end]))
         })
     }
+}
+
+/// The elements of a (validated) array's source text, as `Value::Array` holds it.
+pub fn elements(array: &str) -> impl Iterator<Item = Value<'_>> {
+    let bytes = array.as_bytes();
+    let mut at = 1; // after `[`
+    core::iter::from_fn(move || {
+        at = skip_whitespace(bytes, at);
+        if bytes.get(at) == Some(&b',') {
+            at = skip_whitespace(bytes, at + 1);
+        }
+        if matches!(bytes.get(at), None | Some(b']')) {
+            return None;
+        }
+        let end = value_end(bytes, at)?;
+        let value = Value::from_text(&array[at..end]);
+        at = end;
+        Some(value)
+    })
 }
 
 /// Compares a raw (still escaped) key with `key` without decoding in the common case.
@@ -285,7 +304,7 @@ fn hex4(digits: &[u8]) -> Option<u16> {
 }
 
 /// The text between a string's quotes, unescaped. Borrowed unless it holds escapes.
-fn decode_string(raw: &str) -> Cow<'_, str> {
+pub fn decode_string(raw: &str) -> Cow<'_, str> {
     if !raw.contains('\\') {
         return Cow::Borrowed(raw);
     }

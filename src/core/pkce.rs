@@ -109,6 +109,11 @@ pub fn generate_state() -> Result<String> {
     random_base64url()
 }
 
+/// A short, non-secret name for a refresh token (lock names are visible to the whole origin).
+pub fn fingerprint(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(token.as_bytes())[..12])
+}
+
 /// Checks the RFC 7636 §4.1 syntax: `code-verifier = 43*128unreserved`,
 /// `unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"`. The error never contains the verifier.
 pub fn validate_code_verifier(verifier: &str) -> Result<()> {

@@ -51,8 +51,30 @@ export function createError(code, message, status, cozeCode, msg, logid, error, 
   });
 }
 
-/** The wasm's decisions; every entry hands its Core over before using it. */
+/** The wasm's decisions (a Core); every entry hands it over before using it. */
 let core;
+
+/** The wasm's answer to `op` with `input` (JSON text): the value, or the CozeError it decided on. */
+function ask(op, input) {
+  const out = JSON.parse(core.run(op, input));
+  if (!out.e) return out.v;
+  const e = out.e;
+  throw new CozeError(e.code, e.message, {
+    status: e.status, cozeCode: e.cozeCode, msg: e.msg, logid: e.logid, error: e.error,
+    error_description: e.error_description, raw: e.raw,
+  });
+}
+
+const run = (op, args) => ask(op, JSON.stringify(args));
+
+/** The error the wasm names for a rejected fetch or body read (ABORTED or NETWORK). */
+function fetchFailed(signal, err, url) {
+  try {
+    run('fetchFailed', { aborted: isAborted(signal, err), cause: describeValue(err), url });
+  } catch (failure) {
+    return failure;
+  }
+}
 
 const fail = (code, message) => new CozeError(code, message);
 /** `instanceof CozeError` that never throws (a revoked Proxy, a getPrototypeOf trap). */
@@ -141,7 +163,7 @@ const isAborted = (signal, err) => !!(signal && signal.aborted) || (err != null 
 
 /** fetch; its rejection becomes ABORTED or NETWORK. */
 async function send(req, auth, signal, headers) {
-  if (signal && signal.aborted) throw core.fetchFailed(true, '', req.url);
+  if (signal && signal.aborted) throw fetchFailed(signal, null, req.url);
   let h;
   try {
     h = new Headers(headers);
@@ -153,7 +175,7 @@ async function send(req, auth, signal, headers) {
   try {
     return await fetch(req.url, { method: req.method, headers: h, body: req.body, signal });
   } catch (err) {
-    throw core.fetchFailed(isAborted(signal, err), describeValue(err), req.url);
+    throw fetchFailed(signal, err, req.url);
   }
 }
 
@@ -161,18 +183,17 @@ async function readText(res, url, signal) {
   try {
     return await res.text();
   } catch (err) {
-    throw core.fetchFailed(isAborted(signal, err), describeValue(err), url);
+    throw fetchFailed(signal, err, url);
   }
 }
 
 const logidOf = (res) => res.headers.get('x-tt-logid') || undefined;
 
 /** A token endpoint call (code exchange, refresh) → the token. */
-async function tokenCall(request, signal) {
-  const req = JSON.parse(request);
+async function tokenCall(req, signal) {
   const res = await send(req, undefined, signal);
   const body = await readText(res, req.url, signal);
-  return JSON.parse(core.tokenReply(res.status, logidOf(res), body, nowSeconds()));
+  return run('token', { status: res.status, logid: logidOf(res), body, now: nowSeconds() });
 }
 
 /**
@@ -182,14 +203,21 @@ async function tokenCall(request, signal) {
  */
 async function call(client, endpoint, a, b, options, stream) {
   const signal = signalOf(options);
-  const req = JSON.parse(core.request(endpoint, client.baseURL, a, b, client.userId));
+  let input;
+  try {
+    input = JSON.stringify({ endpoint, baseURL: client.baseURL, userId: client.userId, args: [a, b] });
+  } catch (err) {
+    throw invalid(`params are not serializable to JSON (${describeValue(err)})`);
+  }
+  const req = ask('request', input);
   let rejected;
   for (;;) {
-    const auth = core.bearer(await client.token(rejected), client.allowPat, isBrowser());
+    const auth = client.bearer(await client.token(rejected));
     const res = await send(req, auth, signal, client.headers);
-    if (stream && core.streamReady(res.status, res.headers.get('content-type') || undefined)) return res;
+    if (stream && run('streamReady', { status: res.status, type: res.headers.get('content-type') })) return res;
     const body = await readText(res, req.url, signal);
-    if (core.reply(res.status, logidOf(res), body, client.canRefresh && rejected === undefined, !!stream)) {
+    const canRetry = client.canRefresh && rejected === undefined;
+    if (run('reply', { status: res.status, logid: logidOf(res), body, canRetry, stream })) {
       rejected = auth.slice(7); // the refused access token
       continue;
     }
@@ -209,10 +237,9 @@ const CHAT_CREATE = 1;
 const CHAT_RETRIEVE = 2;
 const CHAT_MESSAGES = 4;
 
-export function newClient(c, options) {
-  core = c;
+function newClient(options) {
   const r = reader('new CozeAPI', options);
-  const baseURL = core.baseUrl(r.text('baseURL'));
+  const baseURL = run('baseUrl', { baseURL: r.text('baseURL') });
   const allowPat = r.bool('allowPersonalAccessTokenInBrowser') || false;
   const token = r.get('token');
   let source;
@@ -220,7 +247,7 @@ export function newClient(c, options) {
   if (typeof token === 'string') {
     r.text('token', REQUIRED);
     try {
-      core.bearer(token, allowPat, isBrowser());
+      run('bearer', { token, allowPat, inBrowser: isBrowser() });
     } catch (err) {
       if (err.code === 'PAT_IN_BROWSER') throw err; // refused now, not at first use; the rest per request
     }
@@ -254,7 +281,15 @@ export function newClient(c, options) {
     allowPat,
     canRefresh,
     headers,
-    userId: core.userId(),
+    userId: run('userId', {}),
+    /** The Authorization header for what the token source gave (checked on every request). */
+    bearer(given) {
+      let token;
+      try {
+        token = typeof given === 'string' ? given : given != null ? given.access_token : undefined;
+      } catch {} // an unreadable object is no token
+      return run('bearer', { token: typeof token === 'string' ? token : undefined, allowPat, inBrowser: isBrowser() });
+    },
     async token(rejected) {
       try {
         return await source(rejected);
@@ -284,12 +319,12 @@ export function newClient(c, options) {
         let chat = await call(client, CHAT_CREATE, params, undefined, options);
         const ids = [chat && chat.conversation_id, chat && chat.id];
         const started = Date.now();
-        while (!core.terminal(chat && chat.status)) {
-          if (Date.now() - started > timeout) throw core.timeout(timeout);
+        while (!run('terminal', { status: chat && chat.status })) {
+          if (Date.now() - started > timeout) run('timeout', { ms: Math.trunc(timeout) });
           try {
             await sleep(interval, signal);
-          } catch {
-            throw core.fetchFailed(true, '', '');
+          } catch (err) {
+            throw fetchFailed(signal, err, '');
           }
           chat = await call(client, CHAT_RETRIEVE, ids[0], ids[1], options);
         }
@@ -466,34 +501,36 @@ export function sseEvent(event, data, id) {
 
 // ------------------------------------------------------------------------------ OAuth
 
-export async function pkceUrl(c, params) {
-  core = c;
+/** The PKCE start both getPKCEAuthenticationUrl and startLogin use → [url, state, verifier, pending]. */
+function startPkce(r, state, method) {
+  return run('pkce', {
+    clientId: r.text('clientId', REQUIRED), redirectUrl: r.text('redirectUrl', REQUIRED), baseURL: r.text('baseURL'),
+    wwwURL: r.text('wwwURL'), workspaceId: r.text('workspaceId'), state, method, now: nowSeconds(),
+  });
+}
+
+async function pkceUrl(params) {
   const r = reader('getPKCEAuthenticationUrl', params);
-  const [url, state, codeVerifier] = core.startPkce(
-    r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED), r.text('baseURL'), r.text('wwwURL'),
-    r.text('workspaceId'), r.text('state'), r.text('code_challenge_method'), nowSeconds(),
-  );
+  const [url, state, codeVerifier] = startPkce(r, r.text('state'), r.text('code_challenge_method'));
   return { url, codeVerifier, state };
 }
 
-export async function pkceToken(c, params, options) {
-  core = c;
+async function pkceToken(params, options) {
   const r = reader('getPKCEOAuthToken', params);
   const signal = signalOf(options);
-  return tokenCall(core.exchangeRequest(
-    r.text('baseURL'), r.text('code', REQUIRED), r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED),
-    r.text('codeVerifier', REQUIRED),
-  ), signal);
+  return tokenCall(run('exchange', {
+    baseURL: r.text('baseURL'), code: r.text('code', REQUIRED), clientId: r.text('clientId', REQUIRED),
+    redirectUrl: r.text('redirectUrl', REQUIRED), codeVerifier: r.text('codeVerifier', REQUIRED),
+  }), signal);
 }
 
-export async function refreshToken(c, params, options) {
-  core = c;
+async function refreshToken(params, options) {
   const r = reader('refreshOAuthToken', params);
   const signal = signalOf(options);
-  return tokenCall(core.refreshRequest(
-    r.text('baseURL'), r.text('refreshToken', REQUIRED), r.text('clientId', REQUIRED), r.text('clientSecret'),
-    isBrowser(),
-  ), signal);
+  return tokenCall(run('refresh', {
+    baseURL: r.text('baseURL'), refreshToken: r.text('refreshToken', REQUIRED), clientId: r.text('clientId', REQUIRED),
+    clientSecret: r.text('clientSecret'), inBrowser: isBrowser(),
+  }), signal);
 }
 
 const PENDING = 'coze-wasm:pkce:';
@@ -506,18 +543,15 @@ function pendingStore(option) {
   return storeOf(option, 'session');
 }
 
-export async function startLogin(c, options) {
-  core = c;
+async function startLogin(options) {
   const r = reader('startLogin', options);
-  const start = [r.text('clientId', REQUIRED), r.text('redirectUrl', REQUIRED), r.text('baseURL'), r.text('wwwURL'), r.text('workspaceId')];
+  const [url, state, , pending] = startPkce(r);
   const store = pendingStore(r.get('storage'));
-  const [url, state, , pending] = core.startPkce(...start, undefined, undefined, nowSeconds());
   await store.set(PENDING + state, pending);
   return { url, state };
 }
 
-export async function completeLogin(c, options) {
-  core = c;
+async function completeLogin(options) {
   const r = reader('completeLogin', options, true);
   let url = r.text('url');
   const signal = r.signal();
@@ -534,15 +568,15 @@ export async function completeLogin(c, options) {
   url = url ?? current;
   if (url == null) throw r.bad('url', 'is required here (there is no location)');
   // Whatever happens next, code and state leave the address bar (and so the history and Referer).
-  if (current === url) replaceLocation(core.stripCallback(url));
-  const state = core.callbackState(url);
+  if (current === url) replaceLocation(run('strip', { url }));
+  const state = run('callbackState', { url });
   const key = PENDING + state;
   // One-time, even for two calls at once: claimed before the first await.
   const first = !claimed.has(key);
   claimed.add(key);
   const pending = first ? await store.get(key) : null;
   await store.remove(key);
-  const token = await tokenCall(core.finishLogin(url, state, pending ?? undefined, nowSeconds()), signal);
+  const token = await tokenCall(run('finishLogin', { url, state, pending, now: nowSeconds() }), signal);
   if (setToken) {
     try {
       await setToken.call(manager, token);
@@ -575,15 +609,10 @@ function tokenFrom(value) {
   return token;
 }
 
-export function newTokenManager(c, options) {
-  core = c;
-  return new Manager(reader('new TokenManager', options));
-}
-
 class Manager {
   constructor(r) {
     this.clientId = r.text('clientId', REQUIRED);
-    this.baseURL = core.baseUrl(r.text('baseURL'));
+    this.baseURL = run('baseUrl', { baseURL: r.text('baseURL') });
     this.store = storeOf(r.get('storage'), 'memory');
     this.ahead = r.number('refreshAheadSeconds') ?? 60;
     this.key = r.text('storageKey', NOT_BLANK) ?? `coze-wasm:token:${this.clientId}`;
@@ -606,7 +635,9 @@ class Manager {
   async getAccessToken() {
     const token = await this.load();
     if (!token) throw notLoggedIn();
-    if (!core.needsRefresh(token.expires_in, nowSeconds(), this.ahead)) return token.access_token;
+    if (!run('needsRefresh', { expires: token.expires_in, now: nowSeconds(), ahead: Math.trunc(this.ahead) })) {
+      return token.access_token;
+    }
     return (await this.refreshFrom(token.refresh_token)).access_token;
   }
 
@@ -673,15 +704,15 @@ class Manager {
     // Another tab may have rotated this refresh token before its write reached our storage
     // (localStorage propagates unordered with Web Locks). Its marker lock says so: then never
     // send the spent token (the server would revoke the login); wait for the new one.
-    const marker = `${this.lock}:rotated:${core.fingerprint(current.refresh_token)}`;
+    const marker = `${this.lock}:rotated:${run('fingerprint', { token: current.refresh_token })}`;
     if (await lockHeld(marker)) return this.replacementOf(current.refresh_token);
     let token;
     try {
-      token = await tokenCall(core.refreshRequest(this.baseURL, current.refresh_token, this.clientId, undefined, false));
+      token = await tokenCall(run('refresh', { baseURL: this.baseURL, refreshToken: current.refresh_token, clientId: this.clientId }));
     } catch (err) {
       // Only a definite refusal of the refresh token ends the login; a rate limit, a server
       // error or the network leave it for the next try.
-      if (isCozeError(err) && core.endsLogin(err.code, err.status)) await this.forget().catch(() => {});
+      if (isCozeError(err) && run('endsLogin', err)) await this.forget().catch(() => {});
       throw err;
     }
     await this.save(token);
@@ -756,6 +787,36 @@ function webStore(storage) {
     set: (key, value) => use('setItem', key, value),
     remove: (key) => use('removeItem', key),
   };
+}
+
+// ------------------------------------------------------------------------------ entries
+
+/** A string argument of a plain function. */
+function arg(name, value) {
+  if (typeof value !== 'string') throw invalid(`\`${name}\` must be a string`);
+  const problem = textProblem(value);
+  if (problem) throw invalid(`\`${name}\` ${problem === 1 ? 'is too long' : 'is not valid Unicode'}`);
+  return value;
+}
+
+/** The public functions and classes the wasm exports, implemented here. */
+const ENTRIES = {
+  generateCodeVerifier: () => run('random', {}),
+  generateState: () => run('random', {}),
+  calculatePKCECodeChallenge: (verifier) => run('challenge', { verifier: arg('verifier', verifier) }),
+  parseAuthorizationCallback: (url, state) => run('callback', { url: arg('url', url), state: arg('expectedState', state) }),
+  getPKCEAuthenticationUrl: pkceUrl,
+  getPKCEOAuthToken: pkceToken,
+  refreshOAuthToken: refreshToken,
+  startLogin,
+  completeLogin,
+  CozeAPI: newClient,
+  TokenManager: (options) => new Manager(reader('new TokenManager', options)),
+};
+
+export function entry(c, name, a, b) {
+  core = c;
+  return ENTRIES[name](a, b);
 }
 
 // ------------------------------------------------------------------------------ platform

@@ -22,23 +22,11 @@ extern "C" {
         raw: Option<String>,
     ) -> JsValue;
 
-    // Entries of the public API, implemented by the driver over `Core`.
-    #[wasm_bindgen(js_name = pkceUrl)]
-    pub fn pkce_url(core: Core, params: JsValue) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = pkceToken)]
-    pub fn pkce_token(core: Core, params: JsValue, options: JsValue) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = refreshToken)]
-    pub fn refresh_token(core: Core, params: JsValue, options: JsValue) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = startLogin)]
-    pub fn start_login(core: Core, options: JsValue) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = completeLogin)]
-    pub fn complete_login(core: Core, options: JsValue) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = newClient, catch)]
-    pub fn new_client(core: Core, options: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = newTokenManager, catch)]
-    pub fn new_token_manager(core: Core, options: JsValue) -> Result<JsValue, JsValue>;
-    /// `target[name](arg)`.
-    pub fn invoke(target: &JsValue, name: &str, arg: JsValue) -> JsValue;
+    /// The driver's implementation of public function `name` (see `entry` in support.js).
+    #[wasm_bindgen(catch)]
+    pub fn entry(core: Core, name: &str, a: JsValue, b: JsValue) -> Result<JsValue, JsValue>;
+    /// `target[name](arg)`: the wasm classes forward to the driver's objects.
+    pub fn invoke(target: &JsValue, name: &str, arg: JsValue) -> js_sys::Promise;
 
     #[wasm_bindgen(js_name = chatParts)]
     pub fn chat_parts(text: &str, meta: &[u32], out: &js_sys::Array);

@@ -1,8 +1,6 @@
 //! Browser / JS-runtime layer, sans-IO: the JS driver (`src/js/support.js`) performs fetches,
-//! awaits, body reads, storage and locks; this layer decides what to send and what replies mean.
+//! awaits, body reads, storage and locks, and asks `core::ops` what to send and what replies mean.
+//! What stays here works on JS values directly: the byte-level stream engine and the bindings.
 
-pub mod endpoints;
 pub mod js;
-pub mod params;
-pub mod reply;
 pub mod stream;

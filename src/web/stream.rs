@@ -6,7 +6,6 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use super::js;
-use super::reply;
 use crate::core::batch::{Batch, MAX_BATCHED_FIELD};
 use crate::core::chat::{self, Disposition, DONE_DATA};
 use crate::core::sse::{EventSink, SseParser};
@@ -102,7 +101,7 @@ impl ChatStream {
     /// A read of the body failed → the error to throw (ABORTED when the caller's signal fired).
     pub fn fail(&mut self, aborted: bool, cause: &str) -> JsValue {
         let err = if aborted {
-            reply::aborted()
+            CozeError::new(ErrorCode::Aborted, "aborted")
         } else {
             chat::truncated(self.events_seen, Some(&format!("connection lost ({cause})")))
         };
@@ -198,8 +197,8 @@ impl EventSink for Deliver<'_> {
                 self.out.push(&js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA)));
                 self.done = true;
             }
-            Disposition::ErrorEvent => self.failure = Some(reply::error_event(data)),
-            Disposition::ChatFailed => match reply::chat_failed(data) {
+            Disposition::ErrorEvent => self.failure = Some(chat::error_event(data)),
+            Disposition::ChatFailed => match chat::chat_failed(data) {
                 Ok(failure) => {
                     // Yielded (the page may show it), then the stream fails.
                     self.out.push(&js::unparsed(name, data, true));

@@ -1,0 +1,373 @@
+//! The decisions the JS driver asks for, through one text entry: [`run`] takes an operation name
+//! and its arguments as a JSON object, and answers `{"v": value}` or `{"e": error}`. What to send,
+//! how to read each reply, when to refresh and which error it is are all decided here; the driver
+//! only performs the fetches, awaits, storage calls and locks.
+
+use super::api::{check_envelope, is_auth_failure};
+use super::authorize::{self, AuthorizeRequest};
+use super::error::{CozeError, ErrorCode, Result};
+use super::json::{elements, json_string, Object, Value};
+use super::token::{self, code_exchange_body, refresh_body, token_endpoint};
+use super::{chat, endpoints, pkce};
+
+/// A login not finished within this time is refused (Coze codes live minutes, too).
+const PENDING_MAX_AGE_SECONDS: i64 = 600;
+
+/// `op` with `input` (a JSON object of its arguments) → `{"v": …}` or `{"e": …}`.
+pub fn run(op: &str, input: &str) -> String {
+    let Some(args) = Object::parse(input) else {
+        return error_json(&CozeError::invalid_argument("not serializable to JSON"));
+    };
+    match decide(op, &Args(args)) {
+        Ok(value) => ["{\"v\":", &value, "}"].concat(),
+        Err(err) => error_json(&err),
+    }
+}
+
+/// An error as the driver rebuilds it into a JS `CozeError`.
+pub fn error_json(err: &CozeError) -> String {
+    let mut out = String::from("{\"e\":{\"code\":");
+    out.push_str(&json_string(err.code.as_str()));
+    out.push_str(",\"message\":");
+    out.push_str(&json_string(&err.message));
+    let numbers = [("status", err.status.map(i64::from)), ("cozeCode", err.coze_code)];
+    for (key, value) in numbers {
+        if let Some(value) = value {
+            out.push_str(&[",\"", key, "\":", &value.to_string()].concat());
+        }
+    }
+    let texts = [
+        ("msg", &err.msg),
+        ("logid", &err.logid),
+        ("error", &err.error),
+        ("error_description", &err.error_description),
+        ("raw", &err.raw),
+    ];
+    for (key, value) in texts {
+        if let Some(value) = value {
+            out.push_str(&[",\"", key, "\":", &json_string(value)].concat());
+        }
+    }
+    out.push_str("}}");
+    out
+}
+
+struct Args<'a>(Object<'a>);
+
+impl Args<'_> {
+    fn text(&self, key: &str) -> Option<String> {
+        self.0.str(key).map(|s| s.into_owned())
+    }
+
+    /// A string the driver always sends (validated there).
+    fn string(&self, key: &str) -> String {
+        self.text(key).unwrap_or_default()
+    }
+
+    fn number(&self, key: &str) -> i64 {
+        self.0.integer(key).unwrap_or(0)
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.0.get(key) == Some(Value::Bool(true))
+    }
+
+    fn base_url(&self) -> Result<String> {
+        authorize::normalize_base_url(self.text("baseURL").as_deref().unwrap_or(authorize::COZE_COM_BASE_URL))
+    }
+}
+
+fn bool_json(b: bool) -> String {
+    (if b { "true" } else { "false" }).to_owned()
+}
+
+fn decide(op: &str, a: &Args) -> Result<String> {
+    Ok(match op {
+        "baseUrl" => json_string(&a.base_url()?),
+        "pkce" => start_pkce(a)?,
+        "challenge" => json_string(&pkce::code_challenge_s256(&a.string("verifier"))?),
+        "random" => json_string(&pkce::generate_state()?),
+        "callback" => {
+            let cb = authorize::parse_callback(&a.string("url"), &a.string("state"))?;
+            ["{\"code\":", &json_string(&cb.code), ",\"state\":", &json_string(&cb.state), "}"].concat()
+        }
+        "exchange" => {
+            let redirect = a.string("redirectUrl");
+            let verifier = a.string("codeVerifier");
+            // Caught here rather than sent: the server would only say "invalid grant".
+            authorize::validate_redirect_uri(&redirect)?;
+            pkce::validate_code_verifier(&verifier)?;
+            let body = code_exchange_body(&a.string("code"), &a.string("clientId"), &redirect, &verifier)?;
+            token_request(&a.base_url()?, &body, None)
+        }
+        "refresh" => {
+            let secret = a.text("clientSecret").filter(|s| !s.is_empty());
+            if secret.is_some() && a.flag("inBrowser") {
+                return Err(CozeError::invalid_argument("clientSecret in a page is readable by anyone: keep it on a server"));
+            }
+            let body = refresh_body(&a.string("clientId"), &a.string("refreshToken"))?;
+            let auth = secret.map(|s| ["Bearer ", &s].concat());
+            token_request(&a.base_url()?, &body, auth.as_deref())
+        }
+        "token" => {
+            let logid = a.text("logid");
+            let status = a.number("status") as u16;
+            token::interpret_token_response(status, &a.string("body"), logid.as_deref(), a.number("now"))?.to_json()
+        }
+        "endsLogin" => bool_json(token::refresh_ends_login(&error_from(&a.0))),
+        "needsRefresh" => bool_json(token::needs_refresh(a.number("expires"), a.number("now"), a.number("ahead"))),
+        "bearer" => json_string(&bearer(a)?),
+        "userId" => json_string(&["coze-wasm-", &pkce::generate_state()?[..16]].concat()),
+        "request" => {
+            let args = a.0.get("args");
+            let list: Vec<Value> = match &args {
+                Some(Value::Array(list)) => elements(list).collect(),
+                _ => Vec::new(),
+            };
+            let index = a.number("endpoint") as u32;
+            endpoints::request(index, &a.string("baseURL"), [list.first(), list.get(1)], &a.string("userId"))?
+        }
+        "streamReady" => {
+            let status = a.number("status");
+            bool_json((200..300).contains(&status) && a.string("type").contains("text/event-stream"))
+        }
+        "reply" => {
+            let status = a.number("status") as u16;
+            let logid = a.text("logid");
+            let body = a.string("body");
+            match check_envelope(status, &body, logid.as_deref()) {
+                Ok(()) if a.flag("stream") => {
+                    return Err(CozeError::new(ErrorCode::InvalidResponse, "expected an event stream")
+                        .with_status(status)
+                        .with_logid(logid)
+                        .with_raw(super::api::truncate(&body)))
+                }
+                Ok(()) => bool_json(false),
+                Err(err) if a.flag("canRetry") && is_auth_failure(&err) => bool_json(true),
+                Err(err) => return Err(err),
+            }
+        }
+        "fetchFailed" => {
+            return Err(if a.flag("aborted") {
+                CozeError::new(ErrorCode::Aborted, "aborted")
+            } else {
+                let cause = [a.string("cause"), " (".into(), a.string("url"), "; reachable, CORS allowed?)".into()];
+                CozeError::new(ErrorCode::Network, ["network error: ", &cause.concat()].concat())
+            })
+        }
+        "terminal" => bool_json(chat::is_terminal_status(&a.string("status"))),
+        "timeout" => {
+            let ms = a.number("ms").to_string();
+            return Err(CozeError::new(ErrorCode::Timeout, ["the chat did not finish within ", &ms, " ms"].concat()));
+        }
+        "callbackState" => json_string(&authorize::callback_state(&a.string("url"))?),
+        "strip" => json_string(&authorize::strip_callback_params(&a.string("url"))),
+        "finishLogin" => finish_login(a)?,
+        "fingerprint" => json_string(&pkce::fingerprint(&a.string("token"))),
+        _ => return Err(CozeError::invalid_argument("unknown operation")),
+    })
+}
+
+/// A JS `CozeError`'s fields back into a `CozeError` (to classify it).
+fn error_from(o: &Object) -> CozeError {
+    let code = o.str("code").unwrap_or_default();
+    let code = ErrorCode::ALL.into_iter().find(|c| c.as_str() == code).unwrap_or(ErrorCode::Network);
+    let mut err = CozeError::new(code, "");
+    err.status = o.integer("status").and_then(|s| u16::try_from(s).ok());
+    err.coze_code = o.integer("cozeCode");
+    err.msg = o.str("msg").map(|s| s.into_owned());
+    err.error = o.str("error").map(|s| s.into_owned());
+    err.error_description = o.str("error_description").map(|s| s.into_owned());
+    err
+}
+
+/// One PKCE start (getPKCEAuthenticationUrl and startLogin) → `[url, state, codeVerifier,
+/// pendingLogin]`; `pendingLogin` is the record startLogin keeps until the callback.
+fn start_pkce(a: &Args) -> Result<String> {
+    pkce::check_challenge_method(a.text("method").as_deref())?;
+    let base_url = a.base_url()?;
+    let www = match a.text("wwwURL") {
+        Some(w) => authorize::normalize_base_url(&w)?,
+        None => authorize::www_base_url(&base_url)?,
+    };
+    let state = match a.text("state") {
+        Some(s) if !s.is_empty() => s,
+        _ => pkce::generate_state()?,
+    };
+    let verifier = pkce::generate_code_verifier()?;
+    let redirect = a.string("redirectUrl");
+    let client_id = a.string("clientId");
+    let workspace = a.text("workspaceId");
+    let url = authorize::authorize_url(&AuthorizeRequest {
+        www_base_url: &www,
+        client_id: &client_id,
+        redirect_uri: &redirect,
+        state: &state,
+        code_challenge: &pkce::code_challenge_s256(&verifier)?,
+        workspace_id: workspace.as_deref().filter(|w| !w.is_empty()),
+    })?;
+    let pending = [
+        "{\"code_verifier\":",
+        &json_string(&verifier),
+        ",\"redirect_uri\":",
+        &json_string(&redirect),
+        ",\"client_id\":",
+        &json_string(&client_id),
+        ",\"base_url\":",
+        &json_string(&base_url),
+        ",\"created_at\":",
+        &a.number("now").to_string(),
+        "}",
+    ]
+    .concat();
+    Ok(["[", &json_string(&url), ",", &json_string(&state), ",", &json_string(&verifier), ",", &json_string(&pending), "]"]
+        .concat())
+}
+
+fn token_request(base_url: &str, body: &str, auth: Option<&str>) -> String {
+    endpoints::describe("POST", &token_endpoint(base_url), Some(body), auth, "")
+}
+
+/// The Authorization header for a token from any source. A `pat_` token in a page or worker is
+/// refused (anyone using the page can read it) unless the caller opted in.
+fn bearer(a: &Args) -> Result<String> {
+    let token = match a.text("token") {
+        Some(t) if !t.trim().is_empty() => t,
+        _ => return Err(CozeError::new(ErrorCode::NotLoggedIn, "the token source gave no token")),
+    };
+    if a.flag("inBrowser") && !a.flag("allowPat") && token.trim_start().starts_with("pat_") {
+        return Err(CozeError::new(
+            ErrorCode::PatInBrowser,
+            "a personal access token (pat_) in a page is readable by anyone: use PKCE login, \
+             or set allowPersonalAccessTokenInBrowser",
+        ));
+    }
+    let token = token.trim();
+    if token.encode_utf16().count() > 16384 || !token.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        return Err(CozeError::invalid_argument("the token is not a valid header value"));
+    }
+    Ok(["Bearer ", token].concat())
+}
+
+/// The callback checked against its pending login (already removed from storage) → the code
+/// exchange request.
+fn finish_login(a: &Args) -> Result<String> {
+    let Some(pending) = a.text("pending") else {
+        return Err(CozeError::new(ErrorCode::OAuthStateMissing, "no pending login for this state (used, or started elsewhere)"));
+    };
+    let record = Object::parse(&pending).ok_or_else(|| CozeError::new(ErrorCode::Storage, "the pending login is corrupt"))?;
+    let field = |name: &str| record.str(name).map(|s| s.into_owned()).unwrap_or_default();
+    if a.number("now") - record.integer("created_at").unwrap_or(0) > PENDING_MAX_AGE_SECONDS {
+        return Err(CozeError::new(ErrorCode::OAuthStateMissing, "the pending login expired; log in again"));
+    }
+    let callback = authorize::parse_callback(&a.string("url"), &a.string("state"))?;
+    let body = code_exchange_body(&callback.code, &field("client_id"), &field("redirect_uri"), &field("code_verifier"))?;
+    Ok(token_request(&field("base_url"), &body, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(op: &str, input: &str) -> String {
+        let out = run(op, input);
+        let o = Object::parse(&out).unwrap_or_else(|| panic!("not JSON: {out}"));
+        assert!(o.get("e").is_none(), "{op}: {out}");
+        match o.get("v").unwrap() {
+            Value::String(s) => s.into_owned(),
+            Value::Object(v) => v.text().to_owned(),
+            Value::Array(v) => v.to_owned(),
+            Value::Bool(b) => b.to_string(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn err(op: &str, input: &str) -> (String, String) {
+        let out = run(op, input);
+        let o = Object::parse(&out).unwrap();
+        let e = o.object("e").unwrap_or_else(|| panic!("{op} did not fail: {out}"));
+        (e.str("code").unwrap().into_owned(), out.clone())
+    }
+
+    #[test]
+    fn errors_carry_every_field_as_json() {
+        let e = CozeError::coze_api(4100, "expired \"x\"").with_status(401).with_logid(Some("L".into()));
+        let out = error_json(&e);
+        let o = Object::parse(&out).unwrap().object("e").unwrap();
+        assert_eq!(o.str("code").unwrap(), "COZE_API_ERROR");
+        assert_eq!(o.integer("status"), Some(401));
+        assert_eq!(o.integer("cozeCode"), Some(4100));
+        assert_eq!(o.str("msg").unwrap(), "expired \"x\"");
+        assert_eq!(o.str("logid").unwrap(), "L");
+        assert_eq!(err("nope", "{}").0, "INVALID_ARGUMENT");
+        assert_eq!(err("baseUrl", "not json").0, "INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn pkce_start_gives_url_state_verifier_and_the_pending_record() {
+        let out = ok("pkce", r#"{"clientId":"c1","redirectUrl":"http://127.0.0.1:9/cb","baseURL":"https://api.coze.cn","now":100}"#);
+        let list: Vec<Value> = elements(&out).collect();
+        let [Value::String(url), Value::String(state), Value::String(verifier), Value::String(pending)] = &list[..] else {
+            panic!("{out}")
+        };
+        assert!(url.starts_with("https://www.coze.cn/api/permission/oauth2/authorize?"));
+        assert!(url.contains("code_challenge_method=S256"));
+        assert_eq!((state.len(), verifier.len()), (43, 43));
+        let record = Object::parse(pending).unwrap();
+        assert_eq!(record.str("code_verifier").unwrap(), *verifier);
+        assert_eq!(record.str("base_url").unwrap(), "https://api.coze.cn");
+        assert_eq!(record.integer("created_at"), Some(100));
+        assert_eq!(err("pkce", r#"{"clientId":"c","redirectUrl":"http://x/cb","method":"plain"}"#).0, "UNSUPPORTED_CHALLENGE_METHOD");
+    }
+
+    #[test]
+    fn a_pat_is_refused_in_a_page_wherever_it_comes_from() {
+        for token in ["pat_x", "  pat_x", "pat_x\t"] {
+            let input = format!(r#"{{"token":{},"inBrowser":true}}"#, json_string(token));
+            assert_eq!(err("bearer", &input).0, "PAT_IN_BROWSER", "{token:?}");
+        }
+        assert_eq!(ok("bearer", r#"{"token":"pat_x","inBrowser":true,"allowPat":true}"#), "Bearer pat_x");
+        assert_eq!(ok("bearer", r#"{"token":"pat_x"}"#), "Bearer pat_x");
+        assert_eq!(err("bearer", r#"{"token":"a\nb"}"#).0, "INVALID_ARGUMENT");
+        assert_eq!(err("bearer", r#"{}"#).0, "NOT_LOGGED_IN");
+    }
+
+    #[test]
+    fn replies_say_use_retry_or_fail() {
+        let ok_body = json_string(r#"{"code":0,"data":{}}"#);
+        assert_eq!(ok("reply", &format!(r#"{{"status":200,"body":{ok_body}}}"#)), "false");
+        let expired = json_string(r#"{"code":4100,"msg":"expired"}"#);
+        let input = format!(r#"{{"status":200,"body":{expired},"canRetry":true}}"#);
+        assert_eq!(ok("reply", &input), "true", "a 4100 envelope refreshes once");
+        let input = format!(r#"{{"status":200,"body":{expired}}}"#);
+        assert_eq!(err("reply", &input).0, "COZE_API_ERROR", "after the retry it fails");
+        assert_eq!(ok("reply", r#"{"status":401,"body":"","canRetry":true}"#), "true");
+        assert_eq!(err("reply", &format!(r#"{{"status":200,"body":{ok_body},"stream":true}}"#)).0, "INVALID_RESPONSE");
+        assert_eq!(ok("streamReady", r#"{"status":200,"type":"text/event-stream; charset=utf-8"}"#), "true");
+        assert_eq!(ok("streamReady", r#"{"status":500,"type":"text/event-stream"}"#), "false");
+    }
+
+    #[test]
+    fn a_pending_login_is_checked_before_its_code_is_sent() {
+        let pending = r#"{"code_verifier":"v","redirect_uri":"http://127.0.0.1:9/cb","client_id":"c","base_url":"http://127.0.0.1:1","created_at":1000}"#;
+        let input = |url: &str, now: i64, pending: Option<&str>| {
+            let pending = pending.map_or(String::new(), |p| format!(r#","pending":{}"#, json_string(p)));
+            format!(r#"{{"url":{},"state":"s","now":{now}{pending}}}"#, json_string(url))
+        };
+        let request = ok("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 1100, Some(pending)));
+        let request = Object::parse(&request).unwrap();
+        assert_eq!(request.str("url").unwrap(), "http://127.0.0.1:1/api/permission/oauth2/token");
+        assert!(request.str("body").unwrap().contains("\"code\":\"C\""));
+        assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 1100, None)).0, "OAUTH_STATE_MISSING");
+        assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 5000, Some(pending))).0, "OAUTH_STATE_MISSING");
+        assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=t", 1100, Some(pending))).0, "OAUTH_STATE_MISMATCH");
+    }
+
+    #[test]
+    fn a_client_secret_is_refused_in_a_page() {
+        let input = r#"{"refreshToken":"r","clientId":"c","clientSecret":"s","inBrowser":true}"#;
+        assert_eq!(err("refresh", input).0, "INVALID_ARGUMENT");
+        let request = ok("refresh", r#"{"refreshToken":"r","clientId":"c","clientSecret":"s"}"#);
+        assert_eq!(Object::parse(&request).unwrap().str("auth").unwrap(), "Bearer s");
+    }
+}
