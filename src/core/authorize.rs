@@ -40,7 +40,7 @@ struct BaseUrl {
 
 impl BaseUrl {
     fn render(&self, host: &str) -> String {
-        format!("{}://{}{}{}", self.scheme, host, self.port, self.path)
+        [self.scheme, "://", host, &self.port, &self.path].concat()
     }
 }
 
@@ -63,16 +63,20 @@ fn split_authority(rest: &str) -> (&str, &str) {
     rest.split_at(end)
 }
 
+fn bad(what: &str, why: &str) -> CozeError {
+    CozeError::invalid_argument([what, " ", why].concat())
+}
+
 /// Splits an authority into host and ":port", validating both. `what` names the argument.
 fn split_host_port<'a>(authority: &'a str, what: &str) -> Result<(&'a str, &'a str)> {
     if authority.contains('@') {
-        return Err(CozeError::invalid_argument(format!("{what} must not contain user credentials ('user@host')")));
+        return Err(bad(what, "must not hold credentials (user@host)"));
     }
     let (host, port) = if authority.starts_with('[') {
         // IPv6 literal: "[::1]" or "[::1]:8080".
         match authority.find(']') {
             Some(i) => authority.split_at(i + 1),
-            None => return Err(CozeError::invalid_argument(format!("{what} has an unterminated IPv6 host"))),
+            None => return Err(bad(what, "has an unterminated IPv6 host")),
         }
     } else {
         match authority.find(':') {
@@ -81,12 +85,12 @@ fn split_host_port<'a>(authority: &'a str, what: &str) -> Result<(&'a str, &'a s
         }
     };
     if host.is_empty() || host == "[]" {
-        return Err(CozeError::invalid_argument(format!("{what} must include a host, e.g. https://api.coze.cn")));
+        return Err(bad(what, "has no host"));
     }
     if !port.is_empty() {
         let digits = &port[1..];
         if !port.starts_with(':') || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CozeError::invalid_argument(format!("{what} has an invalid port")));
+            return Err(bad(what, "has an invalid port"));
         }
     }
     Ok((host, port))
@@ -95,20 +99,18 @@ fn split_host_port<'a>(authority: &'a str, what: &str) -> Result<(&'a str, &'a s
 fn parse_base_url(url: &str, what: &str) -> Result<BaseUrl> {
     let url = url.trim();
     if url.is_empty() {
-        return Err(CozeError::invalid_argument(format!("{what} is empty")));
+        return Err(bad(what, "is empty"));
     }
     let Some((scheme, rest)) = split_http_scheme(url) else {
-        return Err(CozeError::invalid_argument(format!(
-            "{what} must start with http:// or https:// (e.g. {COZE_CN_BASE_URL} or {COZE_COM_BASE_URL})"
-        )));
+        return Err(bad(what, "must start with https:// (e.g. https://api.coze.cn)"));
     };
     if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(CozeError::invalid_argument(format!("{what} must not contain spaces or control characters")));
+        return Err(bad(what, "must not contain spaces or control characters"));
     }
     let (authority, path) = split_authority(rest);
     let (host, port) = split_host_port(authority, what)?;
     if path.contains(['?', '#']) {
-        return Err(CozeError::invalid_argument(format!("{what} must not contain a query ('?') or fragment ('#')")));
+        return Err(bad(what, "must not contain a query or fragment"));
     }
     Ok(BaseUrl {
         scheme,
@@ -132,7 +134,7 @@ pub fn normalize_base_url(url: &str) -> Result<String> {
 pub fn www_base_url(api_base_url: &str) -> Result<String> {
     let base = parse_base_url(api_base_url, "base URL")?;
     match base.host.strip_prefix("api.") {
-        Some(rest) if !rest.is_empty() => Ok(base.render(&format!("www.{rest}"))),
+        Some(rest) if !rest.is_empty() => Ok(base.render(&["www.", rest].concat())),
         _ => Ok(base.render(&base.host)),
     }
 }
@@ -295,15 +297,22 @@ pub fn authorize_url(req: &AuthorizeRequest) -> Result<String> {
         Some(id) if id.trim().is_empty() => {
             return Err(CozeError::invalid_argument("workspace_id must not be empty when given"))
         }
-        Some(id) => format!("/api/permission/oauth2/workspace_id/{}/authorize", encode_path_segment(id)),
+        Some(id) => ["/api/permission/oauth2/workspace_id/", &encode_path_segment(id), "/authorize"].concat(),
     };
-    Ok(format!(
-        "{www}{path}?response_type=code&client_id={}&redirect_uri={}&state={}&code_challenge={}&code_challenge_method=S256",
-        form_urlencode(req.client_id),
-        form_urlencode(req.redirect_uri),
-        form_urlencode(req.state),
-        form_urlencode(challenge),
-    ))
+    Ok([
+        &www,
+        &path,
+        "?response_type=code&client_id=",
+        &form_urlencode(req.client_id),
+        "&redirect_uri=",
+        &form_urlencode(req.redirect_uri),
+        "&state=",
+        &form_urlencode(req.state),
+        "&code_challenge=",
+        &form_urlencode(challenge),
+        "&code_challenge_method=S256",
+    ]
+    .concat())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,8 +362,8 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (String, &str)> {
 fn decode_param(name: &str, raw: &str) -> Result<String> {
     form_decode(raw).map_err(|e| {
         CozeError::invalid_argument(match e {
-            DecodeError::BadEscape => format!("callback parameter \"{name}\" contains an invalid percent-escape"),
-            DecodeError::NotUtf8 => format!("callback parameter \"{name}\" is not valid UTF-8 after decoding"),
+            DecodeError::BadEscape => ["callback parameter `", name, "` has an invalid percent-escape"].concat(),
+            DecodeError::NotUtf8 => ["callback parameter `", name, "` is not UTF-8"].concat(),
         })
     })
 }
@@ -368,7 +377,7 @@ fn callback_fields(url: &str) -> Result<[Option<&str>; 6]> {
             if found[i].is_some() {
                 return Err(CozeError::new(
                     ErrorCode::OAuthDuplicateParam,
-                    format!("the callback URL repeats the \"{name}\" parameter; refusing it"),
+                    ["the callback repeats `", &name, "`"].concat(),
                 ));
             }
             found[i] = Some(value);
@@ -432,9 +441,9 @@ pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCa
             Some(raw) => Some(decode_param("error_description", raw)?).filter(|d| !d.is_empty()),
             None => None,
         };
-        let mut message = format!("authorization failed: {error}");
+        let mut message = ["authorization failed: ", &error].concat();
         if let Some(d) = &description {
-            message.push_str(&format!(" ({d})"));
+            message.push_str(&[" (", d, ")"].concat());
         }
         let mut err = CozeError::new(ErrorCode::OAuthCallbackError, message);
         err.error = Some(error);
@@ -793,7 +802,7 @@ mod tests {
             let url = url.replacen("state=s7Tq-_9xYz&", if name == "state" { "" } else { "state=s7Tq-_9xYz&" }, 1);
             let err = cb(&url).unwrap_err();
             assert_eq!(err.code, ErrorCode::OAuthDuplicateParam, "{url}");
-            assert!(err.message.contains(&format!("\"{name}\"")), "{}", err.message);
+            assert!(err.message.contains(&format!("`{name}`")), "{}", err.message);
             assert!(!err.message.contains("again") && !err.message.contains("twice"));
         }
         // Duplicates are checked before state: two identical states are still refused.
@@ -815,15 +824,15 @@ mod tests {
     fn callback_invalid_escapes() {
         let err = cb("?code=c%zz1&state=s7Tq-_9xYz").unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
-        assert!(err.message.contains("\"code\"") && err.message.contains("percent-escape"), "{}", err.message);
+        assert!(err.message.contains("`code`") && err.message.contains("percent-escape"), "{}", err.message);
         assert!(!err.message.contains("c%zz1"));
         let err = cb("?code=c1&state=s7Tq%").unwrap_err();
-        assert!(err.message.contains("\"state\""), "{}", err.message);
+        assert!(err.message.contains("`state`"), "{}", err.message);
         let err = cb("?code=%FF%FE&state=s7Tq-_9xYz").unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
         assert!(err.message.contains("UTF-8"), "{}", err.message);
         let err = cb("?error=%C3&state=s7Tq-_9xYz").unwrap_err();
-        assert!(err.message.contains("\"error\""), "{}", err.message);
+        assert!(err.message.contains("`error`"), "{}", err.message);
         // Unrelated parameters with bad escapes are not our business.
         assert!(cb("?foo=%zz&code=c1&state=s7Tq-_9xYz").is_ok());
         assert!(cb("?f%zz=1&code=c1&state=s7Tq-_9xYz").is_ok());

@@ -10,8 +10,6 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
 use super::error::{CozeError, ErrorCode, Result};
@@ -88,15 +86,26 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     core::hint::black_box(diff) == 0
 }
 
+/// Unpadded base64url (RFC 4648 §5). Written out: the base64 crate's engine is ~2 kB of wasm for
+/// the one thing we need.
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 fn random_base64url() -> Result<String> {
     let mut bytes = [0u8; RANDOM_BYTES];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        CozeError::new(
-            ErrorCode::Crypto,
-            format!("no secure random number generator is available ({e}); PKCE needs crypto.getRandomValues"),
-        )
+    getrandom::fill(&mut bytes).map_err(|_| {
+        CozeError::new(ErrorCode::Crypto, "no secure random generator (crypto.getRandomValues) is available")
     })?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    Ok(base64url(&bytes))
 }
 
 /// A fresh PKCE code verifier: 32 random bytes, base64url without padding (43 characters).
@@ -111,7 +120,7 @@ pub fn generate_state() -> Result<String> {
 
 /// A short, non-secret name for a refresh token (lock names are visible to the whole origin).
 pub fn fingerprint(token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(&Sha256::digest(token.as_bytes())[..12])
+    base64url(&Sha256::digest(token.as_bytes())[..12])
 }
 
 /// Checks the RFC 7636 §4.1 syntax: `code-verifier = 43*128unreserved`,
@@ -138,7 +147,7 @@ pub fn validate_code_verifier(verifier: &str) -> Result<()> {
 /// The verifier is validated first (RFC 7636 §4.1).
 pub fn code_challenge_s256(verifier: &str) -> Result<String> {
     validate_code_verifier(verifier)?;
-    Ok(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
+    Ok(base64url(&Sha256::digest(verifier.as_bytes())))
 }
 
 /// Accepts no method (we default to S256) or exactly `"S256"`. `plain` and anything else are refused.
@@ -175,6 +184,21 @@ mod tests {
     }
 
     #[test]
+    fn base64url_matches_rfc4648_vectors() {
+        let vectors = [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE")];
+        for (input, expected) in vectors {
+            assert_eq!(base64url(input.as_bytes()), expected);
+        }
+        assert_eq!(base64url(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64url(&[0xfb, 0xff, 0xbf]), "-_-_", "the URL-safe alphabet");
+        assert_eq!(base64url(&[0xff; 32]).len(), 43);
+        let bytes: Vec<u8> = (0..=255).collect();
+        for n in 0..bytes.len() {
+            assert_eq!(decode(&base64url(&bytes[..n])), &bytes[..n]);
+        }
+    }
+
+    #[test]
     fn rfc7636_appendix_b_vector() {
         assert_eq!(code_challenge_s256(RFC_VERIFIER).unwrap(), RFC_CHALLENGE);
     }
@@ -206,15 +230,22 @@ mod tests {
         assert_ne!(generate_state().unwrap(), generate_code_verifier().unwrap());
     }
 
+    /// Test-only decoder (an oracle independent of `base64url`).
+    fn decode(text: &str) -> Vec<u8> {
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bits: String = text.chars().map(|c| format!("{:06b}", alphabet.find(c).expect("base64url"))).collect();
+        bits.as_bytes().chunks_exact(8).map(|b| u8::from_str_radix(std::str::from_utf8(b).unwrap(), 2).unwrap()).collect()
+    }
+
     #[test]
     fn verifier_and_state_carry_256_random_bits() {
         const { assert!(RANDOM_BYTES * 8 >= 256) };
         for value in [generate_code_verifier().unwrap(), generate_state().unwrap()] {
-            let bytes = URL_SAFE_NO_PAD.decode(&value).unwrap();
+            let bytes = decode(&value);
             assert_eq!(bytes.len(), RANDOM_BYTES, "{value}");
         }
         // Not a constant: 32 bytes from the CSPRNG are all zero with probability 2^-256.
-        assert_ne!(URL_SAFE_NO_PAD.decode(generate_code_verifier().unwrap()).unwrap(), vec![0u8; RANDOM_BYTES]);
+        assert_ne!(decode(&generate_code_verifier().unwrap()), vec![0u8; RANDOM_BYTES]);
     }
 
     #[test]
