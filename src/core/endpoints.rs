@@ -143,7 +143,7 @@ fn read_query(params: &Object, strings: &[&str], numbers: &[&str], out: &mut Vec
             Some(_) => None,
         };
         let n = n.ok_or_else(|| invalid(key, "must be a whole number"))?;
-        out.push(((*key).to_owned(), n.to_string()));
+        out.push(((*key).to_owned(), super::json::decimal(n)));
     }
     Ok(())
 }

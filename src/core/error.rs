@@ -166,7 +166,7 @@ impl CozeError {
     /// A Coze envelope error (`{code,msg}`), with a hint where Coze's message is known to mislead.
     pub fn coze_api(coze_code: i64, msg: impl Into<String>) -> Self {
         let msg = msg.into();
-        let mut message = format!("Coze API error {coze_code}: {msg}");
+        let mut message = ["Coze API error ", &super::json::decimal(coze_code), ": ", &msg].concat();
         if coze_code == 4101 {
             message.push_str(REGION_HINT);
         }
@@ -178,8 +178,7 @@ impl CozeError {
 }
 
 /// 4101 means both "wrong token" and "token from the other region"; every SDK defaults to COM.
-pub const REGION_HINT: &str = " (hint: Coze has two regions; a token from coze.cn only works with baseURL \
-https://api.coze.cn and one from coze.com only with https://api.coze.com)";
+pub const REGION_HINT: &str = " (coze.cn tokens need baseURL https://api.coze.cn, coze.com ones https://api.coze.com)";
 
 impl fmt::Display for CozeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -201,7 +200,7 @@ impl fmt::Debug for CozeError {
             .field("coze_code", &self.coze_code)
             .field("logid", &self.logid)
             .field("error", &self.error)
-            .field("raw", &self.raw.as_ref().map(|r| format!("<{} bytes>", r.len())))
+            .field("raw_bytes", &self.raw.as_ref().map(String::len))
             .finish()
     }
 }

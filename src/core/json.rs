@@ -432,6 +432,24 @@ pub fn parse_integer(text: &str) -> Option<i64> {
     Some(if negative { -value } else { value })
 }
 
+/// `n` in decimal (a JSON number). Written out: integer `Display` pulls `core::fmt` into the wasm.
+pub fn decimal(n: i64) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut out = String::from(if n < 0 { "-" } else { "" });
+    out.extend(digits[at..].iter().map(|&d| d as char));
+    out
+}
+
 /// A JSON string literal for `s`: quotes, backslash and control characters (U+0000–U+001F, as
 /// `\u00xx`) are escaped; everything else, non-ASCII included, is kept as UTF-8.
 pub fn json_string(s: &str) -> String {
@@ -457,6 +475,13 @@ pub fn json_string(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimal_matches_display() {
+        for n in [0, 7, -7, 10, 4101, i64::MAX, i64::MIN, -1_000_000, 1 << 53] {
+            assert_eq!(super::decimal(n), n.to_string());
+        }
+    }
+
     use super::*;
     use serde::de::IgnoredAny;
     use serde_json::Value as Oracle;

@@ -6,7 +6,7 @@
 use super::api::{check_envelope, is_auth_failure};
 use super::authorize::{self, AuthorizeRequest};
 use super::error::{CozeError, ErrorCode, Result};
-use super::json::{elements, json_string, Object, Value};
+use super::json::{decimal, elements, json_string, Object, Value};
 use super::token::{self, code_exchange_body, refresh_body, token_endpoint};
 use super::{chat, endpoints, pkce};
 
@@ -33,7 +33,7 @@ pub fn error_json(err: &CozeError) -> String {
     let numbers = [("status", err.status.map(i64::from)), ("cozeCode", err.coze_code)];
     for (key, value) in numbers {
         if let Some(value) = value {
-            out.push_str(&[",\"", key, "\":", &value.to_string()].concat());
+            out.push_str(&[",\"", key, "\":", &decimal(value)].concat());
         }
     }
     let texts = [
@@ -157,7 +157,7 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         }
         "terminal" => bool_json(chat::is_terminal_status(&a.string("status"))),
         "timeout" => {
-            let ms = a.number("ms").to_string();
+            let ms = decimal(a.number("ms"));
             return Err(CozeError::new(ErrorCode::Timeout, ["the chat did not finish within ", &ms, " ms"].concat()));
         }
         "callbackState" => json_string(&authorize::callback_state(&a.string("url"))?),
@@ -216,7 +216,7 @@ fn start_pkce(a: &Args) -> Result<String> {
         ",\"base_url\":",
         &json_string(&base_url),
         ",\"created_at\":",
-        &a.number("now").to_string(),
+        &decimal(a.number("now")),
         "}",
     ]
     .concat();

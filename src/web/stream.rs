@@ -103,7 +103,7 @@ impl ChatStream {
         let err = if aborted {
             CozeError::new(ErrorCode::Aborted, "aborted")
         } else {
-            chat::truncated(self.events_seen, Some(&format!("connection lost ({cause})")))
+            chat::truncated(self.events_seen, Some(&["connection lost (", cause, ")"].concat()))
         };
         self.fail_with(err)
     }
