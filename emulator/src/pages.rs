@@ -86,6 +86,14 @@ pub fn error(title: &str, message: &str) -> String {
     layout(title, &body)
 }
 
+/// A gateway-style 503 page (what a proxy in front of the token endpoint answers when it is down).
+pub fn service_unavailable() -> String {
+    "<!DOCTYPE html>\n<html><head><title>503 Service Temporarily Unavailable</title></head>\n<body>\n\
+     <center><h1>503 Service Temporarily Unavailable</h1></center>\n<hr><center>emulated gateway</center>\n\
+     </body></html>\n"
+        .to_string()
+}
+
 pub fn index(base_url: &str) -> String {
     let body = format!(
         r#"<main class="card"><div class="logo" aria-hidden="true">C</div>

@@ -241,7 +241,11 @@ fn misc_routes() {
         json!({
             "token_requests": {"authorization_code": 0, "refresh_token": 0},
             "refresh_failures": 0,
+            "token_faults": 0,
             "api_requests": {"ok": 0, "unauthorized": 0},
+            "api_by_path": {},
+            "emulated_unauthorized": 0,
+            "cancel_calls": 0,
         })
     );
     assert_eq!(get(&emu, "/_emulator/stats", None).status, 400);
