@@ -31,6 +31,7 @@ pub async fn route(app: &App, req: Req, path: &str, method: &Method) -> Resp {
         ("clients", Some(id)) if post && !id.is_empty() => update_client(app, id, req).await,
         ("authorize", None) if post => crate::oauth::admin_authorize(app, req).await,
         ("expire", None) if post => expire(app, req).await,
+        ("device", None) if post => crate::device::admin_decide(app, req).await,
         ("last_request", None) if get => last_request(app, &req),
         ("cancels", None) if get => cancels(app, &req),
         ("chats", Some(id)) if get && !id.is_empty() => chat_info(app, id),
@@ -127,6 +128,10 @@ struct SettingsSpec {
     oauth_error_shape: Option<String>,
     #[serde(default, deserialize_with = "present")]
     token_fault: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    device_interval: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    device_expires_in: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +146,22 @@ struct TokenFaultSpec {
 impl SettingsSpec {
     /// Apply to `s`: absent fields are left alone, `null` resets to the default.
     fn apply(self, s: &mut ClientSettings) -> Result<(), String> {
+        let seconds = |name: &str, v: Option<Value>, min: u64, max: u64, slot: &mut Option<u64>| match v {
+            None => Ok(()),
+            Some(Value::Null) => {
+                *slot = None;
+                Ok(())
+            }
+            Some(v) => match v.as_u64().filter(|n| (min..=max).contains(n)) {
+                Some(n) => {
+                    *slot = Some(n);
+                    Ok(())
+                }
+                None => Err(format!("{name} must be a number of seconds from {min} to {max}, got {v}")),
+            },
+        };
+        seconds("device_interval", self.device_interval, 0, 60, &mut s.device_interval)?;
+        seconds("device_expires_in", self.device_expires_in, 1, 3600, &mut s.device_expires_in)?;
         match self.auth_error_status {
             None => {}
             Some(Value::Null) => s.auth_error_status = None,
@@ -191,6 +212,10 @@ struct ClientSpec {
     oauth_error_shape: Option<String>,
     #[serde(default, deserialize_with = "present")]
     token_fault: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    device_interval: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    device_expires_in: Option<Value>,
 }
 
 const MAX_REDIRECT_URI_LEN: usize = 2048;
@@ -249,6 +274,8 @@ pub async fn create_client(app: &App, req: Req) -> Resp {
         auth_error_status: spec.auth_error_status,
         oauth_error_shape: spec.oauth_error_shape,
         token_fault: spec.token_fault,
+        device_interval: spec.device_interval,
+        device_expires_in: spec.device_expires_in,
     };
     if let Err(m) = update.apply(&mut settings) {
         return admin_error("invalid_request", &m);
@@ -383,7 +410,12 @@ pub fn stats(app: &App, req: &Req) -> Resp {
     http::json(
         StatusCode::OK,
         &json!({
-            "token_requests": {"authorization_code": s.authorization_code, "refresh_token": s.refresh_token},
+            "token_requests": {
+                "authorization_code": s.authorization_code,
+                "refresh_token": s.refresh_token,
+                "device_code": s.device_code,
+            },
+            "device_codes": s.device_codes,
             "refresh_failures": s.refresh_failures,
             "token_faults": s.token_faults,
             "api_requests": {"ok": s.api_ok, "unauthorized": s.api_unauthorized},

@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod chat;
 pub mod config;
+mod device;
 mod http;
 mod oauth;
 mod pages;
@@ -148,6 +149,9 @@ fn banner(app: &App) -> String {
     s.push_str(&format!("  authorize   GET  {b}/api/permission/oauth2/authorize  (and /api/permission/oauth2/workspace_id/{{id}}/authorize)\n"));
     s.push_str(&format!("  consent     GET  {b}/oauth/consent?authorize_key=…   (buttons #allow / #deny)\n"));
     s.push_str(&format!("  token       POST {b}/api/permission/oauth2/token  (JSON body)\n"));
+    s.push_str(&format!(
+        "  device code POST {b}/api/permission/oauth2/device/code  {{client_id}}; verify at {b}/oauth/device\n"
+    ));
     s.push_str(&format!("  demo client_id  {DEMO_CLIENT_ID}  (public client, no secret)\n"));
     s.push_str("  redirect URIs   http://127.0.0.1[:any port] or http://localhost[:any port] with path exactly\n");
     s.push_str("                  /, /index.html or /callback (query allowed, no fragment); plus exact-match\n");

@@ -256,6 +256,7 @@ pub async fn token(app: &App, req: Req) -> Resp {
         match grant_type.as_str() {
             "authorization_code" => exchange_code(app, shape, &client_id, &obj),
             "refresh_token" => refresh(app, shape, &client_id, &obj),
+            crate::device::GRANT_TYPE => crate::device::poll(app, shape, &client_id, &obj),
             other => {
                 if !app.store().clients.contains_key(&client_id) {
                     invalid_client(shape, &client_id)
@@ -326,7 +327,7 @@ fn injected_fault(shape: OAuthShape, fault: &TokenFault) -> Resp {
     }
 }
 
-fn token_reply(t: crate::store::IssuedTokens) -> Resp {
+pub(crate) fn token_reply(t: crate::store::IssuedTokens) -> Resp {
     http::json(
         StatusCode::OK,
         &json!({

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::http::{self, header, Body, Req, Resp};
 use crate::store::RecordedRequest;
 use crate::util::ct_eq;
-use crate::{admin, api, chat, oauth, pages, App};
+use crate::{admin, api, chat, device, oauth, pages, App};
 
 /// The connection a request arrived on.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +40,11 @@ const MAX_REFLECTED_LEN: usize = 4096;
 
 /// CORS applies to the API routes, the token route and the admin routes — not to the www pages.
 pub fn is_cors_path(path: &str) -> bool {
-    path.starts_with("/v1/") || path.starts_with("/v3/") || path.starts_with("/_emulator/") || path == oauth::TOKEN_PATH
+    path.starts_with("/v1/")
+        || path.starts_with("/v3/")
+        || path.starts_with("/_emulator/")
+        || path == oauth::TOKEN_PATH
+        || device::match_device_code_path(path).is_some()
 }
 
 pub async fn handle(app: Arc<App>, conn: Conn, req: Req) -> Result<Resp, Infallible> {
@@ -265,12 +269,17 @@ async fn route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Resp {
     if let Some(ws) = oauth::match_authorize_path(path) {
         return if get { oauth::authorize(app, &req, ws) } else { method_not_allowed() };
     }
+    if let Some(ws) = device::match_device_code_path(path) {
+        return if post { device::device_code(app, req, ws).await } else { method_not_allowed() };
+    }
     match path {
         "/" | "/index.html" if get => http::html(StatusCode::OK, pages::index(&app.base_url)),
         "/oauth/consent" if get => oauth::consent_page(app, &req),
         "/oauth/consent" if post => oauth::consent_submit(app, req).await,
         oauth::TOKEN_PATH if post => oauth::token(app, req).await,
-        "/oauth/consent" | oauth::TOKEN_PATH => method_not_allowed(),
+        device::VERIFY_PATH if get => device::verify_page(app, &req),
+        device::VERIFY_PATH if post => device::verify_submit(app, req).await,
+        "/oauth/consent" | oauth::TOKEN_PATH | device::VERIFY_PATH => method_not_allowed(),
         _ if path.starts_with("/_emulator/") => admin::route(app, req, path, method).await,
         _ if path.starts_with("/v1/") || path.starts_with("/v3/") => api_route(app, req, path, method).await,
         _ => http::text(StatusCode::NOT_FOUND, "not found"),

@@ -76,11 +76,21 @@ pub struct ClientSettings {
     /// Field names of this client's OAuth errors.
     pub oauth_error_shape: OAuthShape,
     pub token_fault: Option<TokenFault>,
+    /// Device flow: the `interval` (seconds, default 5; 0 = never `slow_down`) and `expires_in`
+    /// (seconds, default 300) of this client's device codes.
+    pub device_interval: Option<u64>,
+    pub device_expires_in: Option<u64>,
 }
 
 impl Default for ClientSettings {
     fn default() -> ClientSettings {
-        ClientSettings { auth_error_status: None, oauth_error_shape: OAuthShape::Both, token_fault: None }
+        ClientSettings {
+            auth_error_status: None,
+            oauth_error_shape: OAuthShape::Both,
+            token_fault: None,
+            device_interval: None,
+            device_expires_in: None,
+        }
     }
 }
 
@@ -90,6 +100,8 @@ impl ClientSettings {
             "auth_error_status": self.auth_error_status,
             "oauth_error_shape": self.oauth_error_shape.name(),
             "token_fault": self.token_fault.as_ref().map(TokenFault::to_json),
+            "device_interval": self.device_interval,
+            "device_expires_in": self.device_expires_in,
         })
     }
 }
@@ -234,6 +246,23 @@ pub struct ClientStats {
     pub api_paths: BTreeMap<String, u64>,
     /// `/v3/chat/cancel` calls bearing one of this client's tokens.
     pub cancel_calls: u64,
+    /// Device flow: device codes issued, and token polls with the device_code grant.
+    pub device_codes: u64,
+    pub device_code: u64,
+}
+
+/// A device authorization (coze-api.md §1.8).
+pub struct DeviceRec {
+    pub client_id: String,
+    pub workspace_id: Option<String>,
+    pub expires_ms: u64,
+    /// Minimum seconds between polls; grows by 5 with each `slow_down`.
+    pub interval_s: u64,
+    pub last_poll_ms: Option<u64>,
+    /// The user's answer on the verification page (`None`: not yet).
+    pub decision: Option<bool>,
+    /// Tokens were issued for it.
+    pub redeemed: bool,
 }
 
 /// What an API request carried (for `GET /_emulator/last_request`). Header names lowercased,
@@ -504,6 +533,9 @@ pub struct Store {
     pub last_request_by_client: HashMap<String, RecordedRequest>,
     /// The latest `/v3/chat/cancel` calls (at most `MAX_CANCEL_RECORDS`).
     pub cancels: VecDeque<CancelRecord>,
+    /// Device authorizations by device_code, and user_code → device_code.
+    pub devices: HashMap<String, DeviceRec>,
+    pub user_codes: HashMap<String, String>,
 }
 
 impl Default for Store {
@@ -530,6 +562,8 @@ impl Store {
             last_request: None,
             last_request_by_client: HashMap::new(),
             cancels: VecDeque::new(),
+            devices: HashMap::new(),
+            user_codes: HashMap::new(),
         };
         s.clients.insert(
             DEMO_CLIENT_ID.into(),
@@ -571,6 +605,26 @@ impl Store {
         if let Some(c) = client_id {
             self.last_request_by_client.insert(c.to_string(), request.clone());
         }
+    }
+
+    /// Keep fewer than `max` device authorizations: drop expired ones, then (if still full) the
+    /// ones expiring first.
+    pub fn purge_devices(&mut self, max: usize) {
+        if self.devices.len() < max {
+            return;
+        }
+        let now = now_ms();
+        self.devices.retain(|_, d| d.expires_ms > now);
+        if self.devices.len() >= max {
+            let mut by_expiry: Vec<(u64, String)> =
+                self.devices.iter().map(|(k, d)| (d.expires_ms, k.clone())).collect();
+            by_expiry.sort();
+            for (_, k) in by_expiry.into_iter().take(self.devices.len() + 1 - max) {
+                self.devices.remove(&k);
+            }
+        }
+        let live: std::collections::HashSet<&String> = self.devices.keys().collect();
+        self.user_codes.retain(|_, d| live.contains(d));
     }
 
     pub fn record_cancel(&mut self, rec: CancelRecord) {
