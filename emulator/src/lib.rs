@@ -167,15 +167,15 @@ fn banner(app: &App) -> String {
         s.push_str(&format!("    {}  {}\n", bot.id, bot.name));
     }
     s.push_str("\nAdmin routes (test only, CORS-enabled):\n");
-    s.push_str("  POST /_emulator/bots       scenario JSON {reply, repeat, delta_chars, chunk_size, delay_ms, studio, fault, fault_after, name} → {bot_id}\n");
+    s.push_str("  POST /_emulator/bots       scenario JSON {reply, repeat, delta_chars, chunk_size, delay_ms, studio, fault, fault_after, name,\n                             auth_error_status, failed_data} → {bot_id}\n");
     s.push_str(&format!("                             faults: {}\n", Fault::NAMES.join(", ")));
-    s.push_str("  POST /_emulator/clients    {redirect_uris, access_token_ttl?, name?} → {client_id}\n");
+    s.push_str("  POST /_emulator/clients    {redirect_uris, access_token_ttl?, name?, auth_error_status?, oauth_error_shape?,\n                             token_fault?, device_interval?, device_expires_in?} → {client_id}\n");
     s.push_str("  POST /_emulator/authorize  {url, decision: allow|deny} → {location}\n");
     s.push_str("  POST /_emulator/expire     {access_token?, refresh_token?} → those tokens expire now\n");
     s.push_str("  GET  /_emulator/stats?client_id=   token request and API request counters\n");
     s.push_str("  GET  /_emulator/streams    {open, peak, closed_by_client, started}\n");
     s.push_str("  GET  /_emulator/health     {ok: true}\n");
-    s.push_str("  (more in emulator/README.md: last_request, cancels, chats/{id}, bots/{id}, clients/{id})\n");
+    s.push_str("  (more in emulator/README.md: clients/{id}, bots/{id}, chats/{id}, cancels, last_request, device)\n");
     s.push_str("  Admin routes answer loopback peers with a loopback (or no) Origin; others need the header\n");
     match &c.admin_secret {
         Some(_) => s.push_str("  X-Emulator-Secret: <the secret from --admin-secret / $COZE_EMULATOR_ADMIN_SECRET>\n"),
