@@ -11,14 +11,16 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use crate::http::{
-    self, api_error, api_fail, opt_str_field, read_json_object, Body, Req, Resp, StreamBody, StreamItem,
+    self, api_error, api_fail, opt_str_field, read_json_object, Body, Req, Resp, StreamBody, StreamItem, StreamRec,
+    StreamTrack,
 };
+use crate::router::Ctx;
 use crate::scenarios::{Behaviour, Fault};
 use crate::store::{
-    Chat, ChatEntry, Conversation, LastError, Message, Store, Usage, ST_CANCELED, ST_COMPLETED, ST_CREATED, ST_FAILED,
-    ST_IN_PROGRESS,
+    CancelRecord, Chat, ChatEntry, Conversation, LastError, Message, Store, Usage, ST_CANCELED, ST_COMPLETED,
+    ST_CREATED, ST_FAILED, ST_IN_PROGRESS,
 };
-use crate::util::{new_id, new_logid, now_secs, Params};
+use crate::util::{new_id, new_logid, now_ms, now_secs, Params};
 use crate::App;
 
 pub const VERBOSE_CONTENT: &str =
@@ -108,7 +110,9 @@ pub struct ChatRequest {
 
 pub fn parse_chat_request(obj: &Map<String, Value>) -> Result<ChatRequest, String> {
     let bot_id = opt_str_field(obj, "bot_id")?.filter(|s| !s.is_empty()).ok_or("invalid parameter bot_id: required")?;
-    opt_str_field(obj, "user_id")?;
+    // Coze documents user_id as required (coze-api.md §2.1); the exact code Coze sends when it is
+    // missing is not documented, so this is the 4000 parameter error of the other checks.
+    opt_str_field(obj, "user_id")?.filter(|s| !s.is_empty()).ok_or("invalid parameter user_id: required")?;
     opt_str_field(obj, "conversation_id")?;
     Ok(ChatRequest {
         bot_id,
@@ -254,7 +258,7 @@ fn chat_canceled(app: &App, chat_id: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // POST /v3/chat
 
-pub async fn create(app: Arc<App>, req: Req) -> Resp {
+pub async fn create(app: Arc<App>, ctx: &Ctx, req: Req) -> Resp {
     let Ok(q) = Params::parse(req.uri().query().unwrap_or("")) else {
         return api_fail(4000, "invalid query string");
     };
@@ -272,14 +276,30 @@ pub async fn create(app: Arc<App>, req: Req) -> Resp {
     let Some(bot) = st.bots.get_mut(&creq.bot_id) else {
         return api_fail(4200, &format!("bot not found: {}", creq.bot_id));
     };
+    bot.chat_requests += 1;
+    bot.last_request = Some(ctx.request.clone());
     let behaviour = bot.behaviour.clone();
-    if bot.unauthorized_pending {
+    let bot_streams = bot.streams.clone();
+    let auth_status = behaviour.auth_error_status.unwrap_or(app.config.auth_error_status);
+    let injected_401 = if bot.unauthorized_pending {
         bot.unauthorized_pending = false;
-        return http::unauthorized("The access token has expired (emulated: unauthorized_once).");
+        Some("The access token has expired (emulated: unauthorized_once).")
+    } else {
+        match behaviour.fault {
+            Some(Fault::Http401) => Some("emulated failure: http_401"),
+            Some(Fault::UnauthorizedAlways) => Some("The access token is invalid (emulated: unauthorized_always)."),
+            _ => None,
+        }
+    };
+    if let Some(msg) = injected_401 {
+        bot.emulated_unauthorized += 1;
+        if let Some(c) = &ctx.client_id {
+            st.stats_mut(c).api_emulated_unauthorized += 1;
+        }
+        return http::unauthorized_with(auth_status, msg);
     }
     match behaviour.fault {
         Some(Fault::JsonError) => return api_fail(4000, "emulated failure: json_error"),
-        Some(Fault::Http401) => return http::unauthorized("emulated failure: http_401"),
         Some(Fault::Http429) => {
             let mut r = api_error(StatusCode::TOO_MANY_REQUESTS, 4013, "emulated failure: rate limited (http_429)");
             r.headers_mut().insert("retry-after", HeaderValue::from_static("2"));
@@ -358,11 +378,21 @@ pub async fn create(app: Arc<App>, req: Req) -> Resp {
         save_history: creq.auto_save,
         behaviour,
     };
-    st.chats.insert(chat_id, ChatEntry { chat: chat.clone(), messages: Vec::new() });
+    let rec = creq.stream.then(|| Arc::new(StreamRec::default()));
+    st.chats.insert(
+        chat_id,
+        ChatEntry {
+            chat: chat.clone(),
+            messages: Vec::new(),
+            client_id: ctx.client_id.clone(),
+            cancel_calls: 0,
+            stream: rec.clone(),
+        },
+    );
     drop(st);
 
-    if creq.stream {
-        let (body, tx) = StreamBody::channel(app.streams.clone());
+    if let Some(rec) = rec {
+        let (body, tx) = StreamBody::channel(StreamTrack { all: app.streams.clone(), bot: bot_streams, rec });
         tokio::spawn(produce(app.clone(), tx, plan));
         let mut r = Response::new(Body::Stream(body));
         let h = r.headers_mut();
@@ -664,7 +694,11 @@ async fn drive(app: &App, out: &mut Out, plan: &Plan) -> Result<Outcome, Closed>
             }
             Some(Fault::ChatFailed) if at || kind == Kind::ChatDone => {
                 let failed = plan.failed_chat(4028, "free quota used up");
-                let data = serde_json::to_string(&failed).unwrap_or_default();
+                let data = if b.failed_bare {
+                    serde_json::to_string(&failed.last_error).unwrap_or_default()
+                } else {
+                    serde_json::to_string(&failed).unwrap_or_default()
+                };
                 if let Some(e) = app.store().chats.get_mut(&plan.chat.id) {
                     e.chat = failed;
                 }
@@ -731,7 +765,7 @@ fn query(req: &Req) -> Params {
     Params::parse(req.uri().query().unwrap_or("")).unwrap_or_default()
 }
 
-pub async fn cancel(app: &App, req: Req) -> Resp {
+pub async fn cancel(app: &App, ctx: &Ctx, req: Req) -> Resp {
     let q = query(&req);
     let obj = match read_json_object(req, true).await {
         Ok(o) => o,
@@ -742,22 +776,50 @@ pub async fn cancel(app: &App, req: Req) -> Resp {
         Err(r) => return r,
     };
     let mut st = app.store();
-    let entry = match lookup(&mut st, &conversation_id, &chat_id) {
-        Ok(e) => e,
-        Err(r) => return r,
+    let (bot_id, result) = cancel_in(&mut st, &conversation_id, &chat_id);
+    if let Some(bot) = bot_id.as_deref().and_then(|b| st.bots.get_mut(b)) {
+        bot.cancel_calls += 1;
+    }
+    let code = match &result {
+        Ok(_) => 0,
+        Err((code, _)) => *code,
     };
+    st.record_cancel(CancelRecord {
+        client_id: ctx.client_id.clone(),
+        bot_id,
+        conversation_id,
+        chat_id,
+        code,
+        at_ms: now_ms(),
+    });
+    match result {
+        Ok(chat) => http::ok(chat),
+        Err((code, msg)) => api_fail(code, &msg),
+    }
+}
+
+/// Cancel a chat: `(its bot, the canceled Chat | (code, msg))`.
+fn cancel_in(st: &mut Store, conversation_id: &str, chat_id: &str) -> (Option<String>, Result<Value, (i64, String)>) {
+    if !st.conversations.contains_key(conversation_id) {
+        return (None, Err((4200, format!("conversation not found: {conversation_id}"))));
+    }
+    let entry = match st.chats.get_mut(chat_id) {
+        Some(e) if e.chat.conversation_id == conversation_id => e,
+        _ => return (None, Err((4200, format!("chat not found: {chat_id}")))),
+    };
+    entry.cancel_calls += 1;
+    let bot_id = Some(entry.chat.bot_id.clone());
     if is_terminal(entry.chat.status) {
-        let msg = format!("The chat is {} and cannot be canceled.", entry.chat.status);
-        return api_fail(4104, &msg);
+        return (bot_id, Err((4104, format!("The chat is {} and cannot be canceled.", entry.chat.status))));
     }
     entry.chat.status = ST_CANCELED;
     let chat = serde_json::to_value(&entry.chat).unwrap_or(Value::Null);
-    if let Some(conv) = st.conversations.get_mut(&conversation_id) {
-        if conv.running.as_deref() == Some(chat_id.as_str()) {
+    if let Some(conv) = st.conversations.get_mut(conversation_id) {
+        if conv.running.as_deref() == Some(chat_id) {
             conv.running = None;
         }
     }
-    http::ok(chat)
+    (bot_id, Ok(chat))
 }
 
 pub fn retrieve(app: &App, req: &Req) -> Resp {

@@ -2,7 +2,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -27,6 +27,59 @@ pub struct StreamStats {
     /// The most streams open at once since the start.
     pub peak: AtomicU64,
     pub closed_by_client: AtomicU64,
+}
+
+impl StreamStats {
+    fn opened(&self) {
+        self.started.fetch_add(1, Ordering::Relaxed);
+        let open = self.open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(open, Ordering::Relaxed);
+    }
+
+    fn closed(&self, by_client: bool) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+        if by_client {
+            self.closed_by_client.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "open": self.open.load(Ordering::Relaxed),
+            "peak": self.peak.load(Ordering::Relaxed),
+            "closed_by_client": self.closed_by_client.load(Ordering::Relaxed),
+            "started": self.started.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// What happened to one streamed response (one chat), for `GET /_emulator/chats/{chat_id}`.
+#[derive(Default)]
+pub struct StreamRec {
+    pub open: AtomicBool,
+    /// The body was dropped before its end: the client went away.
+    pub closed_by_client: AtomicBool,
+    /// Frames handed to hyper, and their bytes.
+    pub writes: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+impl StreamRec {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "open": self.open.load(Ordering::Relaxed),
+            "closed_by_client": self.closed_by_client.load(Ordering::Relaxed),
+            "writes": self.writes.load(Ordering::Relaxed),
+            "bytes": self.bytes.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// The counters a stream updates: emulator-wide, the bot's, and its own record.
+pub struct StreamTrack {
+    pub all: Arc<StreamStats>,
+    pub bot: Arc<StreamStats>,
+    pub rec: Arc<StreamRec>,
 }
 
 /// What a stream producer sends to the body: bytes to write, or an error that aborts the connection.
@@ -86,17 +139,17 @@ pub struct StreamBody {
     rx: mpsc::Receiver<StreamItem>,
     yielded: bool,
     ended: bool,
-    stats: Arc<StreamStats>,
+    track: StreamTrack,
 }
 
 impl StreamBody {
     /// A body plus the sender its producer writes to. Capacity is small: back-pressure, no buffering.
-    pub fn channel(stats: Arc<StreamStats>) -> (StreamBody, mpsc::Sender<StreamItem>) {
+    pub fn channel(track: StreamTrack) -> (StreamBody, mpsc::Sender<StreamItem>) {
         let (tx, rx) = mpsc::channel(2);
-        stats.started.fetch_add(1, Ordering::Relaxed);
-        let open = stats.open.fetch_add(1, Ordering::Relaxed) + 1;
-        stats.peak.fetch_max(open, Ordering::Relaxed);
-        (StreamBody { rx, yielded: false, ended: false, stats }, tx)
+        track.all.opened();
+        track.bot.opened();
+        track.rec.open.store(true, Ordering::Relaxed);
+        (StreamBody { rx, yielded: false, ended: false, track }, tx)
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
@@ -112,6 +165,8 @@ impl StreamBody {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(bytes))) => {
                 self.yielded = true;
+                self.track.rec.writes.fetch_add(1, Ordering::Relaxed);
+                self.track.rec.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 Poll::Ready(Some(Ok(Frame::data(bytes))))
             }
             Poll::Ready(Some(Err(e))) => {
@@ -130,9 +185,12 @@ impl StreamBody {
 
 impl Drop for StreamBody {
     fn drop(&mut self) {
-        self.stats.open.fetch_sub(1, Ordering::Relaxed);
-        if !self.ended {
-            self.stats.closed_by_client.fetch_add(1, Ordering::Relaxed);
+        let by_client = !self.ended;
+        self.track.all.closed(by_client);
+        self.track.bot.closed(by_client);
+        self.track.rec.open.store(false, Ordering::Relaxed);
+        if by_client {
+            self.track.rec.closed_by_client.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -189,28 +247,68 @@ pub fn api_fail(code: i64, msg: &str) -> Resp {
     api_error(StatusCode::OK, code, msg)
 }
 
-pub fn unauthorized(msg: &str) -> Resp {
-    api_error(StatusCode::UNAUTHORIZED, 4100, msg)
+/// The 4100 envelope with HTTP `status` (401, or 200 as a business error).
+pub fn unauthorized_with(status: u16, msg: &str) -> Resp {
+    api_error(StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED), 4100, msg)
 }
 
-/// An OAuth-style error: `{"error","error_code","error_message","error_description"}`.
-pub fn oauth_error(status: StatusCode, code: &str, description: &str) -> Resp {
-    let mut r = json(
-        status,
-        &json!({
+/// Which field names an OAuth error body uses (coze-api.md §1.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthShape {
+    /// `{error, error_code, error_message, error_description}`: every SDK parses it (the default).
+    Both,
+    /// `{error, error_description}` (device-code doc, RFC 6749; what coze-js reads).
+    Error,
+    /// `{error_code, error_message}` (code-flow doc table; what coze-py / coze-go read).
+    ErrorCode,
+}
+
+impl OAuthShape {
+    pub const NAMES: &'static [&'static str] = &["both", "error", "error_code"];
+
+    pub fn parse(s: &str) -> Option<OAuthShape> {
+        Some(match s {
+            "both" => OAuthShape::Both,
+            "error" => OAuthShape::Error,
+            "error_code" => OAuthShape::ErrorCode,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OAuthShape::Both => "both",
+            OAuthShape::Error => "error",
+            OAuthShape::ErrorCode => "error_code",
+        }
+    }
+}
+
+/// An OAuth-style error in the given shape (`Both`: `{"error","error_code","error_message","error_description"}`).
+pub fn oauth_error_shaped(shape: OAuthShape, status: StatusCode, code: &str, description: &str) -> Resp {
+    let body = match shape {
+        OAuthShape::Both => json!({
             "error": code,
             "error_code": code,
             "error_message": description,
             "error_description": description,
         }),
-    );
+        OAuthShape::Error => json!({"error": code, "error_description": description}),
+        OAuthShape::ErrorCode => json!({"error_code": code, "error_message": description}),
+    };
+    let mut r = json(status, &body);
     r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
 /// Admin-route error: HTTP 400 `{"error","error_description"}`.
 pub fn admin_error(code: &str, description: &str) -> Resp {
-    json(StatusCode::BAD_REQUEST, &json!({"error": code, "error_description": description}))
+    admin_error_status(StatusCode::BAD_REQUEST, code, description)
+}
+
+/// Admin-route error with another status (413 too large, 429 too many, 404 unknown).
+pub fn admin_error_status(status: StatusCode, code: &str, description: &str) -> Resp {
+    json(status, &json!({"error": code, "error_description": description}))
 }
 
 pub fn html(status: StatusCode, page: String) -> Resp {
@@ -257,6 +355,27 @@ pub async fn read_body(req: Req) -> Result<Bytes, Resp> {
     match limited.collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(_) => Err(text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large or unreadable")),
+    }
+}
+
+/// Read an admin request body of at most `limit` bytes; larger → 413 `{"error":"payload_too_large"}`.
+pub async fn read_admin_body(req: Req, limit: usize) -> Result<Bytes, Resp> {
+    let declared = header(&req, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || {
+        admin_error_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            &format!("admin request bodies are limited to {limit} bytes"),
+        )
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let limited = http_body_util::Limited::new(req.into_body(), limit);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(admin_error("invalid_request", "the request body could not be read")),
     }
 }
 

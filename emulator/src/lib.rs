@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod chat;
 pub mod config;
+mod device;
 mod http;
 mod oauth;
 mod pages;
@@ -27,7 +28,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-pub use config::{Cli, Config, USAGE};
+pub use config::{Cli, Config, Limits, USAGE};
 pub use scenarios::{Fault, ECHO_BOT, POET_BOT, SLOW_BOT};
 pub use store::{DEMO_CLIENT_ID, DEMO_PAT};
 
@@ -38,15 +39,19 @@ pub struct App {
     pub base_url: String,
     store: Mutex<store::Store>,
     streams: Arc<http::StreamStats>,
+    /// Opens the admin routes to non-loopback peers / origins (`X-Emulator-Secret`).
+    pub(crate) admin_secret: String,
 }
 
 impl App {
     fn new(config: Config, base_url: String) -> App {
+        let admin_secret = config.admin_secret.clone().unwrap_or_else(|| util::random_hex(16));
         App {
             config,
             base_url,
             store: Mutex::new(store::Store::new()),
             streams: Arc::new(http::StreamStats::default()),
+            admin_secret,
         }
     }
 
@@ -75,6 +80,9 @@ pub async fn bind(config: Config) -> io::Result<Bound> {
         std::net::IpAddr::V4(ip) => ip.to_string(),
     };
     let url = format!("http://{host}:{}", addr.port());
+    if !addr.ip().is_loopback() {
+        eprintln!("{}", non_loopback_warning(&addr));
+    }
     let base_url = config.public_url.clone().unwrap_or_else(|| url.clone());
     let app = Arc::new(App::new(config, base_url));
     Ok(Bound { listener, addr, url, app })
@@ -84,7 +92,7 @@ impl Bound {
     /// Accept connections forever.
     pub async fn serve(self) -> io::Result<()> {
         loop {
-            let (stream, _) = match self.listener.accept().await {
+            let (stream, peer) = match self.listener.accept().await {
                 Ok(s) => s,
                 Err(e) if is_per_connection(&e) => continue,
                 Err(e) => {
@@ -95,9 +103,11 @@ impl Bound {
                 }
             };
             let _ = stream.set_nodelay(true);
+            let local = stream.local_addr().unwrap_or(self.addr);
+            let conn = router::Conn { peer, local, bound: self.addr };
             let app = self.app.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |req| router::handle(app.clone(), req));
+                let service = service_fn(move |req| router::handle(app.clone(), conn, req));
                 let _ = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .keep_alive(true)
@@ -113,6 +123,19 @@ impl Bound {
     }
 }
 
+/// The loud stderr warning printed when the listener is not loopback-only.
+pub fn non_loopback_warning(addr: &SocketAddr) -> String {
+    let bar = "!".repeat(78);
+    format!(
+        "{bar}\n\
+         !! WARNING: coze-emulator is listening on {addr}, which is NOT a loopback address.\n\
+         !! It is a test double with a well-known PAT and no real security: anyone who can reach\n\
+         !! this address can use it. Admin routes (/_emulator/*) still answer loopback peers only\n\
+         !! unless the request carries the admin secret (X-Emulator-Secret).\n\
+         !! Bind to 127.0.0.1 (the default) unless you really mean it.\n{bar}"
+    )
+}
+
 fn is_per_connection(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted)
 }
@@ -126,6 +149,9 @@ fn banner(app: &App) -> String {
     s.push_str(&format!("  authorize   GET  {b}/api/permission/oauth2/authorize  (and /api/permission/oauth2/workspace_id/{{id}}/authorize)\n"));
     s.push_str(&format!("  consent     GET  {b}/oauth/consent?authorize_key=…   (buttons #allow / #deny)\n"));
     s.push_str(&format!("  token       POST {b}/api/permission/oauth2/token  (JSON body)\n"));
+    s.push_str(&format!(
+        "  device code POST {b}/api/permission/oauth2/device/code  {{client_id}}; verify at {b}/oauth/device\n"
+    ));
     s.push_str(&format!("  demo client_id  {DEMO_CLIENT_ID}  (public client, no secret)\n"));
     s.push_str("  redirect URIs   http://127.0.0.1[:any port] or http://localhost[:any port] with path exactly\n");
     s.push_str("                  /, /index.html or /callback (query allowed, no fragment); plus exact-match\n");
@@ -141,14 +167,20 @@ fn banner(app: &App) -> String {
         s.push_str(&format!("    {}  {}\n", bot.id, bot.name));
     }
     s.push_str("\nAdmin routes (test only, CORS-enabled):\n");
-    s.push_str("  POST /_emulator/bots       scenario JSON {reply, repeat, delta_chars, chunk_size, delay_ms, studio, fault, fault_after, name} → {bot_id}\n");
+    s.push_str("  POST /_emulator/bots       scenario JSON {reply, repeat, delta_chars, chunk_size, delay_ms, studio, fault, fault_after, name,\n                             auth_error_status, failed_data} → {bot_id}\n");
     s.push_str(&format!("                             faults: {}\n", Fault::NAMES.join(", ")));
-    s.push_str("  POST /_emulator/clients    {redirect_uris, access_token_ttl?, name?} → {client_id}\n");
+    s.push_str("  POST /_emulator/clients    {redirect_uris, access_token_ttl?, name?, auth_error_status?, oauth_error_shape?,\n                             token_fault?, device_interval?, device_expires_in?} → {client_id}\n");
     s.push_str("  POST /_emulator/authorize  {url, decision: allow|deny} → {location}\n");
     s.push_str("  POST /_emulator/expire     {access_token?, refresh_token?} → those tokens expire now\n");
     s.push_str("  GET  /_emulator/stats?client_id=   token request and API request counters\n");
     s.push_str("  GET  /_emulator/streams    {open, peak, closed_by_client, started}\n");
     s.push_str("  GET  /_emulator/health     {ok: true}\n");
+    s.push_str("  (more in emulator/README.md: clients/{id}, bots/{id}, chats/{id}, cancels, last_request, device)\n");
+    s.push_str("  Admin routes answer loopback peers with a loopback (or no) Origin; others need the header\n");
+    match &c.admin_secret {
+        Some(_) => s.push_str("  X-Emulator-Secret: <the secret from --admin-secret / $COZE_EMULATOR_ADMIN_SECRET>\n"),
+        None => s.push_str(&format!("  X-Emulator-Secret: {}\n", app.admin_secret)),
+    }
     s
 }
 
@@ -156,6 +188,8 @@ fn banner(app: &App) -> String {
 pub struct Handle {
     pub addr: SocketAddr,
     pub url: String,
+    /// The admin secret (`X-Emulator-Secret`) of this instance.
+    pub admin_secret: String,
 }
 
 /// Start the emulator on its own thread and runtime; returns once it is listening.
@@ -172,7 +206,11 @@ pub fn spawn(config: Config) -> io::Result<Handle> {
         rt.block_on(async move {
             match bind(config).await {
                 Ok(bound) => {
-                    let _ = tx.send(Ok(Handle { addr: bound.addr, url: bound.url.clone() }));
+                    let _ = tx.send(Ok(Handle {
+                        addr: bound.addr,
+                        url: bound.url.clone(),
+                        admin_secret: bound.app.admin_secret.clone(),
+                    }));
                     let _ = bound.serve().await;
                 }
                 Err(e) => {

@@ -5,7 +5,8 @@ use coze_emulator::{bind, Cli, Config, USAGE};
 
 fn main() -> ExitCode {
     let env_port = std::env::var("COZE_EMULATOR_PORT").ok();
-    let config = match Config::from_args(std::env::args().skip(1), env_port) {
+    let env_secret = std::env::var("COZE_EMULATOR_ADMIN_SECRET").ok();
+    let config = match Config::from_args_env(std::env::args().skip(1), env_port, env_secret) {
         Ok(Cli::Run(c)) => c,
         Ok(Cli::Help) => {
             print!("{USAGE}");
@@ -24,6 +25,9 @@ fn main() -> ExitCode {
         }
     };
     let code = rt.block_on(async move {
+        // Install the handlers before anyone can learn the URL: a signal sent right after the
+        // first request must not hit the default action.
+        let shutdown = shutdown_signal();
         let bound = match bind(config.clone()).await {
             Ok(b) => b,
             Err(e) => {
@@ -46,7 +50,7 @@ fn main() -> ExitCode {
                 }
                 ExitCode::SUCCESS
             }
-            sig = shutdown_signal() => {
+            sig = shutdown => {
                 eprintln!("coze-emulator: {sig}, shutting down");
                 ExitCode::SUCCESS
             }
@@ -56,24 +60,30 @@ fn main() -> ExitCode {
     code
 }
 
+/// Registers SIGTERM / SIGINT handlers now (not on first poll) and resolves when one arrives.
 #[cfg(unix)]
-async fn shutdown_signal() -> &'static str {
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return "SIGINT";
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
         }
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = tokio::signal::ctrl_c() => "SIGINT",
     }
 }
 
 #[cfg(not(unix))]
-async fn shutdown_signal() -> &'static str {
-    let _ = tokio::signal::ctrl_c().await;
-    "Ctrl-C"
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }

@@ -7,9 +7,9 @@ use hyper::header::{HeaderValue, CACHE_CONTROL};
 use hyper::StatusCode;
 use serde_json::{json, Map, Value};
 
-use crate::http::{self, read_body, Req, Resp};
+use crate::http::{self, read_body, OAuthShape, Req, Resp};
 use crate::pages;
-use crate::store::{ChallengeMethod, CodeRec, PendingAuth, PENDING_TTL_MS, WORKSPACES};
+use crate::store::{ChallengeMethod, CodeRec, PendingAuth, TokenFault, TokenFaultKind, PENDING_TTL_MS, WORKSPACES};
 use crate::util::{append_query, ct_eq, now_ms, random_hex, random_token, s256_challenge, Params};
 use crate::App;
 
@@ -215,22 +215,23 @@ pub async fn consent_submit(app: &App, req: Req) -> Resp {
 // ---------------------------------------------------------------------------------------------
 // api role: token endpoint
 
-fn bad(code: &str, description: &str) -> Resp {
-    http::oauth_error(StatusCode::BAD_REQUEST, code, description)
+fn bad(shape: OAuthShape, code: &str, description: &str) -> Resp {
+    http::oauth_error_shaped(shape, StatusCode::BAD_REQUEST, code, description)
 }
 
-fn str_field<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a str, Resp> {
+pub(crate) fn str_field<'a>(shape: OAuthShape, obj: &'a Map<String, Value>, name: &str) -> Result<&'a str, Resp> {
     match obj.get(name) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        _ => Err(bad("invalid_request", &format!("invalid request: {name}"))),
+        _ => Err(bad(shape, "invalid_request", &format!("invalid request: {name}"))),
     }
 }
 
 pub async fn token(app: &App, req: Req) -> Resp {
     // Any Authorization header (absent, `Bearer `, `Bearer <anything>`) is accepted: the demo and
     // registered clients are public PKCE clients without a secret.
+    let both = OAuthShape::Both;
     if !http::is_json_content_type(&req) {
-        return bad("invalid_request", "invalid request: Content-Type must be application/json");
+        return bad(both, "invalid_request", "invalid request: Content-Type must be application/json");
     }
     let body = match read_body(req).await {
         Ok(b) => b,
@@ -238,24 +239,30 @@ pub async fn token(app: &App, req: Req) -> Resp {
     };
     let obj = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(o)) => o,
-        _ => return bad("invalid_request", "invalid request: the body is not a JSON object"),
+        _ => return bad(both, "invalid_request", "invalid request: the body is not a JSON object"),
     };
-    let grant_type = match str_field(&obj, "grant_type") {
+    let grant_type = match str_field(both, &obj, "grant_type") {
         Ok(g) => g.to_string(),
         Err(r) => return r,
     };
-    let client_id = match str_field(&obj, "client_id") {
+    let client_id = match str_field(both, &obj, "client_id") {
         Ok(c) => c.to_string(),
         Err(r) => return r,
     };
-    let mut resp = match grant_type.as_str() {
-        "authorization_code" => exchange_code(app, &client_id, &obj),
-        "refresh_token" => refresh(app, &client_id, &obj),
-        other => {
-            if !app.store().clients.contains_key(&client_id) {
-                invalid_client(&client_id)
-            } else {
-                bad("unsupported_grant_type", &format!("not supported grant type: {other}"))
+    let (shape, fault) = client_switches(app, &client_id, &grant_type);
+    let mut resp = if let Some(fault) = fault {
+        injected_fault(shape, &fault)
+    } else {
+        match grant_type.as_str() {
+            "authorization_code" => exchange_code(app, shape, &client_id, &obj),
+            "refresh_token" => refresh(app, shape, &client_id, &obj),
+            crate::device::GRANT_TYPE => crate::device::poll(app, shape, &client_id, &obj),
+            other => {
+                if !app.store().clients.contains_key(&client_id) {
+                    invalid_client(shape, &client_id)
+                } else {
+                    bad(shape, "unsupported_grant_type", &format!("not supported grant type: {other}"))
+                }
             }
         }
     };
@@ -263,11 +270,64 @@ pub async fn token(app: &App, req: Req) -> Resp {
     resp
 }
 
-fn invalid_client(client_id: &str) -> Resp {
-    http::oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &format!("unknown client_id: {client_id}"))
+fn invalid_client(shape: OAuthShape, client_id: &str) -> Resp {
+    http::oauth_error_shaped(
+        shape,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        &format!("unknown client_id: {client_id}"),
+    )
 }
 
-fn token_reply(t: crate::store::IssuedTokens) -> Resp {
+/// The client's OAuth error shape, and the token fault to inject for this request (if any; its
+/// `times` budget is spent here, and the request is counted in the client's stats).
+fn client_switches(app: &App, client_id: &str, grant_type: &str) -> (OAuthShape, Option<TokenFault>) {
+    let mut st = app.store();
+    let Some(c) = st.clients.get_mut(client_id) else { return (OAuthShape::Both, None) };
+    let shape = c.settings.oauth_error_shape;
+    let fault = c.settings.token_fault.as_mut().filter(|f| f.applies_to(grant_type)).map(|f| {
+        if let Some(n) = f.remaining.as_mut() {
+            *n -= 1;
+        }
+        f.clone()
+    });
+    if let Some(f) = &fault {
+        let stats = st.stats_mut(client_id);
+        stats.token_faults += 1;
+        match grant_type {
+            "authorization_code" => stats.authorization_code += 1,
+            "refresh_token" => {
+                stats.refresh_token += 1;
+                if f.kind == TokenFaultKind::Refuse {
+                    stats.refresh_failures += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    (shape, fault)
+}
+
+/// The token endpoint's injected answer: 429 + Coze envelope, 503 + HTML, or an OAuth refusal.
+fn injected_fault(shape: OAuthShape, fault: &TokenFault) -> Resp {
+    match fault.kind {
+        TokenFaultKind::Http429 => {
+            let mut r = http::api_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                4013,
+                "Your request rate is too high. Please reduce the request frequency. (emulated token_fault http_429)",
+            );
+            r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+            r
+        }
+        TokenFaultKind::Http503Html => http::html(StatusCode::SERVICE_UNAVAILABLE, pages::service_unavailable()),
+        TokenFaultKind::Refuse => {
+            bad(shape, &fault.code, &format!("{}: the request was refused (emulated token_fault refuse)", fault.code))
+        }
+    }
+}
+
+pub(crate) fn token_reply(t: crate::store::IssuedTokens) -> Resp {
     http::json(
         StatusCode::OK,
         &json!({
@@ -279,18 +339,21 @@ fn token_reply(t: crate::store::IssuedTokens) -> Resp {
     )
 }
 
-fn exchange_code(app: &App, client_id: &str, obj: &Map<String, Value>) -> Resp {
+fn exchange_code(app: &App, shape: OAuthShape, client_id: &str, obj: &Map<String, Value>) -> Resp {
     let mut st = app.store();
     st.stats_mut(client_id).authorization_code += 1;
-    let Some(client) = st.clients.get(client_id) else { return invalid_client(client_id) };
+    let Some(client) = st.clients.get(client_id) else { return invalid_client(shape, client_id) };
     let ttl = client.access_ttl.unwrap_or(app.config.token_ttl);
-    let (code, redirect_uri, verifier) =
-        match (str_field(obj, "code"), str_field(obj, "redirect_uri"), str_field(obj, "code_verifier")) {
-            (Ok(c), Ok(r), Ok(v)) => (c, r, v),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
-        };
+    let (code, redirect_uri, verifier) = match (
+        str_field(shape, obj, "code"),
+        str_field(shape, obj, "redirect_uri"),
+        str_field(shape, obj, "code_verifier"),
+    ) {
+        (Ok(c), Ok(r), Ok(v)) => (c, r, v),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
+    };
     let Some(rec) = st.codes.get(code) else {
-        return bad("invalid_grant", "invalid grant: the authorization code is invalid");
+        return bad(shape, "invalid_grant", "invalid grant: the authorization code is invalid");
     };
     let (used, family, expires_ms) = (rec.used, rec.family, rec.expires_ms);
     let (rec_client, rec_redirect) = (rec.client_id.clone(), rec.redirect_uri.clone());
@@ -301,19 +364,20 @@ fn exchange_code(app: &App, client_id: &str, obj: &Map<String, Value>) -> Resp {
             st.revoke_family(f);
         }
         return bad(
+            shape,
             "invalid_grant",
             "invalid grant: the authorization code has already been used; tokens issued from it were revoked",
         );
     }
     if now_ms() >= expires_ms {
         st.codes.remove(code);
-        return bad("invalid_grant", "invalid grant: the authorization code has expired");
+        return bad(shape, "invalid_grant", "invalid grant: the authorization code has expired");
     }
     if rec_client != client_id {
-        return bad("invalid_grant", "invalid grant: the authorization code was issued to another client");
+        return bad(shape, "invalid_grant", "invalid grant: the authorization code was issued to another client");
     }
     if rec_redirect != redirect_uri {
-        return bad("invalid_grant", "invalid grant: redirect_uri does not match the authorization request");
+        return bad(shape, "invalid_grant", "invalid grant: redirect_uri does not match the authorization request");
     }
     let expected = match method {
         ChallengeMethod::S256 => s256_challenge(verifier),
@@ -321,7 +385,7 @@ fn exchange_code(app: &App, client_id: &str, obj: &Map<String, Value>) -> Resp {
     };
     if !ct_eq(&expected, &challenge) {
         // The code stays redeemable: a client with the right verifier may still use it.
-        return bad("invalid_grant", "invalid grant: code_verifier does not match code_challenge");
+        return bad(shape, "invalid_grant", "invalid grant: code_verifier does not match code_challenge");
     }
     let family = st.new_family();
     if let Some(rec) = st.codes.get_mut(code) {
@@ -333,35 +397,36 @@ fn exchange_code(app: &App, client_id: &str, obj: &Map<String, Value>) -> Resp {
     token_reply(tokens)
 }
 
-fn refresh(app: &App, client_id: &str, obj: &Map<String, Value>) -> Resp {
+fn refresh(app: &App, shape: OAuthShape, client_id: &str, obj: &Map<String, Value>) -> Resp {
     let mut st = app.store();
     st.stats_mut(client_id).refresh_token += 1;
     let result = (|| {
-        let Some(client) = st.clients.get(client_id) else { return Err(invalid_client(client_id)) };
+        let Some(client) = st.clients.get(client_id) else { return Err(invalid_client(shape, client_id)) };
         let ttl = client.access_ttl.unwrap_or(app.config.token_ttl);
-        let token = str_field(obj, "refresh_token")?;
+        let token = str_field(shape, obj, "refresh_token")?;
         let Some(rec) = st.refresh.get(token) else {
-            return Err(bad("invalid_grant", "invalid grant: the refresh token is invalid"));
+            return Err(bad(shape, "invalid_grant", "invalid grant: the refresh token is invalid"));
         };
         let (rec_client, family, rotated, expires_ms) =
             (rec.client_id.clone(), rec.family, rec.rotated, rec.expires_ms);
         let revoked = st.refresh_family_revoked(rec);
         if rec_client != client_id {
-            return Err(bad("invalid_grant", "invalid grant: the refresh token was issued to another client"));
+            return Err(bad(shape, "invalid_grant", "invalid grant: the refresh token was issued to another client"));
         }
         if revoked {
-            return Err(bad("invalid_grant", "invalid grant: the refresh token has been revoked"));
+            return Err(bad(shape, "invalid_grant", "invalid grant: the refresh token has been revoked"));
         }
         if rotated {
             // Reuse of a rotated refresh token: assume theft, revoke the whole login.
             st.revoke_family(family);
             return Err(bad(
+                shape,
                 "invalid_grant",
                 "invalid grant: the refresh token was already used; all tokens of this login were revoked",
             ));
         }
         if now_ms() >= expires_ms {
-            return Err(bad("invalid_grant", "invalid grant: the refresh token has expired"));
+            return Err(bad(shape, "invalid_grant", "invalid grant: the refresh token has expired"));
         }
         if let Some(rec) = st.refresh.get_mut(token) {
             rec.rotated = true;
@@ -384,7 +449,7 @@ fn refresh(app: &App, client_id: &str, obj: &Map<String, Value>) -> Resp {
 // Admin shortcut: POST /_emulator/authorize {url, decision}
 
 pub async fn admin_authorize(app: &App, req: Req) -> Resp {
-    let body = match read_body(req).await {
+    let body = match http::read_admin_body(req, app.config.limits.max_admin_body).await {
         Ok(b) => b,
         Err(r) => return r,
     };

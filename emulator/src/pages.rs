@@ -86,6 +86,81 @@ pub fn error(title: &str, message: &str) -> String {
     layout(title, &body)
 }
 
+/// The device-flow code entry form (`GET /oauth/device`), with an optional error.
+pub fn device_entry(prefill: &str, error: Option<&str>) -> String {
+    let err = match error {
+        Some(e) => format!(r#"<p id="error-message" class="note" role="alert">{}</p>"#, esc(e)),
+        None => String::new(),
+    };
+    let body = format!(
+        r#"<main class="card{cls}">
+<div class="logo" aria-hidden="true">C</div>
+<h1>Connect a device</h1>
+<p>Enter the code shown on your device.</p>{err}
+<form method="get" action="/oauth/device">
+<dl><dt><label for="user-code">Code</label></dt><dd><input id="user-code" name="user_code" value="{prefill}" autocomplete="off" autocapitalize="characters" placeholder="BCDF-GHJK" required></dd></dl>
+<div class="actions"><button id="continue" type="submit">Continue</button></div>
+</form>
+<p class="note">This is the local Coze emulator. No real account is involved.</p>
+</main>"#,
+        cls = if error.is_some() { " error" } else { "" },
+        prefill = esc(prefill),
+    );
+    layout("Connect a device", &body)
+}
+
+/// The device-flow Allow/Deny page for a valid user code.
+pub fn device_consent(user_code: &str, app_name: &str, client_id: &str, workspace: Option<&str>) -> String {
+    let workspace = match workspace {
+        Some(w) => format!("<dt>Workspace</dt><dd>{}</dd>", esc(w)),
+        None => String::new(),
+    };
+    let body = format!(
+        r#"<main class="card">
+<div class="logo" aria-hidden="true">C</div>
+<h1><span id="app-name">{app}</span> wants to access your Coze account from a device</h1>
+<p>Signed in as <strong>{user}</strong> (emulated). Make sure the device shows this code:</p>
+<dl><dt>Code</dt><dd id="user-code">{code}</dd><dt>Client ID</dt><dd id="client-id">{client}</dd>{workspace}</dl>
+<form method="post" action="/oauth/device">
+<input type="hidden" name="user_code" value="{code}">
+<div class="actions">
+<button name="decision" value="deny" id="deny">Deny</button>
+<button name="decision" value="allow" id="allow">Allow</button>
+</div>
+</form>
+</main>"#,
+        app = esc(app_name),
+        user = esc(crate::store::USER_NICK),
+        code = esc(user_code),
+        client = esc(client_id),
+    );
+    layout(&format!("Authorize {app_name}"), &body)
+}
+
+/// After the decision on the device page.
+pub fn device_done(allowed: bool) -> String {
+    let (title, msg) = if allowed {
+        ("Device connected", "You can return to your device; it will finish signing in by itself.")
+    } else {
+        ("Access denied", "The device was not given access. You can close this page.")
+    };
+    let body = format!(
+        r#"<main class="card" id="device-result" data-decision="{d}"><div class="logo" aria-hidden="true">C</div><h1>{t}</h1><p>{m}</p></main>"#,
+        d = if allowed { "allow" } else { "deny" },
+        t = esc(title),
+        m = esc(msg),
+    );
+    layout(title, &body)
+}
+
+/// A gateway-style 503 page (what a proxy in front of the token endpoint answers when it is down).
+pub fn service_unavailable() -> String {
+    "<!DOCTYPE html>\n<html><head><title>503 Service Temporarily Unavailable</title></head>\n<body>\n\
+     <center><h1>503 Service Temporarily Unavailable</h1></center>\n<hr><center>emulated gateway</center>\n\
+     </body></html>\n"
+        .to_string()
+}
+
 pub fn index(base_url: &str) -> String {
     let body = format!(
         r#"<main class="card"><div class="logo" aria-hidden="true">C</div>

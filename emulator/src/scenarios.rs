@@ -32,6 +32,8 @@ pub enum Fault {
     ChatFailed,
     /// The first `/v3/chat` for this bot gets HTTP 401 code 4100; later ones stream normally.
     UnauthorizedOnce,
+    /// Every `/v3/chat` for this bot gets HTTP 401 code 4100 (a client must give up after one retry).
+    UnauthorizedAlways,
 }
 
 impl Fault {
@@ -46,6 +48,7 @@ impl Fault {
         "error_event",
         "chat_failed",
         "unauthorized_once",
+        "unauthorized_always",
     ];
 
     pub fn parse(s: &str) -> Option<Fault> {
@@ -60,6 +63,7 @@ impl Fault {
             "error_event" => Fault::ErrorEvent,
             "chat_failed" => Fault::ChatFailed,
             "unauthorized_once" => Fault::UnauthorizedOnce,
+            "unauthorized_always" => Fault::UnauthorizedAlways,
             _ => return None,
         })
     }
@@ -90,6 +94,10 @@ pub struct Behaviour {
     pub fault: Option<Fault>,
     pub fault_after: usize,
     pub follow_up: Arc<str>,
+    /// HTTP status of injected 4100 envelopes (`None`: the server's `--auth-error-status`).
+    pub auth_error_status: Option<u16>,
+    /// `conversation.chat.failed` data: the Chat object (false) or bare `{code,msg}` (true).
+    pub failed_bare: bool,
 }
 
 impl Behaviour {
@@ -105,6 +113,8 @@ impl Behaviour {
             fault: None,
             fault_after: 3,
             follow_up: follow_up.into(),
+            auth_error_status: None,
+            failed_bare: false,
         }
     }
 
@@ -186,12 +196,23 @@ pub struct ScenarioSpec {
     pub studio: Option<bool>,
     pub fault: Option<String>,
     pub fault_after: Option<u64>,
+    /// 401 (default) or 200: the HTTP status of this bot's injected 4100 envelopes.
+    pub auth_error_status: Option<u16>,
+    /// `"chat"` (default): `conversation.chat.failed` carries the Chat object with `last_error`;
+    /// `"bare"`: it carries `{code, msg}` as in Coze's doc sample.
+    pub failed_data: Option<String>,
 }
 
-const MAX_REPLY_BYTES: u64 = 256 * 1024 * 1024;
+/// The largest `reply` × `repeat` a scenario may ask for by default (see `Limits`).
+pub const MAX_REPLY_BYTES: u64 = 64 * 1024 * 1024;
 
 impl ScenarioSpec {
+    #[cfg(test)]
     pub fn into_behaviour(self) -> Result<Behaviour, String> {
+        self.into_behaviour_limited(MAX_REPLY_BYTES)
+    }
+
+    pub fn into_behaviour_limited(self, max_reply_bytes: u64) -> Result<Behaviour, String> {
         let positive = |name: &str, v: Option<u64>| -> Result<Option<u64>, String> {
             match v {
                 Some(0) => Err(format!("{name} must be at least 1")),
@@ -209,8 +230,20 @@ impl ScenarioSpec {
             ),
         };
         let unit_len = self.reply.as_ref().map(|r| r.len() as u64).unwrap_or(64);
-        if unit_len.saturating_mul(repeat) > MAX_REPLY_BYTES {
-            return Err(format!("reply × repeat exceeds {MAX_REPLY_BYTES} bytes"));
+        if unit_len.saturating_mul(repeat) > max_reply_bytes {
+            return Err(format!("reply × repeat exceeds {max_reply_bytes} bytes"));
+        }
+        let auth_error_status = match self.auth_error_status {
+            None | Some(401) | Some(200) => self.auth_error_status,
+            Some(other) => return Err(format!("auth_error_status must be 401 or 200, got {other}")),
+        };
+        let failed_bare = match self.failed_data.as_deref() {
+            None | Some("chat") => false,
+            Some("bare") => true,
+            Some(other) => return Err(format!("failed_data must be \"chat\" or \"bare\", got {other:?}")),
+        };
+        if self.name.as_ref().is_some_and(|n| n.len() > 256) {
+            return Err("name is limited to 256 bytes".into());
         }
         Ok(Behaviour {
             reply: match self.reply {
@@ -226,6 +259,8 @@ impl ScenarioSpec {
             fault,
             fault_after: self.fault_after.unwrap_or(3) as usize,
             follow_up: "Tell me more.".into(),
+            auth_error_status,
+            failed_bare,
         })
     }
 }

@@ -1,11 +1,13 @@
 //! In-memory state: OAuth clients, pending authorizations, codes, token families, bots,
 //! conversations, chats and counters. One `std::sync::Mutex` guards it; never held across `.await`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use crate::http::{OAuthShape, Req, StreamRec, StreamStats};
 use crate::scenarios::{builtin_bots, Behaviour};
 use crate::util::{new_id, now_ms, now_secs, random_token};
 
@@ -62,6 +64,99 @@ pub struct Client {
     pub loopback_rule: bool,
     /// Access-token lifetime override (seconds).
     pub access_ttl: Option<u64>,
+    /// Per-client behaviour switches (`POST /_emulator/clients[/{id}]`).
+    pub settings: ClientSettings,
+}
+
+/// Per-client switches: how errors look and which token-endpoint faults to inject.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// HTTP status of the 4100 envelope for this client's bad/expired tokens (`None`: the server default).
+    pub auth_error_status: Option<u16>,
+    /// Field names of this client's OAuth errors.
+    pub oauth_error_shape: OAuthShape,
+    pub token_fault: Option<TokenFault>,
+    /// Device flow: the `interval` (seconds, default 5; 0 = never `slow_down`) and `expires_in`
+    /// (seconds, default 300) of this client's device codes.
+    pub device_interval: Option<u64>,
+    pub device_expires_in: Option<u64>,
+}
+
+impl Default for ClientSettings {
+    fn default() -> ClientSettings {
+        ClientSettings {
+            auth_error_status: None,
+            oauth_error_shape: OAuthShape::Both,
+            token_fault: None,
+            device_interval: None,
+            device_expires_in: None,
+        }
+    }
+}
+
+impl ClientSettings {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "auth_error_status": self.auth_error_status,
+            "oauth_error_shape": self.oauth_error_shape.name(),
+            "token_fault": self.token_fault.as_ref().map(TokenFault::to_json),
+            "device_interval": self.device_interval,
+            "device_expires_in": self.device_expires_in,
+        })
+    }
+}
+
+/// What the token endpoint does instead of its job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFaultKind {
+    /// HTTP 429, `{code:4013,msg,detail}`, `retry-after: 1`.
+    Http429,
+    /// HTTP 503 with an HTML page (a proxy / gateway error).
+    Http503Html,
+    /// An OAuth error (`code`, HTTP 400) in the client's shape.
+    Refuse,
+}
+
+impl TokenFaultKind {
+    pub const NAMES: &'static [&'static str] = &["http_429", "http_503_html", "refuse"];
+
+    pub fn parse(s: &str) -> Option<TokenFaultKind> {
+        Some(match s {
+            "http_429" => TokenFaultKind::Http429,
+            "http_503_html" => TokenFaultKind::Http503Html,
+            "refuse" => TokenFaultKind::Refuse,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenFaultKind::Http429 => "http_429",
+            TokenFaultKind::Http503Html => "http_503_html",
+            TokenFaultKind::Refuse => "refuse",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenFault {
+    pub kind: TokenFaultKind,
+    /// Which grant it hits: `refresh_token` (default), `authorization_code` or `any`.
+    pub grant: String,
+    /// How many more requests it hits (`None`: every one).
+    pub remaining: Option<u64>,
+    /// The OAuth error code of `refuse`.
+    pub code: String,
+}
+
+impl TokenFault {
+    pub fn to_json(&self) -> Value {
+        json!({"kind": self.kind.name(), "grant": self.grant, "times": self.remaining, "code": self.code})
+    }
+
+    pub fn applies_to(&self, grant_type: &str) -> bool {
+        self.remaining != Some(0) && (self.grant == "any" || self.grant == grant_type)
+    }
 }
 
 impl Client {
@@ -135,15 +230,133 @@ pub struct RefreshRec {
     pub rotated: bool,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 pub struct ClientStats {
     pub authorization_code: u64,
     pub refresh_token: u64,
     pub refresh_failures: u64,
+    /// Token requests answered by an injected `token_fault`.
+    pub token_faults: u64,
     /// `/v1`, `/v3` requests with one of this client's access tokens: accepted / refused (401).
     pub api_ok: u64,
     pub api_unauthorized: u64,
+    /// Accepted requests a scenario answered with 4100 anyway (`http_401`, `unauthorized_once`, `unauthorized_always`).
+    pub api_emulated_unauthorized: u64,
+    /// Every `/v1`, `/v3` request bearing one of this client's tokens, by API path.
+    pub api_paths: BTreeMap<String, u64>,
+    /// `/v3/chat/cancel` calls bearing one of this client's tokens.
+    pub cancel_calls: u64,
+    /// Device flow: device codes issued, and token polls with the device_code grant.
+    pub device_codes: u64,
+    pub device_code: u64,
 }
+
+/// A device authorization (coze-api.md §1.8).
+pub struct DeviceRec {
+    pub client_id: String,
+    pub workspace_id: Option<String>,
+    pub expires_ms: u64,
+    /// Minimum seconds between polls; grows by 5 with each `slow_down`.
+    pub interval_s: u64,
+    pub last_poll_ms: Option<u64>,
+    /// The user's answer on the verification page (`None`: not yet).
+    pub decision: Option<bool>,
+    /// Tokens were issued for it.
+    pub redeemed: bool,
+}
+
+/// What an API request carried (for `GET /_emulator/last_request`). Header names lowercased,
+/// repeated headers joined with ", ", values capped at 2048 bytes, at most 64 headers;
+/// `authorization` is reduced to its scheme and a length.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+    pub at_ms: u64,
+}
+
+const MAX_RECORDED_HEADERS: usize = 64;
+const MAX_RECORDED_VALUE: usize = 2048;
+
+impl RecordedRequest {
+    pub fn of(req: &Req) -> RecordedRequest {
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        for name in req.headers().keys() {
+            if headers.len() >= MAX_RECORDED_HEADERS {
+                break;
+            }
+            let values: Vec<String> = req
+                .headers()
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            let mut value = values.join(", ");
+            if name.as_str() == "authorization" {
+                value = redact_authorization(&value);
+            }
+            if value.len() > MAX_RECORDED_VALUE {
+                let mut end = MAX_RECORDED_VALUE;
+                while !value.is_char_boundary(end) {
+                    end -= 1;
+                }
+                value.truncate(end);
+                value.push('…');
+            }
+            headers.insert(name.as_str().to_string(), value);
+        }
+        RecordedRequest {
+            method: req.method().to_string(),
+            path: req.uri().path().to_string(),
+            headers,
+            at_ms: now_ms(),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({"method": self.method, "path": self.path, "headers": self.headers, "at_ms": self.at_ms})
+    }
+}
+
+/// `Bearer czu_…` → `Bearer [redacted, 47 chars]` (a test can still see a token was sent).
+fn redact_authorization(v: &str) -> String {
+    match v.split_once(' ') {
+        Some((scheme, rest)) if !rest.trim().is_empty() => {
+            format!("{scheme} [redacted, {} chars]", rest.trim().chars().count())
+        }
+        Some((scheme, _)) => format!("{scheme} "),
+        None => "[redacted]".into(),
+    }
+}
+
+/// One `/v3/chat/cancel` call, as `GET /_emulator/cancels` reports it.
+#[derive(Debug, Clone)]
+pub struct CancelRecord {
+    pub client_id: Option<String>,
+    pub bot_id: Option<String>,
+    pub conversation_id: String,
+    pub chat_id: String,
+    /// The envelope code of the reply (0 = canceled; 4104 not cancelable; 4200 unknown).
+    pub code: i64,
+    pub at_ms: u64,
+}
+
+impl CancelRecord {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "client_id": self.client_id,
+            "bot_id": self.bot_id,
+            "conversation_id": self.conversation_id,
+            "chat_id": self.chat_id,
+            "code": self.code,
+            "at_ms": self.at_ms,
+        })
+    }
+}
+
+/// How many cancel calls `GET /_emulator/cancels` keeps (the oldest are dropped).
+pub const MAX_CANCEL_RECORDS: usize = 1000;
 
 pub struct IssuedTokens {
     pub access_token: String,
@@ -212,6 +425,12 @@ pub struct ChatEntry {
     pub chat: Chat,
     /// Output messages (answer, verbose, follow_up) for `/v3/chat/message/list`.
     pub messages: Vec<Message>,
+    /// The client whose token started it (`None`: the PAT).
+    pub client_id: Option<String>,
+    /// `/v3/chat/cancel` calls naming this chat.
+    pub cancel_calls: u64,
+    /// Its SSE response, when it was streamed.
+    pub stream: Option<Arc<StreamRec>>,
 }
 
 pub struct Conversation {
@@ -261,6 +480,36 @@ pub struct Bot {
     /// `unauthorized_once` not yet triggered.
     pub unauthorized_pending: bool,
     pub created_at: u64,
+    /// `/v3/chat` requests naming this bot, whatever their outcome.
+    pub chat_requests: u64,
+    /// Of those, answered with an injected 4100.
+    pub emulated_unauthorized: u64,
+    /// `/v3/chat/cancel` calls for this bot's chats.
+    pub cancel_calls: u64,
+    /// This bot's SSE responses.
+    pub streams: Arc<StreamStats>,
+    /// The last `/v3/chat` request naming this bot.
+    pub last_request: Option<RecordedRequest>,
+}
+
+impl Bot {
+    pub fn new(id: String, name: String, description: String, icon: String, behaviour: Behaviour, listed: bool) -> Bot {
+        Bot {
+            id,
+            name,
+            description,
+            icon,
+            behaviour,
+            listed,
+            unauthorized_pending: false,
+            created_at: now_secs(),
+            chat_requests: 0,
+            emulated_unauthorized: 0,
+            cancel_calls: 0,
+            streams: Arc::new(StreamStats::default()),
+            last_request: None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,6 +528,14 @@ pub struct Store {
     pub bot_order: Vec<String>,
     pub conversations: HashMap<String, Conversation>,
     pub chats: HashMap<String, ChatEntry>,
+    /// The last `/v1`, `/v3` request, and the last one per client (by its token).
+    pub last_request: Option<RecordedRequest>,
+    pub last_request_by_client: HashMap<String, RecordedRequest>,
+    /// The latest `/v3/chat/cancel` calls (at most `MAX_CANCEL_RECORDS`).
+    pub cancels: VecDeque<CancelRecord>,
+    /// Device authorizations by device_code, and user_code → device_code.
+    pub devices: HashMap<String, DeviceRec>,
+    pub user_codes: HashMap<String, String>,
 }
 
 impl Default for Store {
@@ -302,25 +559,82 @@ impl Store {
             bot_order: Vec::new(),
             conversations: HashMap::new(),
             chats: HashMap::new(),
+            last_request: None,
+            last_request_by_client: HashMap::new(),
+            cancels: VecDeque::new(),
+            devices: HashMap::new(),
+            user_codes: HashMap::new(),
         };
         s.clients.insert(
             DEMO_CLIENT_ID.into(),
-            Client { name: DEMO_CLIENT_NAME.into(), redirect_uris: Vec::new(), loopback_rule: true, access_ttl: None },
+            Client {
+                name: DEMO_CLIENT_NAME.into(),
+                redirect_uris: Vec::new(),
+                loopback_rule: true,
+                access_ttl: None,
+                settings: ClientSettings::default(),
+            },
         );
         let created = now_secs() - 86_400;
         for def in builtin_bots() {
-            s.add_bot(Bot {
-                id: def.id.into(),
-                name: def.name.into(),
-                description: def.description.into(),
-                icon: def.icon.into(),
-                behaviour: def.behaviour,
-                listed: true,
-                unauthorized_pending: false,
-                created_at: created,
-            });
+            let mut bot =
+                Bot::new(def.id.into(), def.name.into(), def.description.into(), def.icon.into(), def.behaviour, true);
+            bot.created_at = created;
+            s.add_bot(bot);
         }
         s
+    }
+
+    /// Registered clients, not counting the built-in demo client.
+    pub fn registered_clients(&self) -> usize {
+        self.clients.len().saturating_sub(1)
+    }
+
+    /// Scenario bots, not counting the built-in ones.
+    pub fn scenario_bots(&self) -> usize {
+        self.bots.values().filter(|b| !b.listed).count()
+    }
+
+    /// The client an access token was issued to (live or not).
+    pub fn token_client(&self, token: &str) -> Option<String> {
+        self.access.get(token).map(|r| r.client_id.clone())
+    }
+
+    pub fn record_request(&mut self, client_id: Option<&str>, request: &RecordedRequest) {
+        self.last_request = Some(request.clone());
+        if let Some(c) = client_id {
+            self.last_request_by_client.insert(c.to_string(), request.clone());
+        }
+    }
+
+    /// Keep fewer than `max` device authorizations: drop expired ones, then (if still full) the
+    /// ones expiring first.
+    pub fn purge_devices(&mut self, max: usize) {
+        if self.devices.len() < max {
+            return;
+        }
+        let now = now_ms();
+        self.devices.retain(|_, d| d.expires_ms > now);
+        if self.devices.len() >= max {
+            let mut by_expiry: Vec<(u64, String)> =
+                self.devices.iter().map(|(k, d)| (d.expires_ms, k.clone())).collect();
+            by_expiry.sort();
+            for (_, k) in by_expiry.into_iter().take(self.devices.len() + 1 - max) {
+                self.devices.remove(&k);
+            }
+        }
+        let live: std::collections::HashSet<&String> = self.devices.keys().collect();
+        self.user_codes.retain(|_, d| live.contains(d));
+    }
+
+    pub fn record_cancel(&mut self, rec: CancelRecord) {
+        if let Some(c) = &rec.client_id {
+            self.stats_mut(c).cancel_calls += 1;
+        }
+        if self.cancels.len() >= MAX_CANCEL_RECORDS {
+            self.cancels.pop_front();
+        }
+        self.cancels.push_back(rec);
     }
 
     pub fn add_bot(&mut self, mut bot: Bot) {
@@ -333,8 +647,14 @@ impl Store {
         self.bot_order.iter().filter_map(|id| self.bots.get(id)).filter(|b| b.listed).collect()
     }
 
+    /// The counters of `client_id`. Counters for unknown client ids (token requests may name
+    /// anything) are kept only while there are fewer than 10 000 of them; beyond that they go to
+    /// a scratch entry that is never reported, so the map stays bounded.
     pub fn stats_mut(&mut self, client_id: &str) -> &mut ClientStats {
-        self.stats.entry(client_id.to_string()).or_default()
+        const MAX_UNKNOWN: usize = 10_000;
+        let known = self.clients.contains_key(client_id) || self.stats.contains_key(client_id);
+        let key = if known || self.stats.len() < self.clients.len() + MAX_UNKNOWN { client_id } else { "" };
+        self.stats.entry(key.to_string()).or_default()
     }
 
     pub fn new_family(&mut self) -> u64 {
@@ -389,8 +709,9 @@ impl Store {
         }
     }
 
-    /// `access_token_valid`, counted in the stats of the client the token was issued to.
-    pub fn use_access_token(&mut self, token: &str) -> Result<(), &'static str> {
+    /// `access_token_valid`, counted in the stats of the client the token was issued to
+    /// (`path`: the API path, counted per path).
+    pub fn use_access_token(&mut self, token: &str, path: &str) -> Result<(), &'static str> {
         let result = self.access_token_valid(token);
         if let Some(client_id) = self.access.get(token).map(|r| r.client_id.clone()) {
             let stats = self.stats_mut(&client_id);
@@ -398,6 +719,7 @@ impl Store {
                 Ok(()) => stats.api_ok += 1,
                 Err(_) => stats.api_unauthorized += 1,
             }
+            *stats.api_paths.entry(path.to_string()).or_default() += 1;
         }
         result
     }

@@ -239,9 +239,14 @@ fn misc_routes() {
     assert_eq!(
         get(&emu, "/_emulator/stats?client_id=nobody", None).json(),
         json!({
-            "token_requests": {"authorization_code": 0, "refresh_token": 0},
+            "token_requests": {"authorization_code": 0, "refresh_token": 0, "device_code": 0},
+            "device_codes": 0,
             "refresh_failures": 0,
+            "token_faults": 0,
             "api_requests": {"ok": 0, "unauthorized": 0},
+            "api_by_path": {},
+            "emulated_unauthorized": 0,
+            "cancel_calls": 0,
         })
     );
     assert_eq!(get(&emu, "/_emulator/stats", None).status, 400);

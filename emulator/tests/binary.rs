@@ -20,7 +20,7 @@ fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
 
 fn run_and_signal(args: &[&str], env_port: Option<u16>, signal: &str) -> (String, String) {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).env_remove("COZE_EMULATOR_ADMIN_SECRET");
     if let Some(p) = env_port {
         cmd.env("COZE_EMULATOR_PORT", p.to_string());
     } else {
@@ -36,7 +36,8 @@ fn run_and_signal(args: &[&str], env_port: Option<u16>, signal: &str) -> (String
     let addr = url.strip_prefix("http://").unwrap();
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     use std::io::Write;
-    s.write_all(b"GET /_emulator/health?secret=code_x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let req = format!("GET /_emulator/health?secret=code_x HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     assert!(resp.starts_with("HTTP/1.1 200") && resp.ends_with(r#"{"ok":true}"#), "{resp}");
@@ -70,6 +71,50 @@ fn prints_url_first_and_exits_on_sigterm() {
     }
     assert!(err.contains("GET /_emulator/health 200"), "{err}");
     assert!(!err.contains("code_x"), "query strings must not be logged: {err}");
+    assert!(!err.contains("WARNING"), "loopback is quiet: {err}");
+    // The generated admin secret is printed (not on the first line).
+    let secret = out.split("X-Emulator-Secret: ").nth(1).expect("secret in the startup log").lines().next().unwrap();
+    assert!(secret.len() == 32 && secret.bytes().all(|b| b.is_ascii_hexdigit()), "{secret}");
+}
+
+#[test]
+fn warns_loudly_on_a_non_loopback_address() {
+    let (out, err) = run_and_signal(&["--host", "0.0.0.0", "--port", "0"], None, "-TERM");
+    assert!(out.starts_with("COZE_EMULATOR_URL=http://127.0.0.1:"), "{out}");
+    assert!(err.contains("WARNING") && err.contains("NOT a loopback address") && err.contains("0.0.0.0:"), "{err}");
+}
+
+#[test]
+fn admin_secret_from_the_environment_is_not_printed() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0", "--quiet"])
+        .env("COZE_EMULATOR_ADMIN_SECRET", "env-secret-value-123")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr = first.trim().strip_prefix("COZE_EMULATOR_URL=http://").unwrap().to_string();
+    let ask = |secret: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        use std::io::Write;
+        let req = format!(
+            "GET /_emulator/stats?client_id=x HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://evil.example\r\nX-Emulator-Secret: {secret}\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        resp
+    };
+    assert!(ask("env-secret-value-123").starts_with("HTTP/1.1 200"));
+    assert!(ask("something-else-entirely").starts_with("HTTP/1.1 403"));
+    Command::new("kill").arg(child.id().to_string()).status().unwrap();
+    wait_exit(&mut child);
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(!rest.contains("env-secret-value-123"), "{rest}");
 }
 
 #[test]

@@ -15,6 +15,7 @@ pub const REDIRECT: &str = "http://127.0.0.1:5555/callback";
 pub struct Emu {
     pub addr: SocketAddr,
     pub url: String,
+    pub admin_secret: String,
 }
 
 pub fn start() -> Emu {
@@ -25,7 +26,7 @@ pub fn start_with(f: impl FnOnce(&mut Config)) -> Emu {
     let mut c = Config { log_requests: false, ..Config::default() };
     f(&mut c);
     let h = coze_emulator::spawn(c).expect("emulator starts");
-    Emu { addr: h.addr, url: h.url }
+    Emu { addr: h.addr, url: h.url, admin_secret: h.admin_secret }
 }
 
 #[derive(Debug)]
