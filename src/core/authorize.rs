@@ -410,8 +410,15 @@ pub fn callback_state(url: &str) -> Result<String> {
 /// state → `OAUTH_STATE_MISMATCH`; `error=` → `OAUTH_CALLBACK_ERROR`; no or empty `code` →
 /// `OAUTH_CODE_MISSING`.
 pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCallback> {
+    parse_callback_from(url, expected_state, None)
+}
+
+/// [`parse_callback`] for a login started at `issuer` (the authorize host): a callback that names
+/// another issuer in `iss` is refused right after the state check (RFC 9207), before its `error`
+/// or `code` is looked at. Without `iss` (Coze does not send one today) nothing changes.
+pub fn parse_callback_from(url: &str, expected_state: &str, issuer: Option<&str>) -> Result<AuthorizationCallback> {
     let found = callback_fields(url)?;
-    let [code, state, error, error_description, _error_uri, _iss] = found;
+    let [code, state, error, error_description, _error_uri, iss] = found;
 
     // 1. state, before anything else the redirect claims.
     let state = match state {
@@ -434,7 +441,14 @@ pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCa
         ));
     }
 
-    // 2. an error from the authorization server.
+    // 2. the issuer, when the server names one.
+    if let (Some(raw), Some(issuer)) = (iss, issuer) {
+        if decode_param("iss", raw)? != issuer {
+            return Err(CozeError::new(ErrorCode::OAuthIssuerMismatch, "the callback's iss is not this login's issuer"));
+        }
+    }
+
+    // 3. an error from the authorization server.
     if let Some(raw) = error {
         let error = decode_param("error", raw)?;
         let description = match error_description {
@@ -451,7 +465,7 @@ pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCa
         return Err(err);
     }
 
-    // 3. the code.
+    // 4. the code.
     let code = match code {
         Some(raw) => decode_param("code", raw)?,
         None => String::new(),
@@ -463,6 +477,21 @@ pub fn parse_callback(url: &str, expected_state: &str) -> Result<AuthorizationCa
         ));
     }
     Ok(AuthorizationCallback { code, state })
+}
+
+/// Whether `url` is an address at `redirect_uri`: scheme, host and port equal (case-insensitively)
+/// and the path equal; query and fragment are ignored.
+pub fn is_at_redirect_uri(url: &str, redirect_uri: &str) -> bool {
+    let place = |u: &str| {
+        let (before_query, _, _) = split_url(u);
+        let (scheme, rest) = split_http_scheme(before_query)?;
+        let (authority, path) = split_authority(rest);
+        let (host, port) = split_host_port(authority, "url").ok()?;
+        let default_port = if scheme == "https" { ":443" } else { ":80" };
+        let port = if port == default_port { "" } else { port };
+        Some((scheme, host.to_ascii_lowercase(), port.to_owned(), if path.is_empty() { "/" } else { path }.to_owned()))
+    };
+    matches!((place(url), place(redirect_uri)), (Some(a), Some(b)) if a == b)
 }
 
 /// Removes `code`, `state`, `error`, `error_description`, `error_uri` and `iss` from the query of

@@ -18,6 +18,10 @@ pub enum ErrorCode {
     OAuthDuplicateParam,
     /// The callback has neither `code` nor `error`.
     OAuthCodeMissing,
+    /// The callback's `iss` is not the issuer the login was started with (RFC 9207 mix-up).
+    OAuthIssuerMismatch,
+    /// The callback arrived at another address than the login's `redirect_uri`.
+    OAuthRedirectMismatch,
     /// The authorization server redirected back with `error=` (e.g. `access_denied`).
     OAuthCallbackError,
     /// The token endpoint answered with an OAuth error (`error` / `error_code`).
@@ -61,6 +65,8 @@ impl ErrorCode {
             Self::OAuthStateMissing => "OAUTH_STATE_MISSING",
             Self::OAuthDuplicateParam => "OAUTH_DUPLICATE_PARAM",
             Self::OAuthCodeMissing => "OAUTH_CODE_MISSING",
+            Self::OAuthIssuerMismatch => "OAUTH_ISSUER_MISMATCH",
+            Self::OAuthRedirectMismatch => "OAUTH_REDIRECT_MISMATCH",
             Self::OAuthCallbackError => "OAUTH_CALLBACK_ERROR",
             Self::OAuthTokenError => "OAUTH_TOKEN_ERROR",
             Self::NotLoggedIn => "NOT_LOGGED_IN",
@@ -80,13 +86,15 @@ impl ErrorCode {
         }
     }
 
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::InvalidArgument,
         Self::UnsupportedChallengeMethod,
         Self::OAuthStateMismatch,
         Self::OAuthStateMissing,
         Self::OAuthDuplicateParam,
         Self::OAuthCodeMissing,
+        Self::OAuthIssuerMismatch,
+        Self::OAuthRedirectMismatch,
         Self::OAuthCallbackError,
         Self::OAuthTokenError,
         Self::NotLoggedIn,

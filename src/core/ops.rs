@@ -215,6 +215,8 @@ fn start_pkce(a: &Args) -> Result<String> {
         &json_string(&client_id),
         ",\"base_url\":",
         &json_string(&base_url),
+        ",\"issuer\":",
+        &json_string(&www),
         ",\"created_at\":",
         &decimal(a.number("now")),
         "}",
@@ -260,7 +262,12 @@ fn finish_login(a: &Args) -> Result<String> {
     if a.number("now") - record.integer("created_at").unwrap_or(0) > PENDING_MAX_AGE_SECONDS {
         return Err(CozeError::new(ErrorCode::OAuthStateMissing, "the pending login expired; log in again"));
     }
-    let callback = authorize::parse_callback(&a.string("url"), &a.string("state"))?;
+    let url = a.string("url");
+    if !authorize::is_at_redirect_uri(&url, &field("redirect_uri")) {
+        return Err(CozeError::new(ErrorCode::OAuthRedirectMismatch, "the callback is not at this login's redirect_uri"));
+    }
+    let issuer = record.str("issuer");
+    let callback = authorize::parse_callback_from(&url, &a.string("state"), issuer.as_deref())?;
     let body = code_exchange_body(&callback.code, &field("client_id"), &field("redirect_uri"), &field("code_verifier"))?;
     Ok(token_request(&field("base_url"), &body, None))
 }
@@ -361,6 +368,24 @@ mod tests {
         assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 1100, None)).0, "OAUTH_STATE_MISSING");
         assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 5000, Some(pending))).0, "OAUTH_STATE_MISSING");
         assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=t", 1100, Some(pending))).0, "OAUTH_STATE_MISMATCH");
+    }
+
+    #[test]
+    fn a_callback_binds_to_its_redirect_uri_and_issuer() {
+        let pending = r#"{"code_verifier":"v","redirect_uri":"http://127.0.0.1:9/cb","client_id":"c","base_url":"http://127.0.0.1:1","issuer":"https://www.coze.cn","created_at":1000}"#;
+        let input = |url: &str| {
+            format!(r#"{{"url":{},"state":"s","now":1001,"pending":{}}}"#, json_string(url), json_string(pending))
+        };
+        assert!(ok("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s")).contains("token"));
+        assert!(ok("finishLogin", &input("HTTP://127.0.0.1:9/cb?code=C&state=s&iss=https%3A%2F%2Fwww.coze.cn")).contains("token"));
+        for elsewhere in ["http://127.0.0.1:9/other?code=C&state=s", "http://127.0.0.1:10/cb?code=C&state=s", "https://127.0.0.1:9/cb?code=C&state=s", "http://evil.test:9/cb?code=C&state=s"] {
+            assert_eq!(err("finishLogin", &input(elsewhere)).0, "OAUTH_REDIRECT_MISMATCH", "{elsewhere}");
+        }
+        let mixed_up = "http://127.0.0.1:9/cb?code=C&state=s&iss=https%3A%2F%2Fattacker.example";
+        assert_eq!(err("finishLogin", &input(mixed_up)).0, "OAUTH_ISSUER_MISMATCH");
+        // Checked before an error the other server claims.
+        let mixed_error = "http://127.0.0.1:9/cb?error=access_denied&state=s&iss=https%3A%2F%2Fattacker.example";
+        assert_eq!(err("finishLogin", &input(mixed_error)).0, "OAUTH_ISSUER_MISMATCH");
     }
 
     #[test]
