@@ -49,6 +49,7 @@ export function holdLock(name) {
   return new Promise((granted) => navigator.locks.request(name, { mode: 'shared' }, () => { granted(release); return held; }));
 }
 export function sessionGet(key) { return sessionStorage.getItem(key); }
+export function sessionRemove(key) { sessionStorage.removeItem(key); }
 export async function settle(promises) {
   const out = await Promise.allSettled(promises);
   return out.map((r) => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, error: r.reason }));
@@ -59,6 +60,8 @@ extern "C" {
     fn map_storage() -> JsValue;
     #[wasm_bindgen(js_name = sessionGet)]
     fn session_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = sessionRemove)]
+    fn session_remove(key: &str);
     fn settle(promises: Array) -> Promise;
     #[wasm_bindgen(js_name = rotationMarker)]
     fn rotation_marker(storage_key: &str, refresh_token: &str) -> Promise;
@@ -391,4 +394,86 @@ async fn a_hundred_concurrent_streams_each_get_their_own_text() {
     let (refreshes, _, ok, unauthorized) = stats(&client_id).await;
     assert_eq!((refreshes, ok, unauthorized), (0.0, N as f64, 0.0), "one request per stream, no retries");
     web_sys::console::log_1(&format!("{N} concurrent streams: {secs:.2} s").into());
+}
+
+// ------------------------------------------------------------------- refresh safety (logout, spent tokens)
+
+#[wasm_bindgen(inline_js = r#"
+/** Hides navigator.locks (an insecure context has none); returns the function that restores it. */
+export function withoutWebLocks() {
+  Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+  return () => { delete navigator.locks; };
+}
+/** The next token reply reaches the library only after `manager.clear()` ran (a logout in between). */
+export function clearWhileNextTokenRequestIsInFlight(manager) {
+  const real = globalThis.fetch;
+  globalThis.fetch = async (...args) => {
+    const reply = await real(...args);
+    if (String(args[0]).includes('/oauth2/token')) {
+      globalThis.fetch = real;
+      await manager.clear();
+    }
+    return reply;
+  };
+}
+export function pendingKeys() {
+  return Object.keys(sessionStorage).filter((k) => k.startsWith('coze-wasm:pkce:'));
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = withoutWebLocks)]
+    fn without_web_locks() -> js_sys::Function;
+    #[wasm_bindgen(js_name = pendingKeys)]
+    fn pending_keys() -> Array;
+    #[wasm_bindgen(js_name = clearWhileNextTokenRequestIsInFlight)]
+    fn clear_while_next_token_request_is_in_flight(manager: &JsValue);
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_during_a_refresh_is_not_undone_by_its_result() {
+    let (client_id, token) = login(None).await;
+    let m = manager_with(&client_id, None, None);
+    await_ok(call(&m, "setToken", &[token])).await;
+    clear_while_next_token_request_is_in_flight(&m);
+    let err = JsFuture::from(call(&m, "refresh", &[])).await.expect_err("the refresh must not log the user back in");
+    assert_eq!(get_str(&err, "code"), "NOT_LOGGED_IN");
+    assert!(await_ok(call(&m, "getToken", &[])).await.is_null(), "still logged out");
+    assert_eq!(stats(&client_id).await.0, 1.0, "the request itself went out");
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_removes_this_clients_pending_logins() {
+    let e = emulator();
+    let start = |client: &str| {
+        start_login(json(&format!(
+            r#"{{"clientId":"{client}","redirectUrl":"http://127.0.0.1:9/cb","baseURL":"{e}","wwwURL":"{e}"}}"#
+        )))
+    };
+    let mine = get_str(&await_ok(start("logout-client-a")).await, "state");
+    let theirs = get_str(&await_ok(start("logout-client-b")).await, "state");
+    let m = manager_with("logout-client-a", None, None);
+    await_ok(call(&m, "clear", &[])).await;
+    let keys: Vec<String> = pending_keys().iter().filter_map(|k| k.as_string()).collect();
+    assert!(!keys.iter().any(|k| k.ends_with(&mine)), "this client's pending login is gone");
+    assert!(keys.iter().any(|k| k.ends_with(&theirs)), "another client's pending login stays");
+    session_remove(&format!("coze-wasm:pkce:{theirs}"));
+}
+
+#[wasm_bindgen_test]
+async fn a_spent_refresh_token_is_never_sent_again_even_without_web_locks() {
+    let (client_id, token) = login(None).await;
+    let restore = without_web_locks();
+    // Two copies of one login, as in a duplicated tab: each has its own storage.
+    let first = manager_with(&client_id, Some(map_storage()), None);
+    let copy = manager_with(&client_id, Some(map_storage()), None);
+    await_ok(call(&first, "setToken", &[token.clone()])).await;
+    await_ok(call(&copy, "setToken", &[token])).await;
+    await_ok(call(&first, "refresh", &[])).await;
+    let outcome = JsFuture::from(call(&copy, "refresh", &[])).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let err = outcome.expect_err("the copy holds a spent refresh token and no replacement");
+    assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR");
+    let (refreshes, failures, _, _) = stats(&client_id).await;
+    assert_eq!((refreshes, failures), (1.0, 0.0), "the spent token never reached the server");
+    assert!(await_ok(call(&copy, "getToken", &[])).await.is_null(), "the dead copy is forgotten");
 }

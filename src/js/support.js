@@ -593,6 +593,46 @@ async function completeLogin(options) {
 const ROTATION_MARKER_MS = 60000;
 /** How long a tab that finds that marker waits for the new token to reach its storage. */
 const ROTATION_WAIT_MS = 2000;
+/** A token request that hangs must not hold the refresh lock (and so every tab) forever. */
+const REFRESH_TIMEOUT_MS = 30000;
+
+// Spent refresh tokens, by fingerprint: a rotated refresh token is never sent again, also after the
+// marker lock is gone, without Web Locks, or from a duplicated tab holding an old sessionStorage
+// copy. Kept in this page, in localStorage (shared by the origin's tabs) and told to open tabs.
+const SPENT_KEY = 'coze-wasm:spent';
+const SPENT_KEPT = 32;
+const spentHere = new Set();
+let rotations = null;
+
+function spentStored() {
+  try {
+    const list = JSON.parse(globalThis.localStorage.getItem(SPENT_KEY));
+    return Array.isArray(list) ? list : [];
+  } catch {
+    return [];
+  }
+}
+
+const isSpent = (fingerprint) => spentHere.has(fingerprint) || spentStored().includes(fingerprint);
+
+function markSpent(fingerprint) {
+  spentHere.add(fingerprint);
+  try {
+    const list = spentStored().filter((f) => f !== fingerprint).concat(fingerprint);
+    globalThis.localStorage.setItem(SPENT_KEY, JSON.stringify(list.slice(-SPENT_KEPT)));
+  } catch {} // no localStorage (Node, a worker, a sandbox): this page and the channel still know
+  if (rotations) rotations.postMessage(fingerprint);
+}
+
+/** Hears other tabs' rotations (BroadcastChannel), once per page. */
+function listenForRotations() {
+  if (rotations || typeof BroadcastChannel !== 'function') return;
+  rotations = new BroadcastChannel('coze-wasm:rotations');
+  rotations.onmessage = (event) => {
+    if (typeof event.data === 'string') spentHere.add(event.data);
+  };
+  if (typeof rotations.unref === 'function') rotations.unref(); // Node: do not keep the process alive
+}
 
 /** A token as given to setToken (or read back from storage) → the stored shape. */
 function tokenFrom(value) {
@@ -621,6 +661,7 @@ class Manager {
     if (onChange !== undefined && typeof onChange !== 'function') throw r.bad('onChange', 'must be a function');
     this.onChange = onChange;
     this.inflight = null;
+    listenForRotations();
   }
 
   async setToken(token) {
@@ -655,8 +696,21 @@ class Manager {
     return { ...(await this.refreshFrom(current.refresh_token)) };
   }
 
+  /** Logout: forgets the token, and this client's pending logins in sessionStorage. */
   async clear() {
     await this.forget();
+    let session = null;
+    try {
+      session = globalThis.sessionStorage || null;
+    } catch {}
+    if (!session) return;
+    for (let i = session.length - 1; i >= 0; i--) {
+      const key = session.key(i);
+      if (!key || !key.startsWith(PENDING)) continue;
+      try {
+        if (JSON.parse(session.getItem(key)).client_id === this.clientId) session.removeItem(key);
+      } catch {} // not ours to judge
+    }
   }
 
   async load() {
@@ -704,17 +758,27 @@ class Manager {
     // Another tab may have rotated this refresh token before its write reached our storage
     // (localStorage propagates unordered with Web Locks). Its marker lock says so: then never
     // send the spent token (the server would revoke the login); wait for the new one.
-    const marker = `${this.lock}:rotated:${run('fingerprint', { token: current.refresh_token })}`;
-    if (await lockHeld(marker)) return this.replacementOf(current.refresh_token);
+    const spent = run('fingerprint', { token: current.refresh_token });
+    const marker = `${this.lock}:rotated:${spent}`;
+    if (isSpent(spent) || (await lockHeld(marker))) return this.replacementOf(current.refresh_token);
+    const timeout = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(REFRESH_TIMEOUT_MS) : undefined;
     let token;
     try {
-      token = await tokenCall(run('refresh', { baseURL: this.baseURL, refreshToken: current.refresh_token, clientId: this.clientId }));
+      const request = run('refresh', { baseURL: this.baseURL, refreshToken: current.refresh_token, clientId: this.clientId });
+      token = await tokenCall(request, timeout);
     } catch (err) {
+      if (timeout && timeout.aborted) throw fail('TIMEOUT', `the token refresh took over ${REFRESH_TIMEOUT_MS} ms`);
       // Only a definite refusal of the refresh token ends the login; a rate limit, a server
       // error or the network leave it for the next try.
       if (isCozeError(err) && run('endsLogin', err)) await this.forget().catch(() => {});
       throw err;
     }
+    markSpent(spent);
+    // Stored only if the token it replaces is still the stored one: a logout (clear) or another
+    // login while the request was in flight is not undone.
+    const stored = await this.load();
+    if (!stored) throw notLoggedIn();
+    if (stored.refresh_token !== current.refresh_token) return stored;
     await this.save(token);
     // Granted before our refresh lock is released, held long enough for any tab that read the
     // old token to see it.
