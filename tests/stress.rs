@@ -477,3 +477,66 @@ async fn a_spent_refresh_token_is_never_sent_again_even_without_web_locks() {
     assert_eq!((refreshes, failures), (1.0, 0.0), "the spent token never reached the server");
     assert!(await_ok(call(&copy, "getToken", &[])).await.is_null(), "the dead copy is forgotten");
 }
+
+// ------------------------------------------------------------------- one-time logins, the PAT guard
+
+#[wasm_bindgen(inline_js = r#"
+/** Token sources that each hand over a PAT some other way than a plain string option. */
+export function patSources(pat) {
+  return [() => pat, () => Promise.resolve(pat), `  ${pat}\n`, { getAccessToken: async () => pat, refresh: async () => pat }];
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = patSources)]
+    fn pat_sources(pat: &str) -> Array;
+}
+
+#[wasm_bindgen_test]
+async fn two_completions_of_one_callback_redeem_the_code_once() {
+    let (client_id, redirect) = new_client(None).await;
+    let e = emulator();
+    let started = await_ok(start_login(json(&format!(
+        r#"{{"clientId":"{client_id}","redirectUrl":"{redirect}","baseURL":"{e}","wwwURL":"{e}"}}"#
+    ))))
+    .await;
+    let body = obj(&[("url", get(&started, "url")), ("decision", "allow".into())]);
+    let location = get_str(&admin("POST", "/_emulator/authorize", Some(body)).await, "location");
+    // React StrictMode runs the effect twice, back to back.
+    let complete = || complete_login(obj(&[("url", location.clone().into())]));
+    let both = Array::of2(&complete(), &complete());
+    let outcomes = Array::from(&await_ok(settle(both)).await);
+    let ok: Vec<bool> = outcomes.iter().map(|o| get(&o, "ok").as_bool().unwrap()).collect();
+    assert_eq!(ok, [true, false], "the first completes, the second is refused");
+    assert_eq!(get_str(&get(&outcomes.get(1), "error"), "code"), "OAUTH_STATE_MISSING");
+    let s = admin("GET", &format!("/_emulator/stats?client_id={client_id}"), None).await;
+    assert_eq!(get(&get(&s, "token_requests"), "authorization_code").as_f64(), Some(1.0), "one token request");
+}
+
+#[wasm_bindgen_test]
+async fn a_pat_is_refused_in_a_page_from_every_kind_of_token_source() {
+    for (i, source) in pat_sources("pat_emulator_demo").iter().enumerate() {
+        let client = CozeAPI::new(obj(&[("token", source.clone()), ("baseURL", emulator().into())]));
+        let err = match client {
+            Err(err) => err, // a plain string is refused at once
+            Ok(c) => await_err(api(&c.users(), "me", (JsValue::UNDEFINED,))).await,
+        };
+        assert_eq!(get_str(&err, "code"), "PAT_IN_BROWSER", "source {i}");
+    }
+    // From a TokenManager that was handed one.
+    let m = manager_with("pat-client", None, None);
+    let pat = obj(&[
+        ("access_token", "pat_emulator_demo".into()),
+        ("refresh_token", "r".into()),
+        ("expires_in", JsValue::from_f64(4_000_000_000.0)),
+    ]);
+    await_ok(call(&m, "setToken", &[pat])).await;
+    let err = await_err(api(&api_with(&m).users(), "me", (JsValue::UNDEFINED,))).await;
+    assert_eq!(get_str(&err, "code"), "PAT_IN_BROWSER", "via TokenManager");
+    // Opting in lets it through.
+    let allowed = obj(&[
+        ("token", pat_sources("pat_emulator_demo").get(0)),
+        ("baseURL", emulator().into()),
+        ("allowPersonalAccessTokenInBrowser", true.into()),
+    ]);
+    await_ok(api(&CozeAPI::new(allowed).unwrap().users(), "me", (JsValue::UNDEFINED,))).await;
+}

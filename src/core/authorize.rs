@@ -252,6 +252,22 @@ impl fmt::Debug for AuthorizeRequest<'_> {
     }
 }
 
+/// Plain `http://` is for loopback only (RFC 9700 §2.6, the browser-based-apps BCP): anything else
+/// over http is refused unless the caller opted in with `allowInsecureHttp` (`allow_insecure`).
+pub fn require_https(url: &str, what: &str, allow_insecure: bool) -> Result<()> {
+    let Some(("http", rest)) = split_http_scheme(url.trim()) else { return Ok(()) };
+    let (authority, _) = split_authority(rest);
+    let host = split_host_port(authority, what)?.0.to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host.strip_prefix("127.").is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok()));
+    if loopback || allow_insecure {
+        return Ok(());
+    }
+    Err(bad(what, "must use https (plain http only for loopback, or set allowInsecureHttp)"))
+}
+
 /// Checks that `redirect_uri` is an absolute `http(s)` URL with a host and no fragment. The value is
 /// not changed: Coze compares it byte for byte with the registered one.
 pub fn validate_redirect_uri(redirect_uri: &str) -> Result<()> {
@@ -559,6 +575,19 @@ mod tests {
         assert_eq!(www_base_url("https://myapi.example.com").unwrap(), "https://myapi.example.com");
         assert_eq!(www_base_url("http://[::1]:8080").unwrap(), "http://[::1]:8080");
         assert_eq!(code_of(www_base_url("api.coze.cn")), ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        for ok in ["https://api.coze.cn", "http://127.0.0.1:8787", "http://127.1.2.3", "http://localhost:3000/x", "http://[::1]:9", "http://app.localhost"] {
+            assert!(require_https(ok, "baseURL", false).is_ok(), "{ok}");
+        }
+        for bad in ["http://api.coze.cn", "http://192.168.1.2:8787", "http://127.0.0.1.evil.test", "HTTP://example.com", "http://localhost.evil.test"] {
+            let err = require_https(bad, "baseURL", false).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidArgument, "{bad}");
+            assert!(err.message.contains("baseURL") && err.message.contains("https"), "{}", err.message);
+            assert!(require_https(bad, "baseURL", true).is_ok(), "allowInsecureHttp opts in: {bad}");
+        }
     }
 
     #[test]

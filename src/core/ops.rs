@@ -72,8 +72,22 @@ impl Args<'_> {
         self.0.get(key) == Some(Value::Bool(true))
     }
 
+    /// A URL the caller gave (`what` names it); plain http only for loopback unless `insecure`.
+    fn url(&self, key: &str, what: &str) -> Result<Option<String>> {
+        let url = self.text(key);
+        if let Some(url) = &url {
+            authorize::require_https(url, what, self.flag("insecure"))?;
+        }
+        Ok(url)
+    }
+
     fn base_url(&self) -> Result<String> {
-        authorize::normalize_base_url(self.text("baseURL").as_deref().unwrap_or(authorize::COZE_COM_BASE_URL))
+        let url = self.url("baseURL", "baseURL")?;
+        authorize::normalize_base_url(url.as_deref().unwrap_or(authorize::COZE_COM_BASE_URL))
+    }
+
+    fn redirect_url(&self) -> Result<String> {
+        Ok(self.url("redirectUrl", "redirectUrl")?.unwrap_or_default())
     }
 }
 
@@ -92,7 +106,7 @@ fn decide(op: &str, a: &Args) -> Result<String> {
             ["{\"code\":", &json_string(&cb.code), ",\"state\":", &json_string(&cb.state), "}"].concat()
         }
         "exchange" => {
-            let redirect = a.string("redirectUrl");
+            let redirect = a.redirect_url()?;
             let verifier = a.string("codeVerifier");
             // Caught here rather than sent: the server would only say "invalid grant".
             authorize::validate_redirect_uri(&redirect)?;
@@ -186,7 +200,7 @@ fn error_from(o: &Object) -> CozeError {
 fn start_pkce(a: &Args) -> Result<String> {
     pkce::check_challenge_method(a.text("method").as_deref())?;
     let base_url = a.base_url()?;
-    let www = match a.text("wwwURL") {
+    let www = match a.url("wwwURL", "wwwURL")? {
         Some(w) => authorize::normalize_base_url(&w)?,
         None => authorize::www_base_url(&base_url)?,
     };
@@ -195,7 +209,7 @@ fn start_pkce(a: &Args) -> Result<String> {
         _ => pkce::generate_state()?,
     };
     let verifier = pkce::generate_code_verifier()?;
-    let redirect = a.string("redirectUrl");
+    let redirect = a.redirect_url()?;
     let client_id = a.string("clientId");
     let workspace = a.text("workspaceId");
     let url = authorize::authorize_url(&AuthorizeRequest {
@@ -386,6 +400,21 @@ mod tests {
         // Checked before an error the other server claims.
         let mixed_error = "http://127.0.0.1:9/cb?error=access_denied&state=s&iss=https%3A%2F%2Fattacker.example";
         assert_eq!(err("finishLogin", &input(mixed_error)).0, "OAUTH_ISSUER_MISMATCH");
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback_unless_allowed() {
+        let pkce = |base: &str, redirect: &str, insecure: bool| {
+            format!(r#"{{"clientId":"c","redirectUrl":"{redirect}","baseURL":"{base}","insecure":{insecure}}}"#)
+        };
+        assert_eq!(err("pkce", &pkce("http://coze.example", "https://app/cb", false)).0, "INVALID_ARGUMENT");
+        assert_eq!(err("pkce", &pkce("https://api.coze.cn", "http://app.example/cb", false)).0, "INVALID_ARGUMENT");
+        ok("pkce", &pkce("http://coze.example", "http://app.example/cb", true));
+        ok("pkce", &pkce("http://127.0.0.1:8787", "http://localhost:8080/", false));
+        assert_eq!(err("baseUrl", r#"{"baseURL":"http://10.0.0.2"}"#).0, "INVALID_ARGUMENT");
+        assert_eq!(err("refresh", r#"{"baseURL":"http://10.0.0.2","refreshToken":"r","clientId":"c"}"#).0, "INVALID_ARGUMENT");
+        let www = r#"{"clientId":"c","redirectUrl":"https://a/cb","baseURL":"https://api.coze.cn","wwwURL":"http://www.example"}"#;
+        assert_eq!(err("pkce", www).0, "INVALID_ARGUMENT");
     }
 
     #[test]

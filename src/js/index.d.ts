@@ -188,6 +188,8 @@ export interface GetPKCEAuthenticationUrlParams {
   redirectUrl: string;
   /** The API host; default `COZE_COM_BASE_URL`. Pick your region explicitly. */
   baseURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
   /** Your own state; a fresh one is generated when omitted or empty. */
   state?: string;
   /** Uses the workspace-scoped authorize path (enterprise OBO). */
@@ -223,6 +225,8 @@ export interface GetPKCEOAuthTokenParams {
   codeVerifier: string;
   /** Default `COZE_COM_BASE_URL`. */
   baseURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
 }
 
 /** Exchanges the authorization code for tokens (once; codes are single-use). */
@@ -233,6 +237,8 @@ export interface RefreshOAuthTokenParams {
   clientId: string;
   /** Default `COZE_COM_BASE_URL`. */
   baseURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
   /** Only for confidential ("web") apps on a server: refused (`INVALID_ARGUMENT`) in a page or worker. */
   clientSecret?: string;
 }
@@ -276,6 +282,8 @@ export interface StartLoginOptions {
   redirectUrl: string;
   /** Default `COZE_COM_BASE_URL`. */
   baseURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
   /** The authorize page's host; default: `baseURL` with `api.` → `www.`. */
   wwwURL?: string;
   workspaceId?: string;
@@ -322,6 +330,8 @@ export interface TokenManagerOptions {
   clientId: string;
   /** Default `COZE_COM_BASE_URL`. */
   baseURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
   /** Default `'memory'`. */
   storage?: StorageOption;
   /** Default `coze-wasm:token:<clientId>`. */
@@ -684,6 +694,8 @@ export interface CozeAPIOptions {
   token: string | (() => string | PromiseLike<string>) | TokenManager | AccessTokenSource;
   /** Default `COZE_COM_BASE_URL`. Pick your region explicitly. */
   baseURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
   /** Default false: anyone using the page can read a token placed in it. */
   allowPersonalAccessTokenInBrowser?: boolean;
   /** Extra request headers. */

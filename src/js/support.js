@@ -239,7 +239,7 @@ const CHAT_MESSAGES = 4;
 
 function newClient(options) {
   const r = reader('new CozeAPI', options);
-  const baseURL = run('baseUrl', { baseURL: r.text('baseURL') });
+  const baseURL = run('baseUrl', { baseURL: r.text('baseURL'), insecure: r.bool('allowInsecureHttp') });
   const allowPat = r.bool('allowPersonalAccessTokenInBrowser') || false;
   const token = r.get('token');
   let source;
@@ -506,6 +506,7 @@ function startPkce(r, state, method) {
   return run('pkce', {
     clientId: r.text('clientId', REQUIRED), redirectUrl: r.text('redirectUrl', REQUIRED), baseURL: r.text('baseURL'),
     wwwURL: r.text('wwwURL'), workspaceId: r.text('workspaceId'), state, method, now: nowSeconds(),
+    insecure: r.bool('allowInsecureHttp'),
   });
 }
 
@@ -521,6 +522,7 @@ async function pkceToken(params, options) {
   return tokenCall(run('exchange', {
     baseURL: r.text('baseURL'), code: r.text('code', REQUIRED), clientId: r.text('clientId', REQUIRED),
     redirectUrl: r.text('redirectUrl', REQUIRED), codeVerifier: r.text('codeVerifier', REQUIRED),
+    insecure: r.bool('allowInsecureHttp'),
   }), signal);
 }
 
@@ -529,7 +531,7 @@ async function refreshToken(params, options) {
   const signal = signalOf(options);
   return tokenCall(run('refresh', {
     baseURL: r.text('baseURL'), refreshToken: r.text('refreshToken', REQUIRED), clientId: r.text('clientId', REQUIRED),
-    clientSecret: r.text('clientSecret'), inBrowser: isBrowser(),
+    clientSecret: r.text('clientSecret'), inBrowser: isBrowser(), insecure: r.bool('allowInsecureHttp'),
   }), signal);
 }
 
@@ -652,7 +654,8 @@ function tokenFrom(value) {
 class Manager {
   constructor(r) {
     this.clientId = r.text('clientId', REQUIRED);
-    this.baseURL = run('baseUrl', { baseURL: r.text('baseURL') });
+    this.insecure = r.bool('allowInsecureHttp');
+    this.baseURL = run('baseUrl', { baseURL: r.text('baseURL'), insecure: this.insecure });
     this.store = storeOf(r.get('storage'), 'memory');
     this.ahead = r.number('refreshAheadSeconds') ?? 60;
     this.key = r.text('storageKey', NOT_BLANK) ?? `coze-wasm:token:${this.clientId}`;
@@ -764,7 +767,9 @@ class Manager {
     const timeout = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(REFRESH_TIMEOUT_MS) : undefined;
     let token;
     try {
-      const request = run('refresh', { baseURL: this.baseURL, refreshToken: current.refresh_token, clientId: this.clientId });
+      const request = run('refresh', {
+        baseURL: this.baseURL, refreshToken: current.refresh_token, clientId: this.clientId, insecure: this.insecure,
+      });
       token = await tokenCall(request, timeout);
     } catch (err) {
       if (timeout && timeout.aborted) throw fail('TIMEOUT', `the token refresh took over ${REFRESH_TIMEOUT_MS} ms`);
