@@ -15,6 +15,10 @@ pub use crate::core::authorize::{COZE_CN_BASE_URL, COZE_COM_BASE_URL};
 pub use facade::*;
 
 #[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: web::alloc::ClassAllocator = web::alloc::ClassAllocator::new();
+
+#[cfg(target_arch = "wasm32")]
 mod facade {
     use js_sys::{Array, Promise};
     use wasm_bindgen::prelude::*;
