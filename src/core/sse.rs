@@ -313,7 +313,7 @@ impl SseParser {
             self.fail(error, false);
             return;
         }
-        let fits = match self.state {
+        let fits = match core::mem::replace(&mut self.state, START) {
             State::Ignore { .. } => true,
             State::Stream { .. } => {
                 // The rest of a data line whose start is already decoded into `data`.
@@ -322,7 +322,7 @@ impl SseParser {
                 push_lossy(&mut self.data, &self.line);
                 self.data.push('\n');
                 self.clear_line();
-                true
+                !self.over_limit(0)
             }
             State::Carry { .. } => {
                 self.line.extend_from_slice(head);
@@ -336,11 +336,7 @@ impl SseParser {
             // The line lies inside this chunk: parse it in place.
             _ => self.process_line(head, out),
         };
-        self.state = START;
-        // The check above counts raw bytes, but decoding can grow a field (one invalid byte
-        // becomes a 3-byte U+FFFD). Without this, the data buffer could reach 3x the limit, and
-        // the blank line would then trip the check and start a skip that ate the next event.
-        if !fits || self.over_limit(0) {
+        if !fits {
             self.fail(error, false);
         }
     }
@@ -459,7 +455,10 @@ impl SseParser {
         self.state = if mid_line { State::SkipLine } else { State::Start { after_cr: false, skip: true } };
     }
 
-    /// One complete line, without its line end. Returns false if it did not fit the size limit.
+    /// One complete line, without its line end. Returns false if it did not fit the size limit:
+    /// the check before it counts raw bytes, but decoding can grow a field (one invalid byte
+    /// becomes a 3-byte U+FFFD). Without this, the data buffer could reach 3x the limit, and the
+    /// blank line would then trip the check and start a skip that ate the next event.
     fn process_line(&mut self, line: &[u8], out: &mut dyn EventSink) -> bool {
         if line.is_empty() {
             self.dispatch(out);
@@ -483,11 +482,13 @@ impl SseParser {
                 self.count(value.len());
                 push_lossy(&mut self.data, value);
                 self.data.push('\n');
+                return !self.over_limit(0);
             }
             b"event" => {
                 self.count(value.len());
                 self.event_type.clear();
                 push_lossy(&mut self.event_type, value);
+                return !self.over_limit(0);
             }
             b"id" => return self.set_id(value),
             // Only non-empty all-ASCII-digit values count; others are ignored.
