@@ -147,7 +147,7 @@ fn run(p: &mut SseParser, stream: &[u8], lengths: &mut dyn Iterator<Item = usize
 /// follows the parser's documented rule, where "held" is the data buffer, the event type and the
 /// last event ID together: a line whose raw length plus what is held exceeds `max`, or a data or
 /// event field whose decoded value takes what is held past `max`, or an `id` whose decoded value
-/// would, is one error (such an `id` is not applied); the event is dropped and its remaining lines
+/// would (with 3 bytes to spare), is one error (such an `id` is not applied); the event is dropped and its remaining lines
 /// are skipped up to the blank line that ends it.
 fn model(max: usize, stream: &[u8]) -> Outcome {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -218,7 +218,8 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
                 held(&data, &event_type, &out.last_event_id) <= max
             }
             "id" if !value.contains('\0') => {
-                let fits = data.len() + event_type.len() + value.len() <= max;
+                // Room is kept for the 3 bytes of an `id:` line that would reset it.
+                let fits = data.len() + event_type.len() + value.len() + 3 <= max;
                 if fits {
                     out.last_event_id = value.to_owned();
                 }

@@ -25,8 +25,8 @@ pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
 /// does not pin megabytes for the rest of the stream.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
-/// A `data:` line carried past this many bytes is decoded into the data buffer as it arrives.
-/// Tiny under test and fuzzing, so every chunk-splitting test and fuzz input exercises that path.
+/// A `data:` line carried past this many bytes is decoded into the data buffer as it arrives, in
+/// batches of about this size. Tiny under test and fuzzing, so every chunk-splitting test and fuzz input exercises that path.
 const STREAM_DATA_AT: usize = if cfg!(any(test, fuzzing)) { 8 } else { 64 * 1024 };
 
 /// The longest field name the parser acts on (`event`, `retry`).
@@ -39,7 +39,7 @@ const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 pub trait EventSink {
     /// One event: its type (`"message"` when none was given) and its data (the trailing "\n"
     /// already stripped; the sink may take the buffer). `id` is the last-event-ID buffer when an
-    /// `id` field changed it since the previous event, else `None` (it is what the sink last saw;
+    /// `id` field set it to a different value since the previous event, else `None` (it is what the sink last saw;
     /// initially `""`): an ID crosses once, not once per event.
     fn event(&mut self, event: &str, data: &mut String, id: Option<&str>);
 }
@@ -88,8 +88,8 @@ enum State {
     /// A comment or unknown field started in an earlier chunk: not kept, only its length counts
     /// (the size limit applies to every line, whatever the chunking).
     Ignore { len: usize },
-    /// A long `data:` line decoded into `data` as it arrives: `line` holds only an incomplete
-    /// UTF-8 tail. `raw`: bytes of the line already decoded (prefix included); `base`: the data
+    /// A long `data:` line decoded into `data` as it arrives: `line` holds only what is not
+    /// decoded yet (a batch in the making, or an incomplete UTF-8 tail). `raw`: bytes of the line already decoded (prefix included); `base`: the data
     /// buffer's length before this line (what the size limit adds to).
     Stream { raw: usize, base: usize },
 }
@@ -512,8 +512,9 @@ impl SseParser {
             return true;
         }
         // Checked before decoding, so the new ID never pushes the event past the limit. Decoding at
-        // most triples the bytes: the usual short ID skips the exact count.
-        let others = self.data.len() + self.event_type.len();
+        // most triples the bytes: the usual short ID skips the exact count. The 3 bytes of room
+        // keep an `id:` line that resets it within the limit, so a huge ID never wedges the parser.
+        let others = self.data.len() + self.event_type.len() + 3;
         let fits = |len: usize| len.saturating_add(others) <= self.max_event_size;
         if !fits(value.len().saturating_mul(3)) && !fits(lossy_len(value)) {
             return false;
@@ -1188,6 +1189,19 @@ mod tests {
         check_chunking_invariance(input, 20);
         let input = b"event:\xFF\xFF\xFF\xFF\xFF\xFF\xFF\ndata:a\n\ndata:b\n\n";
         assert_eq!(parse_cut(input, &[], 20), (vec![msg("b")], 1, String::new(), None));
+    }
+
+    #[test]
+    fn an_id_that_fills_the_limit_can_still_be_reset() {
+        // Invalid bytes triple when decoded: an ID could fill the whole budget, and then even the
+        // `id` line resetting it would not fit. Whatever happens to it, the stream recovers.
+        for max in 6..40 {
+            for n in 0..max {
+                let input = [&b"id:"[..], &vec![0xFF; n], b"\nid\n\ndata:a\n\n"].concat();
+                let (events, _, id, _) = parse_cut(&input, &[], max);
+                assert_eq!((events, id), (vec![msg("a")], String::new()), "max {max}, {n} invalid bytes");
+            }
+        }
     }
 
     /// The memory side: an id, a type and data each near the limit were all held at once (about
