@@ -218,8 +218,8 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
                 held(&data, &event_type, &out.last_event_id) <= max
             }
             "id" if !value.contains('\0') => {
-                // Room is kept for the 3 bytes of an `id:` line that would reset it.
-                let fits = data.len() + event_type.len() + value.len() + 3 <= max;
+                // Room is kept for the 3 bytes of an `id:` line that would reset it (a reset fits).
+                let fits = value.is_empty() || data.len() + event_type.len() + value.len() + 3 <= max;
                 if fits {
                     out.last_event_id = value.to_owned();
                 }

@@ -513,7 +513,8 @@ impl SseParser {
         }
         // Checked before decoding, so the new ID never pushes the event past the limit. Decoding at
         // most triples the bytes: the usual short ID skips the exact count. The 3 bytes of room
-        // keep an `id:` line that resets it within the limit, so a huge ID never wedges the parser.
+        // keep an `id:` line that resets it within the limit, so a huge ID never wedges the parser
+        // (and a reset passes: its line fit next to the old ID, so the 3 bytes are there).
         let others = self.data.len() + self.event_type.len() + 3;
         let fits = |len: usize| len.saturating_add(others) <= self.max_event_size;
         if !fits(value.len().saturating_mul(3)) && !fits(lossy_len(value)) {
