@@ -4,9 +4,14 @@
 //! Input layout: byte 0 picks the size limit (even: the 16 MiB default, odd: 1..=128 bytes so the
 //! oversize path is reachable), byte 1 the number of chunk-size bytes that follow (0..=7), then the
 //! chunk sizes (used cyclically, 0 = an empty chunk), then the stream itself.
+//!
+//! Besides the events, every run checks the parser's cost: its work counter stays within
+//! `WORK_PER_BYTE` operations per byte fed (linear, whatever the input and chunking), and the IDs
+//! handed to the sink add up to no more than the stream could have carried (an ID crosses when it
+//! changes, not with every event).
 #![no_main]
 
-use coze_wasm::core::sse::{SseEvent, SseParser, DEFAULT_MAX_EVENT_SIZE};
+use coze_wasm::core::sse::{EventSink, SseEvent, SseParser, DEFAULT_MAX_EVENT_SIZE};
 use coze_wasm::core::ErrorCode;
 use libfuzzer_sys::fuzz_target;
 
@@ -18,6 +23,24 @@ struct Outcome {
     last_event_id: String,
     retry: Option<u64>,
     dataless: String,
+}
+
+/// Operations allowed per byte fed, plus a constant (tests/sse_cost.rs uses the same bound).
+const WORK_PER_BYTE: u64 = 8;
+const WORK_BASE: u64 = 64;
+
+/// Collects events into a Vec (its `EventSink` fills in unchanged IDs) and counts the ID bytes
+/// that crossed.
+struct Sink {
+    events: Vec<SseEvent>,
+    id_bytes: usize,
+}
+
+impl EventSink for Sink {
+    fn event(&mut self, event: &str, data: &mut String, id: Option<&str>) {
+        self.id_bytes += id.map_or(0, str::len);
+        self.events.event(event, data, id);
+    }
 }
 
 fuzz_target!(|input: &[u8]| {
@@ -83,7 +106,7 @@ fn chunk_lengths(sizes: &[usize], total: usize) -> impl Iterator<Item = usize> +
 
 fn run(p: &mut SseParser, stream: &[u8], lengths: &mut dyn Iterator<Item = usize>) -> Outcome {
     let max = p.max_event_size();
-    let mut events = Vec::new();
+    let mut sink = Sink { events: Vec::new(), id_bytes: 0 };
     let mut errors = 0;
     let mut at = 0;
     let mut first = true;
@@ -93,22 +116,26 @@ fn run(p: &mut SseParser, stream: &[u8], lengths: &mut dyn Iterator<Item = usize
     while at < stream.len() || first {
         first = false;
         let n = lengths.next().unwrap().min(stream.len() - at);
-        if let Err(e) = p.feed_into(&stream[at..at + n], &mut events) {
+        if let Err(e) = p.feed_into(&stream[at..at + n], &mut sink) {
             assert_eq!(e.code, ErrorCode::EventTooLarge);
             errors += 1;
         }
         at += n;
         assert!(p.buffered_bytes() <= bound, "buffered {} > {bound}", p.buffered_bytes());
+        let limit = WORK_PER_BYTE * at as u64 + WORK_BASE;
+        assert!(p.work() <= limit, "work {} > {limit} after {at} bytes", p.work());
     }
+    // Each crossing comes from its own `id` line; decoding can triple the bytes.
+    assert!(sink.id_bytes <= 3 * stream.len(), "{} ID bytes crossed", sink.id_bytes);
     let out = Outcome {
-        events,
+        events: sink.events,
         errors,
         last_event_id: p.last_event_id().to_owned(),
         retry: p.retry(),
         dataless: p.last_dataless_event_type().to_owned(),
     };
-    // finish(): never yields (an unterminated event is discarded) and resets everything.
-    assert!(p.finish().is_empty());
+    // finish(): resets everything (an unterminated event is discarded, per spec).
+    p.finish();
     assert_eq!((p.last_event_id(), p.retry(), p.last_dataless_event_type()), ("", None, ""));
     assert_eq!(p.max_event_size(), max);
     out
@@ -117,9 +144,11 @@ fn run(p: &mut SseParser, stream: &[u8], lengths: &mut dyn Iterator<Item = usize
 // ---- reference model --------------------------------------------------------------------------
 
 /// The spec, applied the slow way: strip one BOM, split into lines, process each. The size limit
-/// follows the parser's documented rule: a line whose raw length plus the data buffer exceeds
-/// `max`, or a data buffer grown past `max`, is one error; the event is dropped and its remaining
-/// lines are skipped up to the blank line that ends it.
+/// follows the parser's documented rule, where "held" is the data buffer, the event type and the
+/// last event ID together: a line whose raw length plus what is held exceeds `max`, or a data or
+/// event field whose decoded value takes what is held past `max`, or an `id` whose decoded value
+/// would (with 3 bytes to spare), is one error (such an `id` is not applied); the event is dropped and its remaining lines
+/// are skipped up to the blank line that ends it.
 fn model(max: usize, stream: &[u8]) -> Outcome {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     // A stream that is only part of a BOM: the parser holds those bytes back, as no line at all.
@@ -129,11 +158,12 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
         Outcome { events: Vec::new(), errors: 0, last_event_id: String::new(), retry: None, dataless: String::new() };
     let (mut data, mut event_type) = (String::new(), String::new());
     let mut skipping = false;
+    let held = |data: &String, event_type: &String, id: &String| data.len() + event_type.len() + id.len();
     let mut rest = stream;
     loop {
         let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
             // Unterminated last line: never processed, but an oversize one is still reported.
-            if !skipping && rest.len() + data.len() > max && !only_bom_prefix {
+            if !skipping && rest.len() + held(&data, &event_type, &out.last_event_id) > max && !only_bom_prefix {
                 out.errors += 1;
             }
             break;
@@ -146,7 +176,7 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
             skipping = !line.is_empty();
             continue;
         }
-        if line.len() + data.len() > max {
+        if line.len() + held(&data, &event_type, &out.last_event_id) > max {
             out.errors += 1;
             data.clear();
             event_type.clear();
@@ -176,25 +206,37 @@ fn model(max: usize, stream: &[u8]) -> Outcome {
             Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
             None => (&*line, ""),
         };
-        match field {
+        // Decoding can outgrow the raw line (U+FFFD is 3 bytes): what is held stays bounded.
+        let fits = match field {
             "data" => {
                 data.push_str(value);
                 data.push('\n');
-                // Decoding can outgrow the raw line (U+FFFD is 3 bytes): the buffer is still bounded.
-                if data.len() > max {
-                    out.errors += 1;
-                    data.clear();
-                    event_type.clear();
-                    skipping = true;
-                }
+                held(&data, &event_type, &out.last_event_id) <= max
             }
-            "event" => event_type = value.to_owned(),
-            "id" if !value.contains('\0') => out.last_event_id = value.to_owned(),
+            "event" => {
+                event_type = value.to_owned();
+                held(&data, &event_type, &out.last_event_id) <= max
+            }
+            "id" if !value.contains('\0') => {
+                // Room is kept for the 3 bytes of an `id:` line that would reset it (a reset fits).
+                let fits = value.is_empty() || data.len() + event_type.len() + value.len() + 3 <= max;
+                if fits {
+                    out.last_event_id = value.to_owned();
+                }
+                fits
+            }
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 out.retry =
                     Some(value.bytes().fold(0u64, |a, d| a.saturating_mul(10).saturating_add(u64::from(d - b'0'))));
+                true
             }
-            _ => {}
+            _ => true,
+        };
+        if !fits {
+            out.errors += 1;
+            data.clear();
+            event_type.clear();
+            skipping = true;
         }
     }
     out

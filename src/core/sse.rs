@@ -5,43 +5,57 @@
 //! completed. Chunk boundaries may fall anywhere (inside a CRLF, a BOM, a UTF-8 character): the
 //! events are the same as if the whole stream had been fed at once.
 //!
-//! Performance: each byte is scanned for a line end once, word-at-a-time. Lines that lie inside a
-//! chunk are parsed in place; only a line that spans chunks is copied into a carry buffer, and a
-//! long `data:` line is decoded into the event's data as it grows (the carry keeps at most
-//! `STREAM_DATA_AT` bytes of it), so a huge event is held once, not twice. Memory is bounded by the
-//! largest event (and capped by `max_event_size`), never by the stream.
+//! Performance: time is linear in the bytes fed, however they are chunked. Each byte is scanned for
+//! a line end once, word-at-a-time, and nothing is scanned again: lines that lie inside a chunk are
+//! parsed in place; a line that spans chunks is classified as soon as its field name is known and
+//! only `data`, `event`, `id` and `retry` lines are carried (comments and unknown fields are only
+//! counted); a long `data:` line is decoded into the event's data as it grows (the carry keeps at
+//! most `STREAM_DATA_AT` bytes of it), so a huge event is held once, not twice. Memory is bounded by
+//! `max_event_size`, which counts everything an event holds: the pending line, data, type and the
+//! last event ID. An ID reaches the sink once when it changes, not once per event.
 //!
 //! Pure Rust (std + alloc only): tested natively, compiled to wasm.
 
 use crate::core::error::{CozeError, ErrorCode};
 
-/// Default cap on one event (pending line + data buffer), in bytes.
+/// Default cap on one event (pending line + data + type + last event ID), in bytes.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
 
 /// Buffers that grew past this (one huge event) are shrunk back afterwards, so a single outlier
 /// does not pin megabytes for the rest of the stream.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
-/// A `data:` line carried past this many bytes is decoded into the data buffer as it arrives.
-/// Tiny under test and fuzzing, so every chunk-splitting test and fuzz input exercises that path.
+/// A `data:` line carried past this many bytes is decoded into the data buffer as it arrives, in
+/// batches of about this size. Tiny under test and fuzzing, so every chunk-splitting test and fuzz input exercises that path.
 const STREAM_DATA_AT: usize = if cfg!(any(test, fuzzing)) { 8 } else { 64 * 1024 };
+
+/// The longest field name the parser acts on (`event`, `retry`).
+const MAX_FIELD_NAME: usize = 5;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
 /// Where dispatched events go. `Vec<SseEvent>` collects owned events; a consumer that only needs
 /// to look at each event (the chat stream engine) implements it and copies nothing.
 pub trait EventSink {
-    /// One event: its type (`"message"` when none was given), its data (the trailing "\n" already
-    /// stripped; the sink may take the buffer) and the last-event-ID buffer.
-    fn event(&mut self, event: &str, data: &mut String, id: &str);
+    /// One event: its type (`"message"` when none was given) and its data (the trailing "\n"
+    /// already stripped; the sink may take the buffer). `id` is the last-event-ID buffer when an
+    /// `id` field set it to a different value since the previous event, else `None` (it is what the sink last saw;
+    /// initially `""`): an ID crosses once, not once per event.
+    fn event(&mut self, event: &str, data: &mut String, id: Option<&str>);
 }
 
+/// An unchanged ID is copied from the last event in the Vec: keep one Vec across chunks (or use
+/// [`SseParser::feed`]), since a Vec cleared in between has nothing to copy it from.
 impl EventSink for Vec<SseEvent> {
-    fn event(&mut self, event: &str, data: &mut String, id: &str) {
+    fn event(&mut self, event: &str, data: &mut String, id: Option<&str>) {
         // A huge event's buffer is handed over instead of copied; usual ones are copied, keeping
         // the parser's buffer warm for the next event.
         let data = if data.capacity() > KEEP_CAPACITY { core::mem::take(data) } else { data.clone() };
-        self.push(SseEvent { event: event.to_owned(), data, id: id.to_owned() });
+        let id = match id {
+            Some(id) => id.to_owned(),
+            None => self.last().map(|e| e.id.clone()).unwrap_or_default(),
+        };
+        self.push(SseEvent { event: event.to_owned(), data, id });
     }
 }
 
@@ -56,36 +70,60 @@ pub struct SseEvent {
     pub id: String,
 }
 
+/// Where the parser stands in the stream. One value, so contradictory modes cannot coexist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Stream start: this many bytes of a BOM seen (held back; if no BOM follows they are the
+    /// first line's start).
+    Bom(u8),
+    /// At a line start, nothing carried. `after_cr`: the last line ended with CR at the end of a
+    /// chunk, so an LF opening the next chunk is the rest of that CRLF, not a blank line. `skip`:
+    /// dropping an oversize event up to its blank line.
+    Start { after_cr: bool, skip: bool },
+    /// Dropping an oversize event, inside one of its lines (so that line is not blank).
+    SkipLine,
+    /// A line started in an earlier chunk, held in `line`. `named`: its colon has arrived and its
+    /// field is `data`, `event`, `id` or `retry`; else no colon yet (at most `MAX_FIELD_NAME` bytes).
+    Carry { named: bool },
+    /// A comment or unknown field started in an earlier chunk: not kept, only its length counts
+    /// (the size limit applies to every line, whatever the chunking).
+    Ignore { len: usize },
+    /// A long `data:` line decoded into `data` as it arrives: `line` holds only what is not
+    /// decoded yet (a batch in the making, or an incomplete UTF-8 tail). `raw`: bytes of the line already decoded (prefix included); `base`: the data
+    /// buffer's length before this line (what the size limit adds to).
+    Stream { raw: usize, base: usize },
+}
+
+const START: State = State::Start { after_cr: false, skip: false };
+
+/// Whether the next event takes the last-event-ID to the sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IdNews {
+    /// The sink has the current value (at first: `""`).
+    Sent,
+    /// An `id` field changed it since the last event.
+    Changed,
+    /// `feed` collects into a fresh Vec, which has no earlier event to copy the ID from.
+    Resend,
+}
+
 /// Incremental event-stream parser. See the module docs.
 #[derive(Clone, Debug)]
 pub struct SseParser {
     max_event_size: usize,
-    /// Carry buffer: the start of a line whose end has not arrived yet.
+    state: State,
+    /// Carry buffer: the start of a line whose end has not arrived yet (see [`State`]).
     line: Vec<u8>,
     data: String,
     event_type: String,
     last_event_id: String,
+    id_news: IdNews,
     retry: Option<u64>,
-    /// How many bytes of a leading BOM have been seen (and held back) so far.
-    bom_matched: u8,
-    /// The start of the stream is past: no BOM can follow any more.
-    bom_done: bool,
-    /// The last line ended with CR at the very end of a chunk: an LF that starts the next chunk
-    /// is the second half of that CRLF, not another (empty) line.
-    pending_cr: bool,
     /// The type of the last blank-line dispatch that had no data (and so yielded no event).
     dataless_event_type: String,
-    /// After an oversize error: drop lines until the blank line that ends the offending event.
-    skipping: bool,
-    /// While skipping: the current (unterminated) line already had bytes, so it is not blank.
-    skip_line_nonempty: bool,
-    /// The carried line is a `data:` line being decoded as it arrives: `line` holds only its
-    /// not-yet-decoded value bytes (at most an incomplete UTF-8 sequence after a flush).
-    streaming: bool,
-    /// While streaming: raw bytes of the line already moved out of `line` (prefix included).
-    streamed_raw: usize,
-    /// While streaming: the data buffer's length before this line (what the size limit adds to).
-    stream_base: usize,
+    /// Operations done so far; see [`work`](Self::work).
+    #[cfg(any(test, fuzzing, debug_assertions))]
+    work: u64,
 }
 
 impl Default for SseParser {
@@ -99,25 +137,22 @@ impl SseParser {
         Self::with_max_event_size(DEFAULT_MAX_EVENT_SIZE)
     }
 
-    /// `max` bounds the bytes of the pending line plus the event's data buffer. An event that
-    /// exceeds it makes `feed`/`feed_into` fail with `EVENT_TOO_LARGE`.
+    /// `max` bounds the bytes an event holds: its pending line, data buffer and type, plus the
+    /// last event ID (which persists across events). An event that exceeds it makes
+    /// `feed`/`feed_into` fail with `EVENT_TOO_LARGE`.
     pub fn with_max_event_size(max: usize) -> Self {
         Self {
             max_event_size: max,
+            state: State::Bom(0),
             line: Vec::new(),
             data: String::new(),
             event_type: String::new(),
             last_event_id: String::new(),
+            id_news: IdNews::Sent,
             retry: None,
-            bom_matched: 0,
-            bom_done: false,
-            pending_cr: false,
             dataless_event_type: String::new(),
-            skipping: false,
-            skip_line_nonempty: false,
-            streaming: false,
-            streamed_raw: 0,
-            stream_base: 0,
+            #[cfg(any(test, fuzzing, debug_assertions))]
+            work: 0,
         }
     }
 
@@ -125,39 +160,45 @@ impl SseParser {
         self.max_event_size
     }
 
-    /// Parse one chunk; push every event this chunk completed onto `out` (never earlier ones again).
+    /// Parse one chunk; hand every event this chunk completed to `out` (never earlier ones again).
     ///
     /// On an oversize event this returns `EVENT_TOO_LARGE`, after still parsing the rest of the
     /// chunk: the offending event is dropped (its buffers are cleared and its remaining lines are
     /// skipped up to its terminating blank line), every other event of the chunk is in `out`, and
-    /// the parser stays usable. The ID and retry fields it had already set remain set. At most one
-    /// error is reported per chunk.
+    /// the parser stays usable. The ID and retry fields it had already set remain set (an `id`
+    /// line that does not fit is not applied). At most one error is reported per chunk.
     pub fn feed_into(&mut self, chunk: &[u8], out: &mut dyn EventSink) -> Result<(), CozeError> {
         let mut rest = chunk;
-        if !self.bom_done {
-            rest = self.consume_bom(rest);
-        }
-        if self.pending_cr {
-            if let Some((&first, tail)) = rest.split_first() {
-                self.pending_cr = false;
-                if first == b'\n' {
-                    rest = tail;
+        match self.state {
+            State::Bom(matched) => rest = self.consume_bom(rest, matched),
+            State::Start { after_cr: true, skip } if !rest.is_empty() => {
+                self.state = State::Start { after_cr: false, skip };
+                if rest[0] == b'\n' {
+                    rest = &rest[1..];
                 }
             }
+            _ => {}
         }
         let mut error = None;
         while let Some(i) = find_eol(rest) {
+            self.count(i + 1);
+            self.end_line(&rest[..i], out, &mut error);
             let mut next = i + 1;
             if rest[i] == b'\r' {
                 match rest.get(next) {
                     Some(b'\n') => next += 1,
                     Some(_) => {}
-                    None => self.pending_cr = true,
+                    // end_line always leaves the state at a line start.
+                    None => {
+                        if let State::Start { after_cr, .. } = &mut self.state {
+                            *after_cr = true;
+                        }
+                    }
                 }
             }
-            self.end_line(&rest[..i], out, &mut error);
             rest = &rest[next..];
         }
+        self.count(rest.len());
         self.carry(rest, &mut error);
         match error {
             Some(e) => Err(e),
@@ -169,23 +210,27 @@ impl SseParser {
     /// chunk are lost; use `feed_into` to keep them.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, CozeError> {
         let mut out = Vec::new();
-        self.feed_into(chunk, &mut out)?;
-        Ok(out)
+        if self.id_news == IdNews::Sent {
+            self.id_news = IdNews::Resend;
+        }
+        let result = self.feed_into(chunk, &mut out);
+        if self.id_news == IdNews::Resend {
+            self.id_news = IdNews::Sent; // no event took it, and no `id` field changed it
+        }
+        result.map(|()| out)
     }
 
-    /// End of stream. Returns the events still produced at EOF and resets the parser to a fresh
-    /// state (same max size; the next stream may start with a BOM again; the last event ID and
-    /// retry are cleared too, so read them first).
+    /// End of stream: resets the parser to a fresh state (same max size; the next stream may
+    /// start with a BOM again; the last event ID and retry are cleared too, so read them first).
     ///
-    /// This always returns no events, by design:
+    /// It never yields an event, by design:
     /// - per spec, at EOF "any pending data must be discarded": an event without its terminating
     ///   blank line is never dispatched, and a final line without a line end is not a line at all;
     /// - a CR at the end of the stream does terminate a line, but `feed` already processed that line
-    ///   when it saw the CR (CR alone is a complete line end; the pending-CR flag only swallows a
+    ///   when it saw the CR (CR alone is a complete line end; the after-CR state only swallows a
     ///   following LF). So `"data:x\n\r"` dispatched during `feed`, and nothing is left for EOF.
-    pub fn finish(&mut self) -> Vec<SseEvent> {
+    pub fn finish(&mut self) {
         *self = Self::with_max_event_size(self.max_event_size);
-        Vec::new()
     }
 
     /// The last-event-ID buffer (`""` when none was set or an empty `id` reset it).
@@ -210,122 +255,187 @@ impl SseParser {
         self.line.capacity() + self.data.capacity() + self.event_type.capacity() + self.last_event_id.capacity()
     }
 
+    /// Operations since the parser was made or last `finish`ed: bytes scanned, copied or decoded,
+    /// plus one per line and per dispatch. Tests and the fuzz target check it stays within a small
+    /// multiple of the bytes fed. Only in test, fuzzing and debug builds (it costs nothing in
+    /// release).
+    #[cfg(any(test, fuzzing, debug_assertions))]
+    pub fn work(&self) -> u64 {
+        self.work
+    }
+
+    #[inline(always)]
+    fn count(&mut self, _ops: usize) {
+        #[cfg(any(test, fuzzing, debug_assertions))]
+        {
+            self.work += _ops as u64;
+        }
+    }
+
     /// Strip a BOM at the very start of the stream, even if it arrives split across chunks.
-    fn consume_bom<'a>(&mut self, mut rest: &'a [u8]) -> &'a [u8] {
-        while let Some((&b, tail)) = rest.split_first() {
-            let matched = usize::from(self.bom_matched);
-            if b != BOM[matched] {
+    fn consume_bom<'a>(&mut self, rest: &'a [u8], mut matched: u8) -> &'a [u8] {
+        self.count(rest.len().min(3));
+        for (i, &b) in rest.iter().enumerate() {
+            if b != BOM[usize::from(matched)] {
                 // Not a BOM after all: the bytes held back are ordinary content of the first line.
-                self.line.extend_from_slice(&BOM[..matched]);
-                self.bom_done = true;
-                return rest;
+                self.line.extend_from_slice(&BOM[..usize::from(matched)]);
+                self.state = if matched == 0 { START } else { State::Carry { named: false } };
+                return &rest[i..];
             }
-            rest = tail;
-            self.bom_matched += 1;
-            if self.bom_matched == 3 {
-                self.bom_done = true;
-                return rest;
+            matched += 1;
+            if matched == 3 {
+                self.state = START;
+                return &rest[i + 1..];
             }
         }
-        rest
+        self.state = State::Bom(matched);
+        &[]
     }
 
     /// A line end arrived; `head` is the part of the line inside the current chunk.
     fn end_line(&mut self, head: &[u8], out: &mut dyn EventSink, error: &mut Option<CozeError>) {
-        if self.skipping {
-            // The blank line that ends the oversize event ends the skipping, without a dispatch.
-            if head.is_empty() && !self.skip_line_nonempty {
-                self.skipping = false;
+        self.count(1);
+        let held = match self.state {
+            State::Start { skip: true, .. } | State::SkipLine => {
+                // The blank line that ends the oversize event ends the skipping, without a dispatch.
+                let blank = head.is_empty() && self.state != State::SkipLine;
+                self.state = State::Start { after_cr: false, skip: !blank };
+                return;
             }
-            self.skip_line_nonempty = false;
-            return;
-        }
+            State::Ignore { len } => len,
+            State::Stream { raw, .. } => raw + self.line.len(),
+            _ => self.line.len(),
+        };
         // Checking the whole line length (not just the part that arrived last) keeps the error
         // independent of how the stream was chunked.
-        if self.over_limit(self.streamed_raw + self.line.len() + head.len()) {
+        if self.over_limit(held + head.len()) {
+            self.state = START;
             self.fail(error, false);
             return;
         }
-        if self.streaming {
-            // The rest of a data line whose start is already decoded into `data`.
-            self.line.extend_from_slice(head);
-            push_lossy(&mut self.data, &self.line);
-            self.data.push('\n');
-            self.end_streaming();
-        } else if self.line.is_empty() {
-            // Fast path: the line lies inside this chunk, parse it in place.
-            self.process_line(head, out);
-        } else {
-            self.line.extend_from_slice(head);
-            let line = core::mem::take(&mut self.line); // moves the Vec, no allocation
-            self.process_line(&line, out);
-            self.line = line;
-            self.line.clear();
-            if self.line.capacity() > KEEP_CAPACITY {
-                self.line.shrink_to(KEEP_CAPACITY);
+        let fits = match core::mem::replace(&mut self.state, START) {
+            State::Ignore { .. } => true,
+            State::Stream { .. } => {
+                // The rest of a data line whose start is already decoded into `data`.
+                self.line.extend_from_slice(head);
+                self.count(2 * self.line.len());
+                push_lossy(&mut self.data, &self.line);
+                self.data.push('\n');
+                self.clear_line();
+                !self.over_limit(0)
             }
-        }
-        // The check above counts raw bytes, but decoding can grow the data (one invalid byte
-        // becomes a 3-byte U+FFFD). Without this, the data buffer could reach 3x the limit, and
-        // the blank line would then trip the check and start a skip that ate the next event.
-        if self.data.len() > self.max_event_size {
+            State::Carry { .. } => {
+                self.line.extend_from_slice(head);
+                self.count(head.len());
+                let line = core::mem::take(&mut self.line); // moves the Vec, no allocation
+                let fits = self.process_line(&line, out);
+                self.line = line;
+                self.clear_line();
+                fits
+            }
+            // The line lies inside this chunk: parse it in place.
+            _ => self.process_line(head, out),
+        };
+        if !fits {
             self.fail(error, false);
         }
     }
 
-    /// The chunk ended mid-line: keep the partial line for the next chunk.
+    /// The chunk ended mid-line: keep what the line needs for the next chunk.
     fn carry(&mut self, rest: &[u8], error: &mut Option<CozeError>) {
         if rest.is_empty() {
             return;
         }
-        if self.skipping {
-            self.skip_line_nonempty = true;
-            return;
-        }
+        let held = match self.state {
+            State::Start { skip: true, .. } | State::SkipLine => {
+                self.state = State::SkipLine;
+                return;
+            }
+            State::Ignore { len } => len,
+            State::Stream { raw, .. } => raw + self.line.len(),
+            _ => self.line.len(),
+        };
         // Checked before copying, so the carry buffer never grows past the limit.
-        if self.over_limit(self.streamed_raw + self.line.len() + rest.len()) {
+        let len = held + rest.len();
+        if self.over_limit(len) {
             self.fail(error, true);
             return;
         }
-        self.line.extend_from_slice(rest);
-        if self.line.len() > STREAM_DATA_AT {
-            self.stream_data_line();
-        }
-    }
-
-    /// A long carried line: if it is a `data:` line, decode what has arrived into `data` now
-    /// (holding back an incomplete UTF-8 sequence), so the line is not held a second time.
-    fn stream_data_line(&mut self) {
-        let mut start = 0;
-        if !self.streaming {
-            let Some(colon) = self.line.iter().position(|&b| b == b':') else { return };
-            if &self.line[..colon] != b"data" || colon + 1 == self.line.len() {
-                return; // other fields are short in practice and stay carried whole
+        match self.state {
+            State::Ignore { .. } => self.state = State::Ignore { len },
+            State::Stream { .. } => {
+                self.line.extend_from_slice(rest);
+                self.count(rest.len());
+                // Decoded in batches: a tiny chunk is not worth re-checking a held UTF-8 tail for.
+                if self.line.len() > STREAM_DATA_AT {
+                    self.decode_stream(0);
+                }
             }
-            // The value is not empty (the line is long), so its one optional leading space is known.
-            start = colon + 1 + usize::from(self.line.get(colon + 1) == Some(&b' '));
-            self.streaming = true;
-            self.stream_base = self.data.len();
+            State::Carry { named: true } => self.extend_named(rest),
+            _ => {
+                // The field name is still open: search only the new bytes for its end.
+                let colon = rest.iter().position(|&b| b == b':');
+                self.count(colon.map_or(rest.len(), |c| c + 1));
+                let name_len = held + colon.unwrap_or(rest.len());
+                if name_len <= MAX_FIELD_NAME {
+                    self.line.extend_from_slice(&rest[..name_len - held]);
+                    self.count(name_len - held);
+                    if colon.is_none() {
+                        self.state = State::Carry { named: false };
+                        return;
+                    }
+                    if matches!(&self.line[..], b"data" | b"event" | b"id" | b"retry") {
+                        self.extend_named(&rest[name_len - held..]);
+                        return;
+                    }
+                }
+                // A comment or a field the parser ignores: keep nothing.
+                self.clear_line();
+                self.state = State::Ignore { len };
+            }
         }
-        let end = self.line.len() - incomplete_utf8_suffix(&self.line[start..]);
-        push_lossy(&mut self.data, &self.line[start..end]);
-        self.streamed_raw += end;
-        self.line.drain(..end);
     }
 
-    fn end_streaming(&mut self) {
-        self.streaming = false;
-        self.streamed_raw = 0;
+    /// Append to a carried `data`, `event`, `id` or `retry` line. A long `data:` line starts being
+    /// decoded into `data` as it arrives, so it is not held a second time.
+    fn extend_named(&mut self, bytes: &[u8]) {
+        self.line.extend_from_slice(bytes);
+        self.count(bytes.len());
+        self.state = State::Carry { named: true };
+        if self.line.len() > STREAM_DATA_AT && self.line.starts_with(b"data:") {
+            // The value is not empty (the line is long), so its one optional leading space is known.
+            let start = 5 + usize::from(self.line[5] == b' ');
+            self.state = State::Stream { raw: 0, base: self.data.len() };
+            self.decode_stream(start);
+        }
+    }
+
+    /// While streaming: decode what has arrived of the value (from `line[start..]`) into `data`,
+    /// holding back an incomplete UTF-8 sequence.
+    fn decode_stream(&mut self, start: usize) {
+        let State::Stream { raw, base } = self.state else { return };
+        let value = &self.line[start..];
+        let end = self.line.len() - incomplete_utf8_suffix(value);
+        push_lossy(&mut self.data, &self.line[start..end]);
+        // Decoded bytes, the suffix check's window, and what is moved to the front.
+        self.count(end - start + value.len().min(3) + (self.line.len() - end));
+        self.line.drain(..end);
+        self.state = State::Stream { raw: raw + end, base };
+    }
+
+    fn clear_line(&mut self) {
         self.line.clear();
         if self.line.capacity() > KEEP_CAPACITY {
             self.line.shrink_to(KEEP_CAPACITY);
         }
     }
 
-    /// The event's data before the current line: what a line's length is added to for the limit.
+    /// Whether a line of `line_len` raw bytes, on top of what the event holds, exceeds the limit.
     fn over_limit(&self, line_len: usize) -> bool {
-        let data = if self.streaming { self.stream_base } else { self.data.len() };
-        line_len.saturating_add(data) > self.max_event_size
+        // While streaming, `data` already holds part of the line, which `line_len` counts.
+        let data = if let State::Stream { base, .. } = self.state { base } else { self.data.len() };
+        let held = data + self.event_type.len() + self.last_event_id.len();
+        line_len.saturating_add(held) > self.max_event_size
     }
 
     /// Drop the offending event and skip the rest of it. `mid_line`: the failing line has not
@@ -337,27 +447,29 @@ impl SseParser {
                 format!("SSE event exceeds the maximum size of {} bytes", self.max_event_size),
             ));
         }
-        self.end_streaming();
-        self.line.shrink_to(KEEP_CAPACITY);
+        self.clear_line();
         self.data.clear();
         self.data.shrink_to(KEEP_CAPACITY);
         self.event_type.clear();
-        self.skipping = true;
-        self.skip_line_nonempty = mid_line;
+        self.event_type.shrink_to(KEEP_CAPACITY);
+        self.state = if mid_line { State::SkipLine } else { State::Start { after_cr: false, skip: true } };
     }
 
-    /// One complete line, without its line end.
-    fn process_line(&mut self, line: &[u8], out: &mut dyn EventSink) {
+    /// One complete line, without its line end. Returns false if it did not fit the size limit:
+    /// the check before it counts raw bytes, but decoding can grow a field (one invalid byte
+    /// becomes a 3-byte U+FFFD). Without this, the data buffer could reach 3x the limit, and the
+    /// blank line would then trip the check and start a skip that ate the next event.
+    fn process_line(&mut self, line: &[u8], out: &mut dyn EventSink) -> bool {
         if line.is_empty() {
             self.dispatch(out);
-            return;
-        }
-        if line[0] == b':' {
-            return; // comment (Coze Studio's `: keep-alive`)
+            return true;
         }
         // Splitting the bytes at the first ':' then decoding each side equals decoding the line
         // first: an ASCII byte is never part of an invalid sequence, so it never becomes U+FFFD.
-        let (field, value) = match line.iter().position(|&b| b == b':') {
+        let colon = line.iter().position(|&b| b == b':');
+        self.count(colon.map_or(line.len(), |c| c + 1));
+        let (field, value) = match colon {
+            Some(0) => return true, // comment (Coze Studio's `: keep-alive`)
             Some(colon) => {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
@@ -367,34 +479,65 @@ impl SseParser {
         // Field names are case-sensitive; non-UTF-8 names match nothing, so compare bytes.
         match field {
             b"data" => {
+                self.count(value.len());
                 push_lossy(&mut self.data, value);
                 self.data.push('\n');
+                return !self.over_limit(0);
             }
             b"event" => {
+                self.count(value.len());
                 self.event_type.clear();
                 push_lossy(&mut self.event_type, value);
+                return !self.over_limit(0);
             }
-            // An id containing NUL is ignored entirely (the old id stays).
-            b"id" if !value.contains(&0) => {
-                self.last_event_id.clear();
-                push_lossy(&mut self.last_event_id, value);
-            }
+            b"id" => return self.set_id(value),
             // Only non-empty all-ASCII-digit values count; others are ignored.
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                self.count(2 * value.len());
                 // Absurdly long digit strings saturate rather than being ignored.
                 let ms = value.iter().fold(0u64, |acc, &d| acc.saturating_mul(10).saturating_add(u64::from(d - b'0')));
                 self.retry = Some(ms);
             }
             _ => {}
         }
+        true
+    }
+
+    /// An `id` field. Returns false (and keeps the old ID) if the new one does not fit the limit.
+    fn set_id(&mut self, value: &[u8]) -> bool {
+        self.count(4 * value.len());
+        // An id containing NUL is ignored entirely; an equal one changes nothing (and is not news).
+        // (An invalid UTF-8 value never equals the old one here, so it counts as a change.)
+        if value.contains(&0) || value == self.last_event_id.as_bytes() {
+            return true;
+        }
+        // Checked before decoding, so the new ID never pushes the event past the limit. Decoding at
+        // most triples the bytes: the usual short ID skips the exact count. The 3 bytes of room
+        // keep an `id:` line that resets it within the limit, so a huge ID never wedges the parser
+        // (and a reset passes: its line fit next to the old ID, so the 3 bytes are there).
+        let others = self.data.len() + self.event_type.len() + 3;
+        let fits = |len: usize| len.saturating_add(others) <= self.max_event_size;
+        if !fits(value.len().saturating_mul(3)) && !fits(lossy_len(value)) {
+            return false;
+        }
+        self.last_event_id.clear();
+        push_lossy(&mut self.last_event_id, value);
+        if self.last_event_id.capacity() > KEEP_CAPACITY {
+            self.last_event_id.shrink_to(KEEP_CAPACITY);
+        }
+        self.id_news = IdNews::Changed;
+        true
     }
 
     fn dispatch(&mut self, out: &mut dyn EventSink) {
+        self.count(1);
         if !self.data.is_empty() {
             // Non-empty data always ends with the "\n" its last data line appended: strip it.
             self.data.pop();
             let event = if self.event_type.is_empty() { "message" } else { self.event_type.as_str() };
-            out.event(event, &mut self.data, &self.last_event_id);
+            let id = if self.id_news == IdNews::Sent { None } else { Some(self.last_event_id.as_str()) };
+            out.event(event, &mut self.data, id);
+            self.id_news = IdNews::Sent;
             if self.data.capacity() > KEEP_CAPACITY {
                 self.data = String::new(); // one huge event does not pin its buffer
             }
@@ -405,6 +548,9 @@ impl SseParser {
         }
         self.data.clear();
         self.event_type.clear();
+        if self.event_type.capacity() > KEEP_CAPACITY {
+            self.event_type = String::new();
+        }
     }
 }
 
@@ -419,11 +565,20 @@ fn push_lossy(dst: &mut String, bytes: &[u8]) {
     }
 }
 
+/// How many bytes `push_lossy` would append.
+fn lossy_len(bytes: &[u8]) -> usize {
+    bytes.utf8_chunks().map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 }).sum()
+}
+
 /// Length of the incomplete (but so far valid) UTF-8 sequence that `bytes` ends with, if any: the
 /// bytes to hold back until the rest of the character arrives. Decoding up to there and the rest
 /// later gives exactly what decoding the whole would.
+///
+/// Only the last 3 bytes are looked at: such a sequence is at most 3 bytes and starts with a lead
+/// byte, where decoding restarts whatever came before, so the window sees it as the whole would.
 fn incomplete_utf8_suffix(bytes: &[u8]) -> usize {
-    match bytes.utf8_chunks().last() {
+    let window = &bytes[bytes.len().saturating_sub(3)..];
+    match window.utf8_chunks().last() {
         Some(chunk) if !chunk.invalid().is_empty() => match core::str::from_utf8(chunk.invalid()) {
             Err(e) if e.error_len().is_none() => chunk.invalid().len(),
             _ => 0,
@@ -473,7 +628,7 @@ mod tests {
         for c in chunks {
             p.feed_into(c, &mut out).unwrap();
         }
-        out.extend(p.finish());
+        p.finish();
         out
     }
 
@@ -495,7 +650,7 @@ mod tests {
             start = end;
         }
         let (id, retry) = (p.last_event_id().to_owned(), p.retry());
-        out.extend(p.finish());
+        p.finish();
         (out, errors, id, retry)
     }
 
@@ -682,17 +837,18 @@ mod tests {
             &[b"data:x", b"data:x\n", b"data:x\r\n", b"data:x\ndata:y\n", b"event:e\ndata:x\n", b"data:x\n:comment"];
         for input in cases {
             let mut p = SseParser::new();
-            assert_eq!(p.feed(input).unwrap(), vec![]);
-            assert_eq!(p.finish(), vec![], "{:?}", String::from_utf8_lossy(input));
+            assert_eq!(p.feed(input).unwrap(), vec![], "{:?}", String::from_utf8_lossy(input));
+            p.finish();
+            assert_eq!(p.feed(b"\n\n").unwrap(), vec![], "nothing of it survives finish");
         }
         // Complete events before the partial one were emitted by feed, exactly once.
         let mut p = SseParser::new();
         assert_eq!(p.feed(b"data:a\n\ndata:b").unwrap(), vec![msg("a")]);
-        assert_eq!(p.finish(), vec![]);
+        p.finish();
         // A trailing CR is a line end: "data:x\n\r" completes the event during feed.
         let mut p = SseParser::new();
         assert_eq!(p.feed(b"data:x\n\r").unwrap(), vec![msg("x")]);
-        assert_eq!(p.finish(), vec![]);
+        p.finish();
         // After finish the parser is fresh: nothing leaks into the next stream.
         let mut p = SseParser::new();
         p.feed(b"event:e\nid:1\nretry:5\ndata:x\ndata:partial").unwrap();
@@ -930,6 +1086,150 @@ mod tests {
         }
     }
 
+    // ---- the ID crosses once -------------------------------------------------------------------
+
+    /// Records what crosses to the sink, the ID as handed over (`None`: unchanged).
+    #[derive(Default)]
+    struct Recorder(Vec<(String, Option<String>)>);
+
+    impl EventSink for Recorder {
+        fn event(&mut self, _event: &str, data: &mut String, id: Option<&str>) {
+            self.0.push((data.clone(), id.map(str::to_owned)));
+        }
+    }
+
+    #[test]
+    fn an_id_crosses_when_it_changes_not_with_every_event() {
+        let mut p = SseParser::new();
+        let mut r = Recorder::default();
+        let input = b"data:a\n\nid:\ndata:b\n\nid:1\ndata:c\n\ndata:d\n\nid:1\ndata:e\n\n\
+            id:2\nid:1\n\ndata:f\n\nid\ndata:g\n\nid:x\0y\ndata:h\n\n";
+        p.feed_into(input, &mut r).unwrap();
+        let some = |s: &str| Some(s.to_owned());
+        let want = [
+            ("a", None),      // initially "", and no id field
+            ("b", None),      // set to "" again: unchanged
+            ("c", some("1")), // changed
+            ("d", None),      // persists, not resent
+            ("e", None),      // same value again
+            ("f", some("1")), // changed (to 2, then back) since the last event; a data-less one took nothing
+            ("g", some("")),  // reset
+            ("h", None),      // NUL: ignored
+        ];
+        let want: Vec<_> = want.iter().map(|(d, id)| (d.to_string(), id.clone())).collect();
+        assert_eq!(r.0, want);
+        // The same chunked byte by byte.
+        let mut p = SseParser::new();
+        let mut r = Recorder::default();
+        for b in input {
+            p.feed_into(&[*b], &mut r).unwrap();
+        }
+        assert_eq!(r.0, want);
+    }
+
+    /// The report's case: a 1 MiB ID, then 3000 events in the same chunk (2 MiB limit). Handing
+    /// the ID over with every event made the consumer copy 3 GB; it crosses once.
+    #[test]
+    fn a_huge_id_crosses_once_not_once_per_event() {
+        #[derive(Default)]
+        struct Tally(usize, usize);
+        impl EventSink for Tally {
+            fn event(&mut self, _: &str, _: &mut String, id: Option<&str>) {
+                self.0 += 1;
+                self.1 += id.map_or(0, str::len);
+            }
+        }
+        let mut input = b"id:".to_vec();
+        input.resize(3 + (1 << 20), b'7');
+        input.push(b'\n');
+        for _ in 0..3000 {
+            input.extend_from_slice(b"data\n\n");
+        }
+        let mut p = SseParser::with_max_event_size(2 << 20);
+        let mut tally = Tally::default();
+        p.feed_into(&input, &mut tally).unwrap();
+        assert_eq!((tally.0, tally.1), (3000, 1 << 20));
+    }
+
+    #[test]
+    fn feed_gives_every_event_its_id() {
+        // `feed` returns a fresh Vec per chunk: an unchanged ID must still be filled in.
+        let mut p = SseParser::new();
+        assert_eq!(p.feed(b"id:7\ndata:a\n\n").unwrap(), vec![ev("message", "a", "7")]);
+        assert_eq!(p.feed(b"data:b\n\ndata:c\n\n").unwrap(), vec![ev("message", "b", "7"), ev("message", "c", "7")]);
+        // A feed that dispatched nothing leaves no spurious "changed" behind for feed_into...
+        assert_eq!(p.feed(b"data:d").unwrap(), vec![]);
+        let mut r = Recorder::default();
+        p.feed_into(b"\n\n", &mut r).unwrap();
+        assert_eq!(r.0, vec![("d".to_owned(), None)]);
+        // ... nor hides a real change.
+        assert_eq!(p.feed(b"id:8\n").unwrap(), vec![]);
+        p.feed_into(b"data:e\n\n", &mut r).unwrap();
+        assert_eq!(r.0[1], ("e".to_owned(), Some("8".to_owned())));
+    }
+
+    // ---- every held field counts ----------------------------------------------------------------
+
+    #[test]
+    fn the_size_limit_counts_the_event_type_and_the_id() {
+        let x30 = "x".repeat(30);
+        let y20 = "y".repeat(20);
+        // A 25-byte data line fits 50 alone, but not next to a 30-byte id or type.
+        for field in ["id", "event"] {
+            let input = format!("{field}:{x30}\ndata:{y20}\n\n{field}\n\ndata:{y20}\n\n");
+            assert_eq!(parse_cut(input.as_bytes(), &[], 50), (vec![msg(&y20)], 1, String::new(), None), "{field}");
+            check_chunking_invariance(input.as_bytes(), 50);
+        }
+        // An id that does not fit is not applied: the old one stays, the event is dropped.
+        let input = format!("id:1\ndata:{y20}\nid:{x30}\n\ndata:ok\n\n");
+        assert_eq!(parse_cut(input.as_bytes(), &[], 50), (vec![ev("message", "ok", "1")], 1, "1".to_owned(), None));
+        check_chunking_invariance(input.as_bytes(), 50);
+        // Decoding grows it (7 invalid bytes become 21): checked on the decoded length too.
+        let input = b"id:1\n\nid:\xFF\xFF\xFF\xFF\xFF\xFF\xFF\ndata:a\n\ndata:b\n\n";
+        assert_eq!(parse_cut(input, &[], 20), (vec![ev("message", "b", "1")], 1, "1".to_owned(), None));
+        check_chunking_invariance(input, 20);
+        let input = b"event:\xFF\xFF\xFF\xFF\xFF\xFF\xFF\ndata:a\n\ndata:b\n\n";
+        assert_eq!(parse_cut(input, &[], 20), (vec![msg("b")], 1, String::new(), None));
+    }
+
+    #[test]
+    fn an_id_that_fills_the_limit_can_still_be_reset() {
+        // Invalid bytes triple when decoded: an ID could fill the whole budget, and then even the
+        // `id` line resetting it would not fit. Whatever happens to it, the stream recovers.
+        for max in 6..40 {
+            for n in 0..max {
+                let input = [&b"id:"[..], &vec![0xFF; n], b"\nid\n\ndata:a\n\n"].concat();
+                let (events, _, id, _) = parse_cut(&input, &[], max);
+                assert_eq!((events, id), (vec![msg("a")], String::new()), "max {max}, {n} invalid bytes");
+            }
+        }
+    }
+
+    /// The memory side: an id, a type and data each near the limit were all held at once (about
+    /// 3x the limit, plus the carry buffer); now their sum is bounded.
+    #[test]
+    fn id_type_and_data_together_stay_within_the_limit() {
+        let max = 2 << 20;
+        let big = |field: &str| {
+            let mut line = format!("{field}:").into_bytes();
+            line.resize(line.len() + max * 3 / 4, b'z');
+            line.push(b'\n');
+            line
+        };
+        let input = [big("id"), big("event"), big("data"), b"\n".to_vec()].concat();
+        let mut p = SseParser::with_max_event_size(max);
+        let mut out = Vec::new();
+        let mut errors = 0;
+        for chunk in input.chunks(1024) {
+            errors += usize::from(p.feed_into(chunk, &mut out).is_err());
+            assert!(p.buffered_bytes() <= 2 * max, "{} bytes held", p.buffered_bytes());
+        }
+        assert_eq!((out.len(), errors), (0, 1));
+        p.feed_into(b"data:ok\n\n", &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].id.len(), max * 3 / 4);
+    }
+
     // ---- memory / throughput --------------------------------------------------------------------
 
     /// A ~20 MB Coze-like stream fed in 1 KB chunks: every event arrives intact, and the parser's
@@ -960,7 +1260,7 @@ mod tests {
             }
             max_buffered = max_buffered.max(p.buffered_bytes());
         }
-        assert!(p.finish().is_empty());
+        p.finish();
         assert_eq!(seen, count);
         assert!(count > 50_000);
         assert!(max_buffered <= 2048, "parser held {max_buffered} bytes");
