@@ -6,8 +6,7 @@
 //! float parser alone would cost ~14 kB gzip of wasm.
 //!
 //! Where it differs from `JSON.parse`, deliberately:
-//! * nesting deeper than [`MAX_DEPTH`] is rejected (the scan keeps one bit per level, so deep
-//!   input cannot exhaust a stack);
+//! * nesting deeper than [`MAX_DEPTH`] is rejected (so deep input cannot exhaust the stack);
 //! * a lone surrogate escape (`"\uD800"`) is accepted but reads as U+FFFD: a Rust string cannot
 //!   hold it (JS would keep it; it would turn into U+FFFD on its way into Rust anyway);
 //! * numbers are kept as text; [`parse_integer`] reads exact integers only.
@@ -151,61 +150,36 @@ fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Validates the value starting at `at`; returns the index just past it. Iterative: open
-/// containers are a bit stack (1 = object), so depth costs no call stack.
-fn value_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    let mut open: u128 = 0;
-    let mut depth = 0;
+/// Validates the value starting at `at`; returns the index just past it.
+fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+    value_end_within(bytes, at, MAX_DEPTH)
+}
+
+/// Recursion is bounded by `levels_left`, so deep input cannot exhaust the stack.
+fn value_end_within(bytes: &[u8], at: usize, levels_left: u32) -> Option<usize> {
+    let close = match *bytes.get(at)? {
+        b'{' => b'}',
+        b'[' => b']',
+        b'"' => return string_end(bytes, at),
+        b't' => return literal_end(bytes, at, b"true"),
+        b'f' => return literal_end(bytes, at, b"false"),
+        b'n' => return literal_end(bytes, at, b"null"),
+        _ => return number_end(bytes, at),
+    };
+    let levels_left = levels_left.checked_sub(1)?;
+    let mut at = skip_whitespace(bytes, at + 1);
+    if bytes.get(at) == Some(&close) {
+        return Some(at + 1);
+    }
     loop {
-        // A value starts at `at`.
-        match *bytes.get(at)? {
-            c @ (b'{' | b'[') => {
-                if depth == MAX_DEPTH {
-                    return None;
-                }
-                let is_object = c == b'{';
-                open = open << 1 | u128::from(is_object);
-                depth += 1;
-                at = skip_whitespace(bytes, at + 1);
-                if bytes.get(at) == Some(if is_object { &b'}' } else { &b']' }) {
-                    open >>= 1;
-                    depth -= 1;
-                    at += 1;
-                } else if is_object {
-                    at = member_value_start(bytes, at)?;
-                    continue;
-                } else {
-                    continue;
-                }
-            }
-            b'"' => at = string_end(bytes, at)?,
-            b't' => at = literal_end(bytes, at, b"true")?,
-            b'f' => at = literal_end(bytes, at, b"false")?,
-            b'n' => at = literal_end(bytes, at, b"null")?,
-            _ => at = number_end(bytes, at)?,
+        if close == b'}' {
+            at = member_value_start(bytes, at)?;
         }
-        // A value ended: close containers until one continues with `,`.
-        loop {
-            if depth == 0 {
-                return Some(at);
-            }
-            at = skip_whitespace(bytes, at);
-            let in_object = open & 1 == 1;
-            match *bytes.get(at)? {
-                b',' => {
-                    at = skip_whitespace(bytes, at + 1);
-                    if in_object {
-                        at = member_value_start(bytes, at)?;
-                    }
-                    break;
-                }
-                b'}' if in_object => {}
-                b']' if !in_object => {}
-                _ => return None,
-            }
-            open >>= 1;
-            depth -= 1;
-            at += 1;
+        at = skip_whitespace(bytes, value_end_within(bytes, at, levels_left)?);
+        match *bytes.get(at)? {
+            b',' => at = skip_whitespace(bytes, at + 1),
+            c if c == close => return Some(at + 1),
+            _ => return None,
         }
     }
 }
