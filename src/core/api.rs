@@ -43,12 +43,12 @@ fn http_error_message(status: u16, msg: Option<&str>) -> String {
     }
 }
 
-/// A field as text: a string, or a number (some servers send codes and ids as numbers), trimmed;
-/// `None` when absent, empty or of another type.
+/// A field as text: a string (trimmed) or a number as written (some servers send codes and ids
+/// as numbers); `None` when absent, empty or of another type.
 pub fn text_field(object: &Object, key: &str) -> Option<String> {
     let text = match object.get(key)? {
         Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => parse_integer(n).map_or_else(|| n.to_owned(), |i| i.to_string()),
+        Value::Number(n) => n.to_owned(), // as written
         _ => return None,
     };
     (!text.is_empty()).then_some(text)

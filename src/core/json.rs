@@ -6,8 +6,7 @@
 //! float parser alone would cost ~14 kB gzip of wasm.
 //!
 //! Where it differs from `JSON.parse`, deliberately:
-//! * nesting deeper than [`MAX_DEPTH`] is rejected (the scan keeps one bit per level, so deep
-//!   input cannot exhaust a stack);
+//! * nesting deeper than [`MAX_DEPTH`] is rejected (so deep input cannot exhaust the stack);
 //! * a lone surrogate escape (`"\uD800"`) is accepted but reads as U+FFFD: a Rust string cannot
 //!   hold it (JS would keep it; it would turn into U+FFFD on its way into Rust anyway);
 //! * numbers are kept as text; [`parse_integer`] reads exact integers only.
@@ -170,61 +169,36 @@ fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Validates the value starting at `at`; returns the index just past it. Iterative: open
-/// containers are a bit stack (1 = object), so depth costs no call stack.
-fn value_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    let mut open: u128 = 0;
-    let mut depth = 0;
+/// Validates the value starting at `at`; returns the index just past it.
+fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+    value_end_within(bytes, at, MAX_DEPTH)
+}
+
+/// Recursion is bounded by `levels_left`, so deep input cannot exhaust the stack.
+fn value_end_within(bytes: &[u8], at: usize, levels_left: u32) -> Option<usize> {
+    let close = match *bytes.get(at)? {
+        b'{' => b'}',
+        b'[' => b']',
+        b'"' => return string_end(bytes, at),
+        b't' => return literal_end(bytes, at, b"true"),
+        b'f' => return literal_end(bytes, at, b"false"),
+        b'n' => return literal_end(bytes, at, b"null"),
+        _ => return number_end(bytes, at),
+    };
+    let levels_left = levels_left.checked_sub(1)?;
+    let mut at = skip_whitespace(bytes, at + 1);
+    if bytes.get(at) == Some(&close) {
+        return Some(at + 1);
+    }
     loop {
-        // A value starts at `at`.
-        match *bytes.get(at)? {
-            c @ (b'{' | b'[') => {
-                if depth == MAX_DEPTH {
-                    return None;
-                }
-                let is_object = c == b'{';
-                open = open << 1 | u128::from(is_object);
-                depth += 1;
-                at = skip_whitespace(bytes, at + 1);
-                if bytes.get(at) == Some(if is_object { &b'}' } else { &b']' }) {
-                    open >>= 1;
-                    depth -= 1;
-                    at += 1;
-                } else if is_object {
-                    at = member_value_start(bytes, at)?;
-                    continue;
-                } else {
-                    continue;
-                }
-            }
-            b'"' => at = string_end(bytes, at)?,
-            b't' => at = literal_end(bytes, at, b"true")?,
-            b'f' => at = literal_end(bytes, at, b"false")?,
-            b'n' => at = literal_end(bytes, at, b"null")?,
-            _ => at = number_end(bytes, at)?,
+        if close == b'}' {
+            at = member_value_start(bytes, at)?;
         }
-        // A value ended: close containers until one continues with `,`.
-        loop {
-            if depth == 0 {
-                return Some(at);
-            }
-            at = skip_whitespace(bytes, at);
-            let in_object = open & 1 == 1;
-            match *bytes.get(at)? {
-                b',' => {
-                    at = skip_whitespace(bytes, at + 1);
-                    if in_object {
-                        at = member_value_start(bytes, at)?;
-                    }
-                    break;
-                }
-                b'}' if in_object => {}
-                b']' if !in_object => {}
-                _ => return None,
-            }
-            open >>= 1;
-            depth -= 1;
-            at += 1;
+        at = skip_whitespace(bytes, value_end_within(bytes, at, levels_left)?);
+        match *bytes.get(at)? {
+            b',' => at = skip_whitespace(bytes, at + 1),
+            c if c == close => return Some(at + 1),
+            _ => return None,
         }
     }
 }
@@ -354,56 +328,31 @@ pub fn decode_string(raw: &str) -> Cow<'_, str> {
 /// integer (`0x1F`, `Infinity`).
 pub fn parse_integer(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
-    let (negative, mut at) = match bytes.first() {
-        Some(b'-') => (true, 1),
-        Some(b'+') => (false, 1),
-        _ => (false, 0),
-    };
-    // value = significand * 10^(pending_zeros + exponent - fraction_digits), the significand
-    // without trailing zeros (they are counted instead, so long zero runs cannot overflow it).
-    let mut significand: u64 = 0;
-    let mut pending_zeros: i64 = 0;
-    let mut fraction_digits: i64 = 0;
-    let mut any_digit = false;
-    let mut in_fraction = false;
+    let negative = bytes.first() == Some(&b'-');
+    let mut at = usize::from(matches!(bytes.first(), Some(b'-' | b'+')));
+    // value = digits * 10^power. Digits past u64 can only be zeros (anything else is a fraction
+    // or far beyond 2^53), so they move the power instead.
+    let (mut digits, mut power, mut any_digit, mut in_fraction) = (0u64, 0i64, false, false);
     while let Some(&b) = bytes.get(at) {
         match b {
-            b'0'..=b'9' => {
-                any_digit = true;
-                fraction_digits += i64::from(in_fraction);
-                if b == b'0' {
-                    pending_zeros += 1;
-                } else {
-                    for _ in 0..pending_zeros {
-                        significand = significand.checked_mul(10)?;
-                    }
-                    significand = significand.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-                    pending_zeros = 0;
-                }
+            b'0'..=b'9' if digits <= (u64::MAX - 9) / 10 => {
+                digits = digits * 10 + u64::from(b - b'0');
+                power -= i64::from(in_fraction);
             }
+            b'0' => power += i64::from(!in_fraction),
+            b'1'..=b'9' => return None,
             b'.' if !in_fraction => in_fraction = true,
             _ => break,
         }
+        any_digit |= b.is_ascii_digit();
         at += 1;
     }
-    if !any_digit {
-        return None;
-    }
-    let mut exponent: i64 = 0;
     if matches!(bytes.get(at), Some(b'e' | b'E')) {
         at += 1;
-        let sign = match bytes.get(at) {
-            Some(b'-') => {
-                at += 1;
-                -1
-            }
-            Some(b'+') => {
-                at += 1;
-                1
-            }
-            _ => 1,
-        };
+        let sign = if bytes.get(at) == Some(&b'-') { -1 } else { 1 };
+        at += usize::from(matches!(bytes.get(at), Some(b'-' | b'+')));
         let start = at;
+        let mut exponent: i64 = 0;
         while let Some(d @ b'0'..=b'9') = bytes.get(at) {
             exponent = (exponent * 10 + i64::from(d - b'0')).min(1 << 32);
             at += 1;
@@ -411,24 +360,27 @@ pub fn parse_integer(text: &str) -> Option<i64> {
         if at == start {
             return None;
         }
-        exponent *= sign;
+        power += sign * exponent;
     }
-    if at != bytes.len() {
+    if !any_digit || at != bytes.len() {
         return None;
     }
-    if significand == 0 {
+    if digits == 0 {
         return Some(0);
     }
-    // With no trailing zeros left in the significand, a negative power means a fraction.
-    let power = pending_zeros.saturating_add(exponent).saturating_sub(fraction_digits);
-    if power < 0 {
-        return None;
+    // Both loops end within 20 rounds: a non-zero u64 has few trailing zeros and overflows fast.
+    while power < 0 {
+        if digits % 10 != 0 {
+            return None;
+        }
+        digits /= 10;
+        power += 1;
     }
-    let mut value = significand;
-    for _ in 0..power {
-        value = value.checked_mul(10).filter(|v| *v <= MAX_SAFE_INTEGER as u64)?;
+    while power > 0 {
+        digits = digits.checked_mul(10)?;
+        power -= 1;
     }
-    let value = i64::try_from(value).ok().filter(|v| *v <= MAX_SAFE_INTEGER)?;
+    let value = i64::try_from(digits).ok().filter(|v| *v <= MAX_SAFE_INTEGER)?;
     Some(if negative { -value } else { value })
 }
 

@@ -273,12 +273,15 @@ pub fn refresh_ends_login(err: &CozeError) -> bool {
     if !answered || !err.status.is_some_and(|s| s < 500 && s != 408 && s != 429) {
         return false;
     }
-    let texts = [&err.error_description, &err.msg].map(|t| t.as_deref().unwrap_or_default().to_ascii_lowercase());
-    let mentions_refresh = |t: &String| t.contains("refresh");
+    let mut text = err.error_description.clone().unwrap_or_default();
+    text.push('\n');
+    text.push_str(err.msg.as_deref().unwrap_or_default());
+    text.make_ascii_lowercase();
+    let mentions_refresh = text.contains("refresh");
     match err.error.as_deref() {
         Some(code) if REFUSED_GRANT.iter().any(|r| r.eq_ignore_ascii_case(code)) => true,
-        Some(code) if code.eq_ignore_ascii_case("invalid_request") => texts.iter().any(mentions_refresh),
-        _ => texts.iter().any(|t| mentions_refresh(t) && DEAD_TOKEN_WORDS.iter().any(|w| t.contains(w))),
+        Some(code) if code.eq_ignore_ascii_case("invalid_request") => mentions_refresh,
+        _ => mentions_refresh && DEAD_TOKEN_WORDS.iter().any(|w| text.contains(w)),
     }
 }
 
