@@ -15,10 +15,6 @@ pub use crate::core::authorize::{COZE_CN_BASE_URL, COZE_COM_BASE_URL};
 pub use facade::*;
 
 #[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: web::alloc::ClassAllocator = web::alloc::ClassAllocator::new();
-
-#[cfg(target_arch = "wasm32")]
 mod facade {
     use js_sys::{Array, Promise};
     use wasm_bindgen::prelude::*;
@@ -204,6 +200,8 @@ mod facade {
         inner: sse::SseParser,
         chunk: Vec<u8>,
         batch: Batch,
+        /// The last-event-ID as a JS string: it crosses once when it changes, not per event.
+        id: JsValue,
     }
 
     #[wasm_bindgen]
@@ -223,14 +221,14 @@ mod facade {
                 Some(n) if n >= 1.0 && n.fract() == 0.0 => sse::SseParser::with_max_event_size(n as usize),
                 _ => return Err(bad_max()),
             };
-            Ok(SseParser { inner, chunk: Vec::new(), batch: Batch::new() })
+            Ok(SseParser { inner, chunk: Vec::new(), batch: Batch::new(), id: JsValue::from_str("") })
         }
 
         /// Parses one chunk of bytes → the `{event, data, id}` events it completed.
         pub fn feed(&mut self, bytes: JsValue) -> Result<Array, JsValue> {
             let chunk = js::copy_chunk(&bytes, &mut self.chunk)
                 .ok_or_else(|| CozeError::invalid_argument("feed: expected a Uint8Array"))?;
-            let mut sink = JsEvents { batch: &mut self.batch, out: Array::new() };
+            let mut sink = JsEvents { batch: &mut self.batch, out: Array::new(), id: &mut self.id };
             let result = self.inner.feed_into(chunk, &mut sink);
             let events = sink.finish();
             match result {
@@ -273,12 +271,13 @@ mod facade {
     struct JsEvents<'a> {
         batch: &'a mut Batch,
         out: Array,
+        id: &'a mut JsValue,
     }
 
     impl JsEvents<'_> {
         fn flush(&mut self) {
             if !self.batch.is_empty() {
-                js::sse_events(self.batch.text(), self.batch.meta(), &self.out);
+                *self.id = js::sse_events(self.batch.text(), self.batch.meta(), &self.out, self.id);
                 self.batch.clear();
             }
         }
@@ -290,14 +289,26 @@ mod facade {
     }
 
     impl sse::EventSink for JsEvents<'_> {
-        fn event(&mut self, event: &str, data: &mut String, id: &str) {
-            if data.len() > MAX_BATCHED_FIELD {
+        fn event(&mut self, event: &str, data: &mut String, id: Option<&str>) {
+            if data.len() > MAX_BATCHED_FIELD || id.is_some_and(|id| id.len() > MAX_BATCHED_FIELD) {
                 self.flush();
-                self.out.push(&js::sse_event(event, data, id));
-            } else {
-                self.batch.field(event);
-                self.batch.field(data);
-                self.batch.field(id);
+                if let Some(id) = id {
+                    *self.id = JsValue::from_str(id);
+                }
+                self.out.push(&js::sse_event(event, data, self.id));
+                return;
+            }
+            self.batch.field(event);
+            self.batch.field(data);
+            match id {
+                // 0: the ID is unchanged; else its UTF-16 length + 1, its text after the data.
+                Some(id) => {
+                    self.batch.field(id);
+                    let meta = self.batch.meta_mut();
+                    let last = meta.len() - 1;
+                    meta[last] += 1;
+                }
+                None => self.batch.number(0),
             }
         }
     }

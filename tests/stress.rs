@@ -404,12 +404,15 @@ export function withoutWebLocks() {
   Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
   return () => { delete navigator.locks; };
 }
-/** The next token reply reaches the library only after `manager.clear()` ran (a logout in between). */
-export function clearWhileNextTokenRequestIsInFlight(manager) {
+/**
+ * The reply to the refresh that spends `refreshToken` reaches the library only after
+ * `manager.clear()` ran (a logout in between). Other tests' requests pass untouched.
+ */
+export function clearWhileRefreshIsInFlight(manager, refreshToken) {
   const real = globalThis.fetch;
-  globalThis.fetch = async (...args) => {
-    const reply = await real(...args);
-    if (String(args[0]).includes('/oauth2/token')) {
+  globalThis.fetch = async (url, init) => {
+    const reply = await real(url, init);
+    if (init && typeof init.body === 'string' && init.body.includes(refreshToken)) {
       globalThis.fetch = real;
       await manager.clear();
     }
@@ -425,16 +428,16 @@ extern "C" {
     fn without_web_locks() -> js_sys::Function;
     #[wasm_bindgen(js_name = pendingKeys)]
     fn pending_keys() -> Array;
-    #[wasm_bindgen(js_name = clearWhileNextTokenRequestIsInFlight)]
-    fn clear_while_next_token_request_is_in_flight(manager: &JsValue);
+    #[wasm_bindgen(js_name = clearWhileRefreshIsInFlight)]
+    fn clear_while_refresh_is_in_flight(manager: &JsValue, refresh_token: &str);
 }
 
 #[wasm_bindgen_test]
 async fn a_logout_during_a_refresh_is_not_undone_by_its_result() {
     let (client_id, token) = login(None).await;
     let m = manager_with(&client_id, None, None);
+    clear_while_refresh_is_in_flight(&m, &get_str(&token, "refresh_token"));
     await_ok(call(&m, "setToken", &[token])).await;
-    clear_while_next_token_request_is_in_flight(&m);
     let err = JsFuture::from(call(&m, "refresh", &[])).await.expect_err("the refresh must not log the user back in");
     assert_eq!(get_str(&err, "code"), "NOT_LOGGED_IN");
     assert!(await_ok(call(&m, "getToken", &[])).await.is_null(), "still logged out");

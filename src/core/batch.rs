@@ -32,6 +32,11 @@ impl Batch {
         self.meta.push(n);
     }
 
+    /// The numbers recorded so far (to adjust the last one in place).
+    pub fn meta_mut(&mut self) -> &mut [u32] {
+        &mut self.meta
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -120,7 +120,7 @@ fn optional_id(params: &Object, key: &str) -> Result<Option<String>> {
 /// An options object; absent / `null` read as `{}` when `optional`.
 fn object<'a>(value: Option<&Value<'a>>, optional: bool) -> Result<Object<'a>> {
     match value {
-        Some(Value::Object(o)) => Ok(*o),
+        Some(Value::Object(o)) if !o.text().starts_with(NOT_JSON_OBJECT) => Ok(*o),
         None | Some(Value::Null) if optional => Ok(Object::parse("{}").expect("valid")),
         _ => Err(invalid("params", "must be an object")),
     }
@@ -233,8 +233,13 @@ fn conversation(params: Option<&Value>) -> Result<String> {
     Ok(body)
 }
 
+/// What the JS driver writes for a value JSON cannot carry faithfully (NaN, a function, a Date…).
+const NOT_JSON: &str = "\\u0000coze-wasm:not-JSON";
+const NOT_JSON_OBJECT: &str = "{\"\\u0000coze-wasm:not-JSON\"";
+
 /// The request for endpoint `index` with the caller's arguments (IDs first, then params).
 pub fn request(index: u32, base_url: &str, args: [Option<&Value>; 2], user_id: &str) -> Result<String> {
+
     let e = ENDPOINTS.get(index as usize).ok_or_else(|| invalid("endpoint", "is unknown"))?;
     let mut query: Vec<(String, String)> = Vec::new();
     let mut body: Option<String> = None;
@@ -267,6 +272,10 @@ pub fn request(index: u32, base_url: &str, args: [Option<&Value>; 2], user_id: &
             read_query(&o, strings, numbers, &mut Vec::new())?;
             body = Some(o.text().to_owned());
         }
+    }
+    // Checked after the fields (their errors name them): anything else JSON would have changed.
+    if body.as_deref().is_some_and(|b| b.contains(NOT_JSON)) {
+        return Err(invalid("params", "hold a value JSON cannot carry (NaN, a function, a Date…)"));
     }
     let pairs: Vec<(&str, Option<&str>)> = query.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect();
     let url = [base_url, &path_with_query(e.path, &pairs)].concat();
@@ -329,6 +338,18 @@ mod tests {
         let r = call(3, r#""1""#, r#""2""#).unwrap();
         assert_eq!(r.str("body").unwrap(), r#"{"conversation_id":"1","chat_id":"2"}"#);
         assert_eq!(r.str("url").unwrap(), "https://api.coze.cn/v3/chat/cancel");
+    }
+
+    #[test]
+    fn values_json_cannot_carry_are_refused() {
+        let marked = r#"{"bot_id":"7","meta_data":{"when":{"\u0000coze-wasm:not-JSON":0}}}"#;
+        let e = call(1, marked, "null").unwrap_err();
+        assert!(e.message.contains("JSON cannot carry"), "{}", e.message);
+        let e = call(1, r#"{"bot_id":{"\u0000coze-wasm:not-JSON":0}}"#, "null").unwrap_err();
+        assert!(e.message.contains("`bot_id` must be a string"), "the field's own error first: {}", e.message);
+        assert!(call(1, r#"{"bot_id":"7","meta_data":{"text":"\u0000 is fine"}}"#, "null").is_ok());
+        let e = call(10, r#"{"\u0000coze-wasm:not-JSON":0}"#, "null").unwrap_err();
+        assert!(e.message.contains("`params` must be an object"), "NaN as the params: {}", e.message);
     }
 
     #[test]

@@ -203,13 +203,7 @@ async function tokenCall(req, signal) {
  */
 async function call(client, endpoint, a, b, options, stream) {
   const signal = signalOf(options);
-  let input;
-  try {
-    input = JSON.stringify({ endpoint, baseURL: client.baseURL, userId: client.userId, args: [a, b] });
-  } catch (err) {
-    throw invalid(`params are not serializable to JSON (${describeValue(err)})`);
-  }
-  const req = ask('request', input);
+  const req = ask('request', paramsJson({ endpoint, baseURL: client.baseURL, userId: client.userId, args: [a, b] }));
   let rejected;
   for (;;) {
     const auth = client.bearer(await client.token(rejected));
@@ -226,6 +220,32 @@ async function call(client, endpoint, a, b, options, stream) {
     const out = {};
     for (const key of req.pick.split(' ')) out[key] = reply[key];
     return out;
+  }
+}
+
+/** JSON of a value JSON cannot carry faithfully (the wasm refuses it wherever it meets it). */
+const NOT_JSON = { '\u0000coze-wasm:not-JSON': 0 };
+
+/**
+ * The caller's params as JSON for the wasm. What JSON would silently change — NaN, Infinity, a
+ * function, a symbol, a Date, a boxed primitive, a Map, a typed array — becomes NOT_JSON instead,
+ * so it is refused (INVALID_ARGUMENT), never sent as something else; a throwing getter, a Proxy
+ * trap, a cycle or a BigInt is INVALID_ARGUMENT too.
+ */
+function paramsJson(value) {
+  try {
+    return JSON.stringify(value, function (key, v) {
+      if (v === undefined) return this[key] === undefined ? v : NOT_JSON; // a toJSON that gave nothing
+      if (typeof v === 'number') return Number.isFinite(v) ? v : NOT_JSON;
+      if (typeof v === 'function' || typeof v === 'symbol') return NOT_JSON;
+      if (typeof v === 'string') return typeof this[key] === 'string' ? v : NOT_JSON; // a Date's toJSON
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+        if (Object.prototype.toString.call(v) !== '[object Object]') return NOT_JSON; // Map, Error, a buffer…
+      }
+      return v;
+    });
+  } catch (err) {
+    throw invalid(`params are not serializable to JSON (${describeValue(err)})`);
   }
 }
 
@@ -271,9 +291,8 @@ function newClient(options) {
       throw r.bad('headers', 'could not be read');
     }
     for (const name of names) {
-      const value = hr.get(name);
-      if (typeof value !== 'string') throw r.bad('headers', 'must map header names to strings');
-      headers.push([name, value]);
+      if (hr.get(name) === undefined) throw r.bad('headers', 'must map header names to strings');
+      headers.push([name, hr.text(name)]);
     }
   }
   const client = {
@@ -484,15 +503,20 @@ export function part(event, data) {
   return { value: { event, data }, done: false };
 }
 
-/** SseParser.feed's `{event, data, id}` records: three lengths per event in `meta`. */
-export function sseEvents(text, meta, out) {
+/**
+ * SseParser.feed's `{event, data, id}` records: per event the lengths of its type and data, then
+ * 0 when the last-event-ID is unchanged or its length + 1 when a new one follows the data (an ID
+ * crosses once, not once per event). Returns the ID after the last event.
+ */
+export function sseEvents(text, meta, out, id) {
   let at = 0;
   for (let i = 0; i < meta.length; i += 3) {
     const event = text.substring(at, (at += meta[i]));
     const data = text.substring(at, (at += meta[i + 1]));
-    const id = text.substring(at, (at += meta[i + 2]));
+    if (meta[i + 2]) id = text.substring(at, (at += meta[i + 2] - 1));
     out.push({ event, data, id });
   }
+  return id;
 }
 
 export function sseEvent(event, data, id) {

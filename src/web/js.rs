@@ -30,12 +30,13 @@ extern "C" {
 
     #[wasm_bindgen(js_name = chatParts)]
     pub fn chat_parts(text: &str, meta: &[u32], out: &js_sys::Array);
+    /// Pushes the batch's `{event, data, id}` records; → the last-event-ID after them.
     #[wasm_bindgen(js_name = sseEvents)]
-    pub fn sse_events(text: &str, meta: &[u32], out: &js_sys::Array);
+    pub fn sse_events(text: &str, meta: &[u32], out: &js_sys::Array, id: &JsValue) -> JsValue;
     pub fn part(event: &str, data: &JsValue) -> JsValue;
     pub fn unparsed(event: &str, raw: &str, strict: bool) -> JsValue;
     #[wasm_bindgen(js_name = sseEvent)]
-    pub fn sse_event(event: &str, data: &str, id: &str) -> JsValue;
+    pub fn sse_event(event: &str, data: &str, id: &JsValue) -> JsValue;
 
     #[wasm_bindgen(js_name = textProblem)]
     fn text_problem(text: &JsValue) -> u32;

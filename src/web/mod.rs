@@ -2,6 +2,5 @@
 //! awaits, body reads, storage and locks, and asks `core::ops` what to send and what replies mean.
 //! What stays here works on JS values directly: the byte-level stream engine and the bindings.
 
-pub mod alloc;
 pub mod js;
 pub mod stream;

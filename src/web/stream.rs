@@ -88,7 +88,7 @@ impl ChatStream {
         let mut sink = Deliver::new(&mut self.batch, &mut self.events_seen);
         // Coze Studio may end with a data-less `conversation.stream.done`, which yields no event.
         if self.parser.last_dataless_event_type() == chat::EVENT_STUDIO_DONE {
-            sink.event(chat::EVENT_STUDIO_DONE, &mut String::new(), "");
+            sink.event(chat::EVENT_STUDIO_DONE, &mut String::new(), None);
         }
         let (out, done, mut failure) = sink.finish();
         self.parser = SseParser::new(); // releases its buffers (a pending event is discarded, per spec)
@@ -172,7 +172,7 @@ impl<'a> Deliver<'a> {
 }
 
 impl EventSink for Deliver<'_> {
-    fn event(&mut self, name: &str, data: &mut String, _id: &str) {
+    fn event(&mut self, name: &str, data: &mut String, _id: Option<&str>) {
         if self.done || self.failure.is_some() {
             return;
         }
