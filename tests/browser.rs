@@ -529,9 +529,11 @@ async fn pat_guard_and_bad_params() {
     js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
     let err = await_err(api(&c.conversations(), "create", (cyclic, JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
-    let err = await_err(api(&c.conversations(), "messages.list", ("7".into(), "newest".into(), JsValue::UNDEFINED))).await;
+    let err =
+        await_err(api(&c.conversations(), "messages.list", ("7".into(), "newest".into(), JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
-    let err = await_err(api(&c.chat(), "createAndPoll", (chat_params(ECHO_BOT, "x"), json(r#"{"timeoutMs":"soon"}"#)))).await;
+    let err =
+        await_err(api(&c.chat(), "createAndPoll", (chat_params(ECHO_BOT, "x"), json(r#"{"timeoutMs":"soon"}"#)))).await;
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
 }
 
@@ -552,14 +554,21 @@ async fn rest_endpoints() {
     let first_ws = js_sys::Array::from(&get(&ws, "workspaces")).get(0);
     let ws_id = get_str(&first_ws, "id");
     assert!(!ws_id.is_empty());
-    let bots = await_ok(api(&c.bots(), "listNew", (json(&format!(r#"{{"workspace_id":"{ws_id}"}}"#)), JsValue::UNDEFINED))).await;
+    let bots =
+        await_ok(api(&c.bots(), "listNew", (json(&format!(r#"{{"workspace_id":"{ws_id}"}}"#)), JsValue::UNDEFINED)))
+            .await;
     let items = js_sys::Array::from(&get(&bots, "items"));
     assert!(items.iter().any(|b| get_str(&b, "id") == ECHO_BOT));
-    let published = await_ok(api(&c.bots(), "list", (json(&format!(r#"{{"space_id":"{ws_id}"}}"#)), JsValue::UNDEFINED))).await;
+    let published =
+        await_ok(api(&c.bots(), "list", (json(&format!(r#"{{"space_id":"{ws_id}"}}"#)), JsValue::UNDEFINED))).await;
     assert!(get(&published, "space_bots").is_object());
 
-    let conv =
-        await_ok(api(&c.conversations(), "create", (json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED))).await;
+    let conv = await_ok(api(
+        &c.conversations(),
+        "create",
+        (json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED),
+    ))
+    .await;
     let conv_id = get_str(&conv, "id");
     let params = json(&format!(
         r#"{{"bot_id":"{ECHO_BOT}","conversation_id":"{conv_id}","additional_messages":[{{"role":"user","content":"poll me","content_type":"text"}}]}}"#
@@ -570,9 +579,12 @@ async fn rest_endpoints() {
     let messages = js_sys::Array::from(&get(&result, "messages"));
     assert!(messages.iter().any(|m| get_str(&m, "content") == "You said: poll me"));
 
-    let listed =
-        await_ok(api(&c.conversations(), "messages.list", (conv_id.clone().into(), JsValue::UNDEFINED, JsValue::UNDEFINED)))
-            .await;
+    let listed = await_ok(api(
+        &c.conversations(),
+        "messages.list",
+        (conv_id.clone().into(), JsValue::UNDEFINED, JsValue::UNDEFINED),
+    ))
+    .await;
     assert!(js_sys::Array::from(&get(&listed, "data")).length() >= 2);
 
     // Cancel a running (non-stream) chat.
@@ -580,7 +592,8 @@ async fn rest_endpoints() {
         r#"{{"bot_id":"{SLOW_BOT}","additional_messages":[{{"role":"user","content":"x","content_type":"text"}}]}}"#
     ));
     let chat = await_ok(api(&c.chat(), "create", (params, JsValue::UNDEFINED))).await;
-    let canceled = await_ok(api(&c.chat(), "cancel", (get(&chat, "conversation_id"), get(&chat, "id"), JsValue::UNDEFINED))).await;
+    let canceled =
+        await_ok(api(&c.chat(), "cancel", (get(&chat, "conversation_id"), get(&chat, "id"), JsValue::UNDEFINED))).await;
     assert_eq!(get_str(&canceled, "status"), "canceled");
 }
 

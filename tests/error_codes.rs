@@ -25,10 +25,7 @@ fn readme_table() -> BTreeSet<String> {
     let readme = read("README.md");
     let section = &readme[readme.find("## Errors").expect("an Errors section")..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
-    section
-        .lines()
-        .filter_map(|line| line.strip_prefix("| `")?.split('`').next().map(str::to_owned))
-        .collect()
+    section.lines().filter_map(|line| line.strip_prefix("| `")?.split('`').next().map(str::to_owned)).collect()
 }
 
 #[test]

@@ -295,7 +295,12 @@ async fn code_and_state_leave_the_address_bar() {
     // A successful one: the page's own address carries the callback, so the login's redirect_uri
     // is this page (completeLogin accepts a callback only there).
     let page = original.split(['?', '#']).next().unwrap().to_owned();
-    let reply = admin("POST", "/_emulator/clients", Some(obj(&[("redirect_uris", js_sys::Array::of1(&page.clone().into()).into())]))).await;
+    let reply = admin(
+        "POST",
+        "/_emulator/clients",
+        Some(obj(&[("redirect_uris", js_sys::Array::of1(&page.clone().into()).into())])),
+    )
+    .await;
     let client_id = get_str(&reply, "client_id");
     let (location, _) = start_and_authorize(&client_id, &page, None, "allow").await;
     let query = &location[location.find('?').unwrap()..];

@@ -152,9 +152,12 @@ async fn concurrent_calls(c: &CozeAPI, n: usize) -> Vec<JsValue> {
             match i % 3 {
                 0 => api(&c.users(), "me", (JsValue::UNDEFINED,)).into(),
                 1 => api(&c.workspaces(), "list", (JsValue::UNDEFINED, JsValue::UNDEFINED)).into(),
-                _ => {
-                    api(&c.conversations(), "create", (json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED)).into()
-                }
+                _ => api(
+                    &c.conversations(),
+                    "create",
+                    (json(&format!(r#"{{"bot_id":"{ECHO_BOT}"}}"#)), JsValue::UNDEFINED),
+                )
+                .into(),
             }
         })
         .collect();

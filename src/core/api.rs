@@ -3,7 +3,7 @@
 
 use super::authorize::form_urlencode;
 use super::error::{CozeError, ErrorCode, Result};
-use super::json::{parse_integer, Object, Value};
+use super::json::{decimal, parse_integer, Object, Value};
 
 /// Decides whether a reply is a success. `Ok(())` means: use the body (its `data`).
 /// Errors carry status, Coze code/msg, the logid (body `detail.logid` first, then the
@@ -37,9 +37,10 @@ fn http_error_message(status: u16, msg: Option<&str>) -> String {
         500..=599 => "server error",
         _ => "request failed",
     };
+    let head = ["HTTP ", &decimal(i64::from(status)), " ", reason].concat();
     match msg {
-        Some(m) => format!("HTTP {status} {reason}: {m}"),
-        None => format!("HTTP {status} {reason}"),
+        Some(m) => [&head, ": ", m].concat(),
+        None => head,
     }
 }
 
@@ -74,7 +75,7 @@ pub fn reply_logid(body: Option<&Object>, header_logid: Option<&str>) -> Option<
 pub fn shareable_raw(body: &str, object: Option<&Object>) -> Option<String> {
     const CREDENTIALS: [&str; 2] = ["access_token", "refresh_token"];
     let named = |o: &Object| CREDENTIALS.iter().any(|k| o.get(k).is_some());
-    if CREDENTIALS.iter().any(|k| body.contains(k)) || object.is_some_and(named) {
+    if CREDENTIALS.iter().any(|k| super::json::contains(body, k)) || object.is_some_and(named) {
         return None;
     }
     Some(truncate(body))
@@ -90,7 +91,7 @@ pub fn truncate(raw: &str) -> String {
     while !raw.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &raw[..end])
+    [&raw[..end], "…"].concat()
 }
 
 /// Whether a failure means "the access token is no longer good" (refresh once and retry).
@@ -118,9 +119,9 @@ pub fn path_with_query(path: &str, query: &[(&str, Option<&str>)]) -> String {
 pub fn require_id<'a>(name: &str, value: Option<&'a str>) -> Result<&'a str> {
     match value {
         Some(v) if !v.trim().is_empty() => Ok(v),
-        Some(_) => Err(CozeError::invalid_argument(format!("`{name}` must not be empty"))),
+        Some(_) => Err(CozeError::invalid_argument(["`", name, "` must not be empty"].concat())),
         // Coze ids are 19 digits: as JS numbers they lose precision.
-        None => Err(CozeError::invalid_argument(format!("`{name}` must be a string"))),
+        None => Err(CozeError::invalid_argument(["`", name, "` must be a string"].concat())),
     }
 }
 

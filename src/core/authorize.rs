@@ -69,7 +69,7 @@ fn bad(what: &str, why: &str) -> CozeError {
 
 /// Splits an authority into host and ":port", validating both. `what` names the argument.
 fn split_host_port<'a>(authority: &'a str, what: &str) -> Result<(&'a str, &'a str)> {
-    if authority.contains('@') {
+    if authority.as_bytes().contains(&b'@') {
         return Err(bad(what, "must not hold credentials (user@host)"));
     }
     let (host, port) = if authority.starts_with('[') {
@@ -261,7 +261,9 @@ pub fn require_https(url: &str, what: &str, allow_insecure: bool) -> Result<()> 
     let loopback = host == "localhost"
         || host.ends_with(".localhost")
         || host == "[::1]"
-        || host.strip_prefix("127.").is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok()));
+        || host
+            .strip_prefix("127.")
+            .is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok()));
     if loopback || allow_insecure {
         return Ok(());
     }
@@ -279,7 +281,7 @@ pub fn validate_redirect_uri(redirect_uri: &str) -> Result<()> {
             "redirect_uri must be an absolute http:// or https:// URL, exactly as registered with the OAuth app",
         ));
     };
-    if redirect_uri.contains('#') {
+    if redirect_uri.as_bytes().contains(&b'#') {
         return Err(CozeError::invalid_argument(
             "redirect_uri must not contain '#': a fragment is never sent back, and Coze requires special \
              characters such as # to be percent-encoded (%23) in the registered URL",
@@ -460,7 +462,10 @@ pub fn parse_callback_from(url: &str, expected_state: &str, issuer: Option<&str>
     // 2. the issuer, when the server names one.
     if let (Some(raw), Some(issuer)) = (iss, issuer) {
         if decode_param("iss", raw)? != issuer {
-            return Err(CozeError::new(ErrorCode::OAuthIssuerMismatch, "the callback's iss is not this login's issuer"));
+            return Err(CozeError::new(
+                ErrorCode::OAuthIssuerMismatch,
+                "the callback's iss is not this login's issuer",
+            ));
         }
     }
 
@@ -579,10 +584,23 @@ mod tests {
 
     #[test]
     fn plain_http_only_for_loopback() {
-        for ok in ["https://api.coze.cn", "http://127.0.0.1:8787", "http://127.1.2.3", "http://localhost:3000/x", "http://[::1]:9", "http://app.localhost"] {
+        for ok in [
+            "https://api.coze.cn",
+            "http://127.0.0.1:8787",
+            "http://127.1.2.3",
+            "http://localhost:3000/x",
+            "http://[::1]:9",
+            "http://app.localhost",
+        ] {
             assert!(require_https(ok, "baseURL", false).is_ok(), "{ok}");
         }
-        for bad in ["http://api.coze.cn", "http://192.168.1.2:8787", "http://127.0.0.1.evil.test", "HTTP://example.com", "http://localhost.evil.test"] {
+        for bad in [
+            "http://api.coze.cn",
+            "http://192.168.1.2:8787",
+            "http://127.0.0.1.evil.test",
+            "HTTP://example.com",
+            "http://localhost.evil.test",
+        ] {
             let err = require_https(bad, "baseURL", false).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidArgument, "{bad}");
             assert!(err.message.contains("baseURL") && err.message.contains("https"), "{}", err.message);

@@ -84,7 +84,7 @@ fn failure_message(what: &str, code: Option<i64>, msg: Option<&str>) -> String {
     let mut separator = ": ";
     if let Some(code) = code {
         message.push_str(separator);
-        message.push_str(&code.to_string());
+        message.push_str(&super::json::decimal(code));
         separator = " ";
     }
     if let Some(msg) = msg.filter(|m| !m.is_empty()) {
@@ -98,12 +98,14 @@ fn failure_message(what: &str, code: Option<i64>, msg: Option<&str>) -> String {
 }
 
 pub fn malformed_event(event: &str, raw: &str) -> CozeError {
-    CozeError::new(ErrorCode::MalformedEvent, format!("`{event}` event data is not valid JSON")).with_raw(truncate(raw))
+    CozeError::new(ErrorCode::MalformedEvent, ["`", event, "` event data is not valid JSON"].concat())
+        .with_raw(truncate(raw))
 }
 
 /// The body ended (or broke) before `done`.
 pub fn truncated(events_seen: u64, cause: Option<&str>) -> CozeError {
-    let mut message = format!("stream ended after {events_seen} events without `done`");
+    let seen = super::json::decimal(events_seen as i64);
+    let mut message = ["stream ended after ", &seen, " events without `done`"].concat();
     if let Some(cause) = cause {
         message.push_str(": ");
         message.push_str(cause);

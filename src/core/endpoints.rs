@@ -21,9 +21,16 @@ enum Params {
     Chat(bool),
     Conversation,
     /// An options object read into the query (`required`: its first string key must be there).
-    Query { strings: &'static [&'static str], numbers: &'static [&'static str], required: bool },
+    Query {
+        strings: &'static [&'static str],
+        numbers: &'static [&'static str],
+        required: bool,
+    },
     /// An optional options object sent as the JSON body, its fields checked like a query's.
-    Body { strings: &'static [&'static str], numbers: &'static [&'static str] },
+    Body {
+        strings: &'static [&'static str],
+        numbers: &'static [&'static str],
+    },
 }
 
 struct Endpoint {
@@ -102,7 +109,9 @@ fn invalid(key: &str, why: &str) -> CozeError {
 fn id(name: &str, value: Option<&Value>) -> Result<String> {
     let text = match value {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.contains('\u{FFFD}') => return Err(invalid(name, "is not valid Unicode")),
+        Some(Value::String(s)) if super::json::contains(s, "\u{FFFD}") => {
+            return Err(invalid(name, "is not valid Unicode"))
+        }
         Some(Value::String(s)) if s.encode_utf16().count() > 16384 => return Err(invalid(name, "is too long")),
         Some(Value::String(s)) => Some(s.as_ref()),
         Some(_) => return Err(invalid(name, "must be a string")),
@@ -136,7 +145,9 @@ fn read_query(params: &Object, strings: &[&str], numbers: &[&str], out: &mut Vec
     for key in numbers {
         let n = match params.get(key) {
             None | Some(Value::Null) => continue,
-            Some(Value::Number(n)) => super::json::parse_integer(n).filter(|n| n.unsigned_abs() < 9_000_000_000_000_000),
+            Some(Value::Number(n)) => {
+                super::json::parse_integer(n).filter(|n| n.unsigned_abs() < 9_000_000_000_000_000)
+            }
             Some(Value::String(s)) if !s.is_empty() && s.len() < 16 && s.bytes().all(|b| b.is_ascii_digit()) => {
                 super::json::parse_integer(&s)
             }
@@ -239,7 +250,6 @@ const NOT_JSON_OBJECT: &str = "{\"\\u0000coze-wasm:not-JSON\"";
 
 /// The request for endpoint `index` with the caller's arguments (IDs first, then params).
 pub fn request(index: u32, base_url: &str, args: [Option<&Value>; 2], user_id: &str) -> Result<String> {
-
     let e = ENDPOINTS.get(index as usize).ok_or_else(|| invalid("endpoint", "is unknown"))?;
     let mut query: Vec<(String, String)> = Vec::new();
     let mut body: Option<String> = None;
@@ -274,7 +284,7 @@ pub fn request(index: u32, base_url: &str, args: [Option<&Value>; 2], user_id: &
         }
     }
     // Checked after the fields (their errors name them): anything else JSON would have changed.
-    if body.as_deref().is_some_and(|b| b.contains(NOT_JSON)) {
+    if body.as_deref().is_some_and(|b| super::json::contains(b, NOT_JSON)) {
         return Err(invalid("params", "hold a value JSON cannot carry (NaN, a function, a Date…)"));
     }
     let pairs: Vec<(&str, Option<&str>)> = query.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect();

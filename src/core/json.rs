@@ -155,7 +155,7 @@ pub fn elements(array: &str) -> impl Iterator<Item = Value<'_>> {
 
 /// Compares a raw (still escaped) key with `key` without decoding in the common case.
 fn key_is(raw_key: &str, key: &str) -> bool {
-    if raw_key.contains('\\') {
+    if raw_key.as_bytes().contains(&b'\\') {
         decode_string(raw_key) == key
     } else {
         raw_key == key
@@ -279,7 +279,7 @@ fn hex4(digits: &[u8]) -> Option<u16> {
 
 /// The text between a string's quotes, unescaped. Borrowed unless it holds escapes.
 pub fn decode_string(raw: &str) -> Cow<'_, str> {
-    if !raw.contains('\\') {
+    if !raw.as_bytes().contains(&b'\\') {
         return Cow::Borrowed(raw);
     }
     let bytes = raw.as_bytes();
@@ -382,6 +382,12 @@ pub fn parse_integer(text: &str) -> Option<i64> {
     }
     let value = i64::try_from(digits).ok().filter(|v| *v <= MAX_SAFE_INTEGER)?;
     Some(if negative { -value } else { value })
+}
+
+/// Whether `text` contains `needle`. A plain window scan: std's substring search (two-way) is ~2 kB
+/// of wasm, and every text searched here is short or searched once.
+pub fn contains(text: &str, needle: &str) -> bool {
+    text.as_bytes().windows(needle.len().max(1)).any(|w| w == needle.as_bytes())
 }
 
 /// `n` in decimal (a JSON number). Written out: integer `Display` pulls `core::fmt` into the wasm.

@@ -6,7 +6,7 @@
 use super::api::{check_envelope, is_auth_failure};
 use super::authorize::{self, AuthorizeRequest};
 use super::error::{CozeError, ErrorCode, Result};
-use super::json::{decimal, elements, json_string, Object, Value};
+use super::json::{contains, decimal, elements, json_string, Object, Value};
 use super::token::{self, code_exchange_body, refresh_body, token_endpoint};
 use super::{chat, endpoints, pkce};
 
@@ -117,7 +117,9 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         "refresh" => {
             let secret = a.text("clientSecret").filter(|s| !s.is_empty());
             if secret.is_some() && a.flag("inBrowser") {
-                return Err(CozeError::invalid_argument("clientSecret in a page is readable by anyone: keep it on a server"));
+                return Err(CozeError::invalid_argument(
+                    "clientSecret in a page is readable by anyone: keep it on a server",
+                ));
             }
             let body = refresh_body(&a.string("clientId"), &a.string("refreshToken"))?;
             let auth = secret.map(|s| ["Bearer ", &s].concat());
@@ -143,7 +145,7 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         }
         "streamReady" => {
             let status = a.number("status");
-            bool_json((200..300).contains(&status) && a.string("type").contains("text/event-stream"))
+            bool_json((200..300).contains(&status) && contains(&a.string("type"), "text/event-stream"))
         }
         "reply" => {
             let status = a.number("status") as u16;
@@ -236,8 +238,18 @@ fn start_pkce(a: &Args) -> Result<String> {
         "}",
     ]
     .concat();
-    Ok(["[", &json_string(&url), ",", &json_string(&state), ",", &json_string(&verifier), ",", &json_string(&pending), "]"]
-        .concat())
+    Ok([
+        "[",
+        &json_string(&url),
+        ",",
+        &json_string(&state),
+        ",",
+        &json_string(&verifier),
+        ",",
+        &json_string(&pending),
+        "]",
+    ]
+    .concat())
 }
 
 fn token_request(base_url: &str, body: &str, auth: Option<&str>) -> String {
@@ -269,20 +281,28 @@ fn bearer(a: &Args) -> Result<String> {
 /// exchange request.
 fn finish_login(a: &Args) -> Result<String> {
     let Some(pending) = a.text("pending") else {
-        return Err(CozeError::new(ErrorCode::OAuthStateMissing, "no pending login for this state (used, or started elsewhere)"));
+        return Err(CozeError::new(
+            ErrorCode::OAuthStateMissing,
+            "no pending login for this state (used, or started elsewhere)",
+        ));
     };
-    let record = Object::parse(&pending).ok_or_else(|| CozeError::new(ErrorCode::Storage, "the pending login is corrupt"))?;
+    let record =
+        Object::parse(&pending).ok_or_else(|| CozeError::new(ErrorCode::Storage, "the pending login is corrupt"))?;
     let field = |name: &str| record.str(name).map(|s| s.into_owned()).unwrap_or_default();
     if a.number("now") - record.integer("created_at").unwrap_or(0) > PENDING_MAX_AGE_SECONDS {
         return Err(CozeError::new(ErrorCode::OAuthStateMissing, "the pending login expired; log in again"));
     }
     let url = a.string("url");
     if !authorize::is_at_redirect_uri(&url, &field("redirect_uri")) {
-        return Err(CozeError::new(ErrorCode::OAuthRedirectMismatch, "the callback is not at this login's redirect_uri"));
+        return Err(CozeError::new(
+            ErrorCode::OAuthRedirectMismatch,
+            "the callback is not at this login's redirect_uri",
+        ));
     }
     let issuer = record.str("issuer");
     let callback = authorize::parse_callback_from(&url, &a.string("state"), issuer.as_deref())?;
-    let body = code_exchange_body(&callback.code, &field("client_id"), &field("redirect_uri"), &field("code_verifier"))?;
+    let body =
+        code_exchange_body(&callback.code, &field("client_id"), &field("redirect_uri"), &field("code_verifier"))?;
     Ok(token_request(&field("base_url"), &body, None))
 }
 
@@ -326,9 +346,13 @@ mod tests {
 
     #[test]
     fn pkce_start_gives_url_state_verifier_and_the_pending_record() {
-        let out = ok("pkce", r#"{"clientId":"c1","redirectUrl":"http://127.0.0.1:9/cb","baseURL":"https://api.coze.cn","now":100}"#);
+        let out = ok(
+            "pkce",
+            r#"{"clientId":"c1","redirectUrl":"http://127.0.0.1:9/cb","baseURL":"https://api.coze.cn","now":100}"#,
+        );
         let list: Vec<Value> = elements(&out).collect();
-        let [Value::String(url), Value::String(state), Value::String(verifier), Value::String(pending)] = &list[..] else {
+        let [Value::String(url), Value::String(state), Value::String(verifier), Value::String(pending)] = &list[..]
+        else {
             panic!("{out}")
         };
         assert!(url.starts_with("https://www.coze.cn/api/permission/oauth2/authorize?"));
@@ -338,7 +362,10 @@ mod tests {
         assert_eq!(record.str("code_verifier").unwrap(), *verifier);
         assert_eq!(record.str("base_url").unwrap(), "https://api.coze.cn");
         assert_eq!(record.integer("created_at"), Some(100));
-        assert_eq!(err("pkce", r#"{"clientId":"c","redirectUrl":"http://x/cb","method":"plain"}"#).0, "UNSUPPORTED_CHALLENGE_METHOD");
+        assert_eq!(
+            err("pkce", r#"{"clientId":"c","redirectUrl":"http://x/cb","method":"plain"}"#).0,
+            "UNSUPPORTED_CHALLENGE_METHOD"
+        );
     }
 
     #[test]
@@ -379,9 +406,18 @@ mod tests {
         let request = Object::parse(&request).unwrap();
         assert_eq!(request.str("url").unwrap(), "http://127.0.0.1:1/api/permission/oauth2/token");
         assert!(request.str("body").unwrap().contains("\"code\":\"C\""));
-        assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 1100, None)).0, "OAUTH_STATE_MISSING");
-        assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 5000, Some(pending))).0, "OAUTH_STATE_MISSING");
-        assert_eq!(err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=t", 1100, Some(pending))).0, "OAUTH_STATE_MISMATCH");
+        assert_eq!(
+            err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 1100, None)).0,
+            "OAUTH_STATE_MISSING"
+        );
+        assert_eq!(
+            err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s", 5000, Some(pending))).0,
+            "OAUTH_STATE_MISSING"
+        );
+        assert_eq!(
+            err("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=t", 1100, Some(pending))).0,
+            "OAUTH_STATE_MISMATCH"
+        );
     }
 
     #[test]
@@ -391,8 +427,14 @@ mod tests {
             format!(r#"{{"url":{},"state":"s","now":1001,"pending":{}}}"#, json_string(url), json_string(pending))
         };
         assert!(ok("finishLogin", &input("http://127.0.0.1:9/cb?code=C&state=s")).contains("token"));
-        assert!(ok("finishLogin", &input("HTTP://127.0.0.1:9/cb?code=C&state=s&iss=https%3A%2F%2Fwww.coze.cn")).contains("token"));
-        for elsewhere in ["http://127.0.0.1:9/other?code=C&state=s", "http://127.0.0.1:10/cb?code=C&state=s", "https://127.0.0.1:9/cb?code=C&state=s", "http://evil.test:9/cb?code=C&state=s"] {
+        assert!(ok("finishLogin", &input("HTTP://127.0.0.1:9/cb?code=C&state=s&iss=https%3A%2F%2Fwww.coze.cn"))
+            .contains("token"));
+        for elsewhere in [
+            "http://127.0.0.1:9/other?code=C&state=s",
+            "http://127.0.0.1:10/cb?code=C&state=s",
+            "https://127.0.0.1:9/cb?code=C&state=s",
+            "http://evil.test:9/cb?code=C&state=s",
+        ] {
             assert_eq!(err("finishLogin", &input(elsewhere)).0, "OAUTH_REDIRECT_MISMATCH", "{elsewhere}");
         }
         let mixed_up = "http://127.0.0.1:9/cb?code=C&state=s&iss=https%3A%2F%2Fattacker.example";
@@ -412,7 +454,10 @@ mod tests {
         ok("pkce", &pkce("http://coze.example", "http://app.example/cb", true));
         ok("pkce", &pkce("http://127.0.0.1:8787", "http://localhost:8080/", false));
         assert_eq!(err("baseUrl", r#"{"baseURL":"http://10.0.0.2"}"#).0, "INVALID_ARGUMENT");
-        assert_eq!(err("refresh", r#"{"baseURL":"http://10.0.0.2","refreshToken":"r","clientId":"c"}"#).0, "INVALID_ARGUMENT");
+        assert_eq!(
+            err("refresh", r#"{"baseURL":"http://10.0.0.2","refreshToken":"r","clientId":"c"}"#).0,
+            "INVALID_ARGUMENT"
+        );
         let www = r#"{"clientId":"c","redirectUrl":"https://a/cb","baseURL":"https://api.coze.cn","wwwURL":"http://www.example"}"#;
         assert_eq!(err("pkce", www).0, "INVALID_ARGUMENT");
     }

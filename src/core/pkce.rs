@@ -8,8 +8,6 @@
 //! `plain` is refused: it puts the verifier itself into the authorization URL, so anyone who sees the
 //! URL (history, logs, referrers) can redeem the code. RFC 9700 §2.1.1 says to use S256.
 
-use core::fmt;
-
 use sha2::{Digest as _, Sha256};
 
 use super::error::{CozeError, ErrorCode, Result};
@@ -21,59 +19,6 @@ pub const VERIFIER_MIN_LEN: usize = 43;
 pub const VERIFIER_MAX_LEN: usize = 128;
 /// The only `code_challenge_method` we send.
 pub const S256: &str = "S256";
-
-/// A string that must never be printed: a code verifier, an authorization code, a token.
-/// `Debug` and `Display` show only its length.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret text itself. Call this only where the value must really be sent somewhere.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-
-    /// Length in characters.
-    pub fn len(&self) -> usize {
-        self.0.chars().count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Self(value.to_owned())
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret(<redacted, {} chars>)", self.len())
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
 
 /// Compares two byte strings without an early exit on the first difference, so the time taken does
 /// not tell an attacker how long a matching prefix of a guessed `state` was. (The length is not
@@ -223,7 +168,10 @@ mod tests {
     fn decode(text: &str) -> Vec<u8> {
         let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let bits: String = text.chars().map(|c| format!("{:06b}", alphabet.find(c).expect("base64url"))).collect();
-        bits.as_bytes().chunks_exact(8).map(|b| u8::from_str_radix(std::str::from_utf8(b).unwrap(), 2).unwrap()).collect()
+        bits.as_bytes()
+            .chunks_exact(8)
+            .map(|b| u8::from_str_radix(std::str::from_utf8(b).unwrap(), 2).unwrap())
+            .collect()
     }
 
     #[test]
@@ -278,19 +226,6 @@ mod tests {
             let err = check_challenge_method(Some(m)).unwrap_err();
             assert_eq!(err.code, ErrorCode::UnsupportedChallengeMethod, "{m}");
         }
-    }
-
-    #[test]
-    fn secret_is_redacted() {
-        let s = Secret::new("czu_supersecret");
-        assert_eq!(format!("{s:?}"), "Secret(<redacted, 15 chars>)");
-        assert_eq!(s.to_string(), "Secret(<redacted, 15 chars>)");
-        assert_eq!(s.expose(), "czu_supersecret");
-        assert_eq!(s.len(), 15);
-        assert!(!s.is_empty());
-        assert!(Secret::default().is_empty());
-        assert_eq!(Secret::from("a"), Secret::from(String::from("a")));
-        assert_eq!(Secret::new("abc").into_inner(), "abc");
     }
 
     #[test]

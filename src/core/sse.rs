@@ -444,7 +444,8 @@ impl SseParser {
         if error.is_none() {
             *error = Some(CozeError::new(
                 ErrorCode::EventTooLarge,
-                format!("SSE event exceeds the maximum size of {} bytes", self.max_event_size),
+                ["SSE event exceeds the maximum size of ", &super::json::decimal(self.max_event_size as i64), " bytes"]
+                    .concat(),
             ));
         }
         self.clear_line();

@@ -27,12 +27,12 @@ pub const RELATIVE_EXPIRY_THRESHOLD: i64 = 1_000_000_000;
 
 /// `{base}/api/permission/oauth2/token` (trailing slashes of `base_url` ignored).
 pub fn token_endpoint(base_url: &str) -> String {
-    format!("{}/api/permission/oauth2/token", base_url.trim_end_matches('/'))
+    [base_url.trim_end_matches('/'), "/api/permission/oauth2/token"].concat()
 }
 
 fn require(field: &str, value: &str) -> Result<()> {
     if value.is_empty() {
-        return Err(CozeError::invalid_argument(format!("{field} is required")));
+        return Err(CozeError::invalid_argument([field, " is required"].concat()));
     }
     Ok(())
 }
@@ -103,12 +103,15 @@ impl fmt::Debug for OAuthToken {
 impl OAuthToken {
     /// The stored form, @coze/api's shape: `{"access_token","refresh_token","expires_in","token_type"?}`.
     pub fn to_json(&self) -> String {
-        let mut out = format!(
-            "{{\"access_token\":{},\"refresh_token\":{},\"expires_in\":{}",
-            json_string(&self.access_token),
-            json_string(&self.refresh_token),
-            self.expires_in
-        );
+        let mut out = [
+            "{\"access_token\":",
+            &json_string(&self.access_token),
+            ",\"refresh_token\":",
+            &json_string(&self.refresh_token),
+            ",\"expires_in\":",
+            &super::json::decimal(self.expires_in),
+        ]
+        .concat();
         if let Some(t) = &self.token_type {
             out.push_str(",\"token_type\":");
             out.push_str(&json_string(t));
@@ -176,7 +179,7 @@ pub fn interpret_token_response(
     };
     let Some(o) = object else {
         let what = if body.trim().is_empty() { "empty" } else { "not a JSON object" };
-        return Err(fail(ErrorCode::InvalidResponse, format!("token reply is {what}")));
+        return Err(fail(ErrorCode::InvalidResponse, ["token reply is ", what].concat()));
     };
 
     let error_message = text_field(&o, "error_message");
@@ -184,7 +187,7 @@ pub fn interpret_token_response(
     let msg = text_field(&o, "msg");
     let hint = if [&error_message, &error_description, &msg]
         .iter()
-        .any(|t| t.as_ref().is_some_and(|t| t.to_ascii_lowercase().contains("client_secret")))
+        .any(|t| t.as_ref().is_some_and(|t| super::json::contains(&t.to_ascii_lowercase(), "client_secret")))
     {
         CLIENT_SECRET_HINT
     } else {
@@ -198,8 +201,8 @@ pub fn interpret_token_response(
     if oauth_code.is_some() || (error_message.is_some() && !has_access_token) {
         let description = error_description.or_else(|| error_message.clone());
         let message = match (&oauth_code, &description) {
-            (Some(c), Some(d)) => format!("token request failed: {c} ({d}){hint}"),
-            (c, d) => format!("token request failed: {}{hint}", c.as_deref().or(d.as_deref()).unwrap_or_default()),
+            (Some(c), Some(d)) => ["token request failed: ", c, " (", d, ")", hint].concat(),
+            (c, d) => ["token request failed: ", c.as_deref().or(d.as_deref()).unwrap_or_default(), hint].concat(),
         };
         let mut err = fail(ErrorCode::OAuthTokenError, message);
         err.error = oauth_code;
@@ -218,9 +221,10 @@ pub fn interpret_token_response(
 
     // 4. Any other non-2xx answer.
     if !(200..300).contains(&status) {
+        let head = ["token request failed: HTTP ", &super::json::decimal(i64::from(status))].concat();
         let message = match &msg {
-            Some(m) => format!("token request failed: HTTP {status} ({m}){hint}"),
-            None => format!("token request failed: HTTP {status}{hint}"),
+            Some(m) => [&head, " (", m, ")", hint].concat(),
+            None => [&head, hint].concat(),
         };
         let mut err = fail(ErrorCode::OAuthTokenError, message);
         err.msg = msg;
@@ -228,7 +232,7 @@ pub fn interpret_token_response(
     }
 
     // 5. Success shape. Such a body holds tokens, so `raw` is never attached (shareable_raw).
-    let missing = |what: &str| fail(ErrorCode::InvalidResponse, format!("token reply has {what}"));
+    let missing = |what: &str| fail(ErrorCode::InvalidResponse, ["token reply has ", what].concat());
     let token = |key: &str| o.str(key).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let access_token = token("access_token").ok_or_else(|| missing("no access_token"))?;
     let refresh_token = token("refresh_token").ok_or_else(|| missing("no refresh_token"))?;
@@ -277,11 +281,11 @@ pub fn refresh_ends_login(err: &CozeError) -> bool {
     text.push('\n');
     text.push_str(err.msg.as_deref().unwrap_or_default());
     text.make_ascii_lowercase();
-    let mentions_refresh = text.contains("refresh");
+    let mentions_refresh = super::json::contains(&text, "refresh");
     match err.error.as_deref() {
         Some(code) if REFUSED_GRANT.iter().any(|r| r.eq_ignore_ascii_case(code)) => true,
         Some(code) if code.eq_ignore_ascii_case("invalid_request") => mentions_refresh,
-        _ => mentions_refresh && DEAD_TOKEN_WORDS.iter().any(|w| text.contains(w)),
+        _ => mentions_refresh && DEAD_TOKEN_WORDS.iter().any(|w| super::json::contains(&text, w)),
     }
 }
 
