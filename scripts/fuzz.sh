@@ -28,6 +28,13 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked || cargo install cargo-fuzz
 fi
 
+# No targets listed (a broken fuzz/Cargo.toml, a renamed directory) would "pass" without fuzzing.
+targets=$(cd fuzz && cargo +nightly fuzz list)
+if [ -z "$targets" ]; then
+  echo "fuzz: FAILED: \`cargo fuzz list\` lists no targets (fuzz/Cargo.toml [[bin]])" >&2
+  exit 1
+fi
+
 # Safe Rust: no sanitizer (about twice the speed); overflow checks and debug assertions on.
 flags=(--sanitizer none --debug-assertions)
 start=$(date +%s)
@@ -36,7 +43,6 @@ echo "fuzz: build took $(($(date +%s) - start)) s"
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-targets=$(cd fuzz && cargo +nightly fuzz list)
 failed=()
 rows=()
 for t in $targets; do

@@ -233,6 +233,25 @@ async fn the_pending_login_is_deleted_after_use_whatever_the_outcome() {
         let text = get_str(&err, field);
         assert!(!text.contains(&verifier), "{field} echoes the verifier");
     }
+
+    // A malformed callback: a repeated `code`, a repeated `state` (one copy the real one, in
+    // either order). Refused before any token request, and the pending login is gone as well.
+    let before = code_exchanges(&client_id).await;
+    for tamper in ["code", "state_after", "state_before"] {
+        let (location, state) = start_and_authorize(&client_id, &redirect, None, "allow").await;
+        let url = match tamper {
+            "code" => format!("{location}&code=evil"),
+            "state_after" => format!("{location}&state=again"),
+            _ => location.replacen('?', "?state=first&", 1),
+        };
+        let err = await_err(complete(&url, None)).await;
+        assert_eq!(get_str(&err, "code"), "OAUTH_DUPLICATE_PARAM", "{tamper}");
+        assert!(session_item(&format!("{PENDING}{state}")).is_none(), "{tamper}: the pending login is deleted");
+        // So the untampered callback cannot be used afterwards either.
+        let err = await_err(complete(&location, None)).await;
+        assert_eq!(get_str(&err, "code"), "OAUTH_STATE_MISSING", "{tamper}");
+    }
+    assert_eq!(code_exchanges(&client_id).await, before, "no code was sent");
     assert_eq!(storage_keys("session").iter().filter(|k| k.starts_with(PENDING)).count(), 0);
 }
 
@@ -309,6 +328,25 @@ async fn code_and_state_leave_the_address_bar() {
     assert!(get_str(&token, "access_token").starts_with("czu_"));
     assert_eq!(search(), "", "code and state stripped with history.replaceState");
     restore_href(&original);
+}
+
+#[wasm_bindgen_test]
+async fn complete_login_with_another_url_leaves_the_address_bar_alone() {
+    // E.g. a popup's or an iframe's callback handed to the opener: the page's own address (here
+    // carrying callback-like parameters of its own) is not the callback, so it is not rewritten.
+    clear_pending_logins();
+    let original = href();
+    set_search("?keep=1&code=page_code&state=page_state");
+    let before = search();
+    let (client_id, redirect) = new_client(None).await;
+    let (location, state) = start_and_authorize(&client_id, &redirect, None, "allow").await;
+    let token = await_ok(complete(&location, None)).await;
+    let after = search();
+    restore_href(&original);
+    assert!(get_str(&token, "access_token").starts_with("czu_"), "the login completes");
+    assert_eq!(after, before, "the address bar is untouched");
+    assert!(session_item(&format!("{PENDING}{state}")).is_none());
+    assert_eq!(code_exchanges(&client_id).await, 1.0);
 }
 
 // ------------------------------------------------------------------------ no client secret

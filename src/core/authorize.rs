@@ -420,6 +420,14 @@ pub fn callback_state(url: &str) -> Result<String> {
     Ok(state)
 }
 
+/// Every non-empty `state` a callback names, decoded, whatever else is wrong with it: a
+/// malformed callback (a repeated parameter) still uses up the pending logins it names.
+pub fn callback_states(url: &str) -> Vec<String> {
+    let (_, query, _) = split_url(url);
+    let states = query_pairs(query.unwrap_or("")).filter(|(name, _)| name == "state");
+    states.filter_map(|(_, raw)| form_decode(raw).ok()).filter(|s| !s.is_empty()).collect()
+}
+
 /// Validates the redirect back from the authorize page and returns its code and state.
 ///
 /// `url` may be a full URL (`location.href`) or just `location.search`. Checks, in this order:
@@ -946,5 +954,12 @@ mod tests {
         assert_eq!(callback_state("?code=c").unwrap_err().code, ErrorCode::OAuthStateMissing);
         assert_eq!(callback_state("?state=&code=c").unwrap_err().code, ErrorCode::OAuthStateMissing);
         assert_eq!(callback_state("?state=a&state=b").unwrap_err().code, ErrorCode::OAuthDuplicateParam);
+    }
+
+    #[test]
+    fn callback_states_names_every_login_a_malformed_callback_claims() {
+        assert_eq!(callback_states("https://app.example/cb?code=c&state=a%2Bb&code=d"), ["a+b"]);
+        assert_eq!(callback_states("?st%61te=a&code=c&state=b#state=f"), ["a", "b"]);
+        assert_eq!(callback_states("?state=&state=%ZZ&code=c"), Vec::<String>::new());
     }
 }

@@ -177,6 +177,10 @@ fn decide(op: &str, a: &Args) -> Result<String> {
             return Err(CozeError::new(ErrorCode::Timeout, ["the chat did not finish within ", &ms, " ms"].concat()));
         }
         "callbackState" => json_string(&authorize::callback_state(&a.string("url"))?),
+        "callbackStates" => {
+            let states: Vec<String> = authorize::callback_states(&a.string("url")).iter().map(|s| json_string(s)).collect();
+            ["[", &states.join(","), "]"].concat()
+        }
         "strip" => json_string(&authorize::strip_callback_params(&a.string("url"))),
         "finishLogin" => finish_login(a)?,
         "fingerprint" => json_string(&pkce::fingerprint(&a.string("token"))),

@@ -595,7 +595,14 @@ async function completeLogin(options) {
   if (url == null) throw r.bad('url', 'is required here (there is no location)');
   // Whatever happens next, code and state leave the address bar (and so the history and Referer).
   if (current === url) replaceLocation(run('strip', { url }));
-  const state = run('callbackState', { url });
+  let state;
+  try {
+    state = run('callbackState', { url });
+  } catch (err) {
+    // A malformed callback (a repeated parameter) still uses up every pending login it names.
+    for (const named of run('callbackStates', { url })) await store.remove(PENDING + named);
+    throw err;
+  }
   const key = PENDING + state;
   // One-time, even for two calls at once: claimed before the first await.
   const first = !claimed.has(key);

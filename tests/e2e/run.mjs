@@ -87,6 +87,29 @@ async function main() {
     const text = (selector) => page.locator(selector).textContent();
     const lastBot = () => page.locator('#messages .msg.bot').last();
 
+    /** From the next page load on, record each history.replaceState call: its URL and caller. */
+    let recording = false;
+    const recordReplaceState = async () => !recording && (recording = true) && page.addInitScript(() => {
+      window.replaceStateCalls = [];
+      const real = history.replaceState.bind(history);
+      history.replaceState = (state, title, url) => {
+        window.replaceStateCalls.push({ url: String(url), stack: String(new Error().stack) });
+        return real(state, title, url);
+      };
+    });
+    /** completeLogin (the package) stripped the callback; the demo's own fallback had nothing left. */
+    async function assertLibraryStripped() {
+      const calls = await page.evaluate(() => window.replaceStateCalls);
+      const fromPackage = calls.filter((c) => c.stack.includes('/pkg/'));
+      assert(fromPackage.length > 0, `completeLogin called history.replaceState (calls: ${JSON.stringify(calls.map((c) => c.url))})`);
+      const stripped = new URL(fromPackage[0].url, DEMO);
+      for (const name of ['code', 'state', 'error', 'error_description']) {
+        assert(!stripped.searchParams.has(name), `the package's replaceState drops ${name}: ${stripped}`);
+      }
+      const fromDemo = calls.filter((c) => c.stack.includes('/app.js'));
+      assertEqual(fromDemo.length, 0, "the demo's own strip calls (nothing left for it)");
+    }
+
     async function openDemo() {
       await page.goto(`${DEMO}/?emulator=${encodeURIComponent(EMU)}`);
       await page.waitForFunction(() => document.body.dataset.auth !== 'loading');
@@ -130,6 +153,7 @@ async function main() {
     await runner.test('a. login via consent (Allow)', async () => {
       assert(await page.locator('#login').isVisible(), '#login is visible before logging in');
       assertEqual(await page.inputValue('#redirect-url'), `${DEMO}/`, 'redirect URL shown');
+      await recordReplaceState();
       await loginVia('allow');
       await page.waitForFunction(() => document.body.dataset.auth === 'in');
       const token = await rememberSecrets();
@@ -143,6 +167,7 @@ async function main() {
       assert(/in \d+:\d\d/.test(statusText), `an expiry countdown is shown (got "${statusText.replace(/\s+/g, ' ')}")`);
       const url = new URL(page.url());
       assert(!url.searchParams.has('code') && !url.searchParams.has('state'), `no code/state in the address bar: ${url}`);
+      await assertLibraryStripped();
       assert(secrets.size >= 3, 'the authorization code was seen in the redirect');
       const html = await page.content();
       assert(![...secrets].some((s) => html.includes(s)), 'no token or code in the DOM');
@@ -209,8 +234,8 @@ async function main() {
       const note = await page.locator('#messages .row.bot').last().locator('.msg-note').textContent();
       assert(/stopped/i.test(note), `a "Stopped" note (got "${note}")`);
       await waitUntil(async () => (await emu('/_emulator/streams')).open === 0, 'the server to see the stream closed');
-      // Server side, the chat ends up canceled: by chat.cancel, or by the emulator noticing the
-      // closed connection, whichever comes first.
+      // Server side the chat ends up canceled (the emulator also cancels it when the connection
+      // closes), and Stop asked for it: one /v3/chat/cancel for this chat.
       const row = page.locator('#messages .row.bot').last();
       const chatId = await row.getAttribute('data-chat-id');
       const conversationId = await row.getAttribute('data-conversation-id');
@@ -224,6 +249,12 @@ async function main() {
         return body.data && body.data.status === 'canceled' && body.data;
       }, 'the chat to be canceled on the server');
       assertEqual(chat.status, 'canceled', 'server-side chat status');
+      const cancels = await waitUntil(async () => {
+        const c = await emu(`/_emulator/cancels?chat_id=${encodeURIComponent(chatId)}`);
+        return c.count > 0 && c;
+      }, 'Stop to call chat.cancel');
+      assertEqual(cancels.count, 1, 'chat.cancel requests for the stopped chat');
+      assertEqual(cancels.calls[0].conversation_id, conversationId, 'chat.cancel names the conversation');
       // The page stays usable: another message goes through.
       await chooseBot(ECHO_BOT);
       await sendMessage('still there?');
@@ -268,6 +299,7 @@ async function main() {
 
     await runner.test('g. Deny at the consent page', async () => {
       const before = await stats();
+      await recordReplaceState();
       await loginVia('deny');
       await page.locator('#error').waitFor({ state: 'visible' });
       const banner = await text('#error');
@@ -278,6 +310,7 @@ async function main() {
       assertEqual(await storedToken(), null, 'stored token');
       const url = new URL(page.url());
       assert(!url.searchParams.has('error') && !url.searchParams.has('state'), `callback params stripped: ${url}`);
+      await assertLibraryStripped();
       const after = await stats();
       assertEqual(after.token_requests.authorization_code, before.token_requests.authorization_code, 'code exchanges after Deny');
       await shot('denied.png');
@@ -369,9 +402,11 @@ async function main() {
       assertEqual(res.status, 200, 'expire the refresh token at the emulator');
       await page.locator('#refresh').click();
       await page.locator('#login').waitFor({ state: 'visible' });
+      await page.locator('#error').waitFor({ state: 'visible' });
+      // The refresh token was refused: that, not a later "not logged in", is what the user sees.
       const banner = await text('#error');
-      assert(banner.includes('OAUTH_TOKEN_ERROR') || banner.includes('NOT_LOGGED_IN'),
-        `the banner says why (got "${banner.replace(/\s+/g, ' ')}")`);
+      assert(banner.includes('OAUTH_TOKEN_ERROR') && !banner.includes('NOT_LOGGED_IN'),
+        `the banner says the refresh was refused (got "${banner.replace(/\s+/g, ' ')}")`);
       assertEqual(await storedToken(), null, 'the dead token is gone from storage');
       await page.locator('#error-close').click();
       await loginVia('allow'); // and the page works again
@@ -381,15 +416,8 @@ async function main() {
     await runner.test('k. console hygiene: no secrets, no page errors, no CSP violations', async () => {
       await rememberSecrets();
       assertEqual(leaked().length, 0, 'console lines containing a token or the code');
-      // Known library issue: after an abort, ChatStream's close() calls reader.cancel() and drops the
-      // returned promise, which rejects with the abort reason → "Uncaught (in promise) AbortError".
-      const known = pageErrors.filter((e) => /^AbortError: signal is aborted without reason/.test(e));
-      const unexpected = pageErrors.filter((e) => !known.includes(e));
-      if (known.length) {
-        console.log(`      WARN known library issue: ${known.length} unhandled AbortError rejection(s) after Stop ` +
-          '(src/web/stream.rs close() ignores the promise of reader.cancel())');
-      }
-      assertEqual(unexpected.length, 0, `uncaught page errors: ${unexpected.join('\n')}`);
+      // None at all: an abort (Stop, New conversation) must not leave an unhandled rejection.
+      assertEqual(pageErrors.length, 0, `uncaught page errors: ${pageErrors.join('\n')}`);
       const csp = consoleLines.filter((line) => /Content Security Policy/i.test(line));
       assertEqual(csp.length, 0, `CSP violations: ${csp.join('\n')}`);
       const wasm = site.requests.filter((p) => p.endsWith('.wasm'));

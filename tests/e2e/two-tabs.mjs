@@ -75,7 +75,11 @@ async function main() {
           return request(name, ...rest);
         };
         const query = locks.query.bind(locks);
-        locks.query = () => { window.lockQueries++; return query(); };
+        window.heldSeen = [];
+        locks.query = () => {
+          window.lockQueries++;
+          return query().then((r) => { window.heldSeen.push((r.held || []).map((l) => l.name)); return r; });
+        };
       }
     });
     // Hold every token request for TOKEN_DELAY_MS, and count what the browser sends.
@@ -129,6 +133,7 @@ async function main() {
       const run = (page) => page.evaluate(async ({ at, op }) => {
         window.exclusiveLocks = 0;
         window.lockQueries = 0;
+        window.heldSeen = [];
         await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
         try {
           const value = await window.m[op]();
@@ -146,12 +151,21 @@ async function main() {
       stored: localStorage.getItem(key),
       exclusive: window.exclusiveLocks,
       queries: window.lockQueries,
+      held: window.heldSeen,
     }), key)));
+
+    /** The name of the lock a tab holds after rotating `refreshToken` (TokenManager's rotation
+     *  marker: the refresh lock's name + a SHA-256 prefix of the spent token). */
+    const markerName = (key, refreshToken) => A.evaluate(async ({ key, refreshToken }) => {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(refreshToken)));
+      const b64 = btoa(String.fromCharCode(...digest.slice(0, 12))).replace(/\+/g, '-').replace(/\//g, '_');
+      return `coze-wasm:refresh:${key}:rotated:${b64}`;
+    }, { key, refreshToken });
 
     let staleReads = 0;
 
     /** `rounds` races; each must cost exactly one network refresh and leave both tabs in agreement. */
-    async function raceRounds({ clientId, key, op, rounds, before }) {
+    async function raceRounds({ clientId, key, op, rounds, before, lagging = false }) {
       let refreshes = 0;
       for (let round = 0; round < rounds; round++) {
         const [{ token }] = await endState(key);
@@ -174,6 +188,14 @@ async function main() {
         assertEqual(a.exclusive + b.exclusive, 2, `round ${round}: refresh-lock requests (each tab went for a refresh)`);
         // One query by the tab that refreshed; one more when the other tab's storage was stale.
         staleReads += a.queries + b.queries - 1;
+        if (lagging) {
+          // The losing tab read the spent refresh token, looked for the winner's marker, found it
+          // and waited for the new token instead of sending the spent one.
+          assertEqual(a.queries + b.queries, 2, `round ${round}: rotation-marker lookups`);
+          const marker = await markerName(key, token.refresh_token);
+          const found = [a, b].filter((t) => t.held.some((names) => names.includes(marker)));
+          assertEqual(found.length, 1, `round ${round}: tabs whose lookup found the rotation marker`);
+        }
       }
       const after = await stats(clientId);
       assertEqual(after.token_requests.refresh_token, rounds, 'one refresh per round');
@@ -220,7 +242,37 @@ async function main() {
       await raceRounds({ clientId, key, op: 'getAccessToken', rounds: ROUNDS });
     }, { timeout: 60_000 });
 
-    await runner.test('d. no page errors', async () => {
+    await runner.test('d. a tab whose storage lags sees the rotation marker and waits → one network refresh', async () => {
+      // Chromium propagates localStorage to other tabs asynchronously, unordered with Web Locks;
+      // in a–c that stale read happens only now and then. Here each tab's storage shows the
+      // other tab's writes LAG_MS late, so the tab that gets the lock second always reads the
+      // spent refresh token and must take the rotation-marker path.
+      const LAG_MS = 600;
+      const key = 'two-tabs:d';
+      const { clientId, token } = await setup({ key });
+      for (const page of [A, B]) {
+        await page.evaluate(({ clientId, EMU, key, LAG_MS }) => {
+          const view = new Map();
+          addEventListener('storage', (e) => {
+            if (e.storageArea !== localStorage || e.key !== key) return; // not setup's clear()
+            setTimeout(() => (e.newValue === null ? view.delete(key) : view.set(key, e.newValue)), LAG_MS);
+          });
+          const storage = {
+            getItem: (k) => (view.has(k) ? view.get(k) : null),
+            setItem: (k, v) => { view.set(k, String(v)); localStorage.setItem(k, v); },
+            removeItem: (k) => { view.delete(k); localStorage.removeItem(k); },
+          };
+          window.m = new window.coze.TokenManager({ clientId, baseURL: EMU, storage, storageKey: key });
+        }, { clientId, EMU, key, LAG_MS });
+      }
+      await A.evaluate((t) => window.m.setToken(t), token);
+      const deadline = Date.now() + 5000;
+      while (!(await B.evaluate(() => window.m.getToken())) && Date.now() < deadline) await sleep(50);
+      tokenPosts = 0;
+      await raceRounds({ clientId, key, op: 'refresh', rounds: 4, lagging: true });
+    }, { timeout: 60_000 });
+
+    await runner.test('e. no page errors', async () => {
       for (const [i, { errors }] of pages.entries()) {
         assertEqual(errors.length, 0, `tab ${i} page errors: ${errors.join('\n')}`);
       }

@@ -95,6 +95,44 @@ pub async fn new_bot(scenario: &str) -> String {
     get_str(&reply, "bot_id")
 }
 
+/// A fresh OAuth client with extra registration fields (`settings`: JSON members without braces,
+/// e.g. `"access_token_ttl":30,"oauth_error_shape":"error"`).
+pub async fn new_client_with(settings: &str) -> (String, String) {
+    let redirect = "http://127.0.0.1:9/callback".to_owned();
+    let sep = if settings.is_empty() { "" } else { "," };
+    let reply =
+        admin("POST", "/_emulator/clients", Some(json(&format!("{{\"redirect_uris\":[\"{redirect}\"]{sep}{settings}}}")))).await;
+    (get_str(&reply, "client_id"), redirect)
+}
+
+/// Changes a registered client's switches at run time (`settings`: a JSON object).
+pub async fn set_client(client_id: &str, settings: &str) {
+    admin("POST", &format!("/_emulator/clients/{client_id}"), Some(json(settings))).await;
+}
+
+/// The emulator's counters for one client (`GET /_emulator/stats`).
+pub async fn stats(client_id: &str) -> JsValue {
+    admin("GET", &format!("/_emulator/stats?client_id={client_id}"), None).await
+}
+
+/// A number at a path of keys (`num(&stats, &["api_by_path", "/v3/chat"])`); 0 when absent.
+pub fn num(v: &JsValue, path: &[&str]) -> f64 {
+    path.iter().fold(v.clone(), |v, k| get(&v, k)).as_f64().unwrap_or(0.0)
+}
+
+/// Polls an admin GET until `done` holds (up to ~4 s); returns the last answer either way.
+pub async fn poll_admin(path: &str, done: impl Fn(&JsValue) -> bool) -> JsValue {
+    let mut last = admin("GET", path, None).await;
+    for _ in 0..100 {
+        if done(&last) {
+            break;
+        }
+        sleep_ms(40).await;
+        last = admin("GET", path, None).await;
+    }
+    last
+}
+
 pub async fn refresh_count(client_id: &str) -> f64 {
     let stats = admin("GET", &format!("/_emulator/stats?client_id={client_id}"), None).await;
     get(&get(&stats, "token_requests"), "refresh_token").as_f64().unwrap()
