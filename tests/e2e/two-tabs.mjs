@@ -242,16 +242,14 @@ async function main() {
       await raceRounds({ clientId, key, op: 'getAccessToken', rounds: ROUNDS });
     }, { timeout: 60_000 });
 
-    await runner.test('d. a tab whose storage lags sees the rotation marker and waits → one network refresh', async () => {
-      // Chromium propagates localStorage to other tabs asynchronously, unordered with Web Locks;
-      // in a–c that stale read happens only now and then. Here each tab's storage shows the
-      // other tab's writes LAG_MS late, so the tab that gets the lock second always reads the
-      // spent refresh token and must take the rotation-marker path.
+    /** Tabs whose storage shows the other tab's writes LAG_MS late (see d), with `hide` run first. */
+    async function laggingTabs(key, hide) {
       const LAG_MS = 600;
-      const key = 'two-tabs:d';
       const { clientId, token } = await setup({ key });
       for (const page of [A, B]) {
-        await page.evaluate(({ clientId, EMU, key, LAG_MS }) => {
+        await page.evaluate(({ clientId, EMU, key, LAG_MS, hide }) => {
+          // eslint-disable-next-line no-new-func
+          new Function(hide)();
           const view = new Map();
           addEventListener('storage', (e) => {
             if (e.storageArea !== localStorage || e.key !== key) return; // not setup's clear()
@@ -263,13 +261,65 @@ async function main() {
             removeItem: (k) => { view.delete(k); localStorage.removeItem(k); },
           };
           window.m = new window.coze.TokenManager({ clientId, baseURL: EMU, storage, storageKey: key });
-        }, { clientId, EMU, key, LAG_MS });
+        }, { clientId, EMU, key, LAG_MS, hide });
       }
       await A.evaluate((t) => window.m.setToken(t), token);
       const deadline = Date.now() + 5000;
       while (!(await B.evaluate(() => window.m.getToken())) && Date.now() < deadline) await sleep(50);
       tokenPosts = 0;
-      await raceRounds({ clientId, key, op: 'refresh', rounds: 4, lagging: true });
+      return clientId;
+    }
+
+    await runner.test('d. a tab whose storage lags sees the rotation marker and waits → one network refresh', async () => {
+      // Chromium propagates localStorage to other tabs asynchronously, unordered with Web Locks;
+      // in a–c that stale read happens only now and then. Here each tab's storage shows the
+      // other tab's writes LAG_MS late, so the tab that gets the lock second always reads the
+      // spent refresh token and must take the rotation-marker path. The spent-token list (the
+      // other guard, see f) is kept from these tabs so that the marker alone is tested.
+      const key = 'two-tabs:d';
+      const clientId = await laggingTabs(key, `
+        const post = BroadcastChannel.prototype.postMessage;
+        const set = Storage.prototype.setItem;
+        BroadcastChannel.prototype.postMessage = () => {};
+        Storage.prototype.setItem = function (k, v) { if (k !== 'coze-wasm:spent') set.call(this, k, v); };
+        window.restoreSpentList = () => {
+          BroadcastChannel.prototype.postMessage = post;
+          Storage.prototype.setItem = set;
+        };`);
+      try {
+        await raceRounds({ clientId, key, op: 'refresh', rounds: 4, lagging: true });
+      } finally {
+        for (const page of [A, B]) await page.evaluate(() => window.restoreSpentList());
+      }
+    }, { timeout: 60_000 });
+
+    await runner.test('f. a duplicated tab whose copy of the login was rotated elsewhere never sends the spent token', async () => {
+      // Like a tab duplicated with `storage: 'session'`: B holds its own copy of the login, which
+      // never sees A's rotation, and A's rotation marker is long gone (hidden here). A's spent-token
+      // list (localStorage + BroadcastChannel) must stop B from sending the spent refresh token.
+      const key = 'two-tabs:f';
+      const { clientId, token } = await setup({ key });
+      for (const page of [A, B]) {
+        await page.evaluate(({ clientId, EMU, key, token }) => {
+          const query = navigator.locks.query;
+          navigator.locks.query = async () => ({ held: [], pending: [] });
+          window.restoreQuery = () => { navigator.locks.query = query; };
+          const copy = new Map(); // this tab's own storage, as a duplicated sessionStorage is
+          const storage = { getItem: (k) => copy.get(k) ?? null, setItem: (k, v) => { copy.set(k, v); }, removeItem: (k) => { copy.delete(k); } };
+          window.m = new window.coze.TokenManager({ clientId, baseURL: EMU, storage, storageKey: key });
+          return window.m.setToken(token);
+        }, { clientId, EMU, key, token });
+      }
+      const rotated = await A.evaluate(() => window.m.refresh());
+      assert(rotated.refresh_token !== token.refresh_token, 'A rotated the refresh token');
+      await sleep(300); // A's spent list reaches B's localStorage and channel
+      const outcome = await B.evaluate(() => window.m.refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code })));
+      assertEqual(outcome.code, 'OAUTH_TOKEN_ERROR', "B's refresh is refused locally");
+      const s = await stats(clientId);
+      assertEqual(s.token_requests.refresh_token, 1, 'refresh requests at the emulator (only A\'s)');
+      assertEqual(s.refresh_failures, 0, 'no reused refresh token reached the emulator');
+      assertEqual(await A.evaluate(() => window.m.getToken().then((t) => t.access_token)), rotated.access_token, "A's login is intact");
+      for (const page of [A, B]) await page.evaluate(() => window.restoreQuery());
     }, { timeout: 60_000 });
 
     await runner.test('e. no page errors', async () => {
