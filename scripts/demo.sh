@@ -44,7 +44,13 @@ trap 'exit 130' INT TERM
 # A static server with explicit MIME types (.wasm must be application/wasm for streaming
 # compilation) and no caching, so a rebuild shows up on reload.
 python3 - "$DEMO_PORT" www <<'PY' &
-import functools, http.server, sys
+import functools, http.server, os, re, sys
+
+def page_csp(root):
+    # The page's own meta policy (one source of truth) plus what only a header can say.
+    with open(os.path.join(root, "index.html"), encoding="utf-8") as f:
+        meta = re.search(r'http-equiv="Content-Security-Policy"\s+content="([^"]*)"', f.read(), re.I)
+    return "; ".join(filter(None, [meta and meta.group(1), "frame-ancestors 'none'"]))
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {
@@ -62,12 +68,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CSP)
         super().end_headers()
 
     def log_message(self, fmt, *args):
         pass  # quiet: the OAuth callback URL carries a one-time code
 
 port, root = int(sys.argv[1]), sys.argv[2]
+CSP = page_csp(root)
 server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=root))
 server.serve_forever()
 PY

@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 const SETTINGS_KEY = 'coze-wasm-demo:settings'; // localStorage: non-secret settings
 const SESSION_KEY = 'coze-wasm-demo:session'; // sessionStorage: which baseURL/clientId this tab logged in to
 const DEFAULT_EMULATOR_URL = 'http://127.0.0.1:8787';
+const QUERY_EMULATOR_KEY = 'coze-wasm-demo:emulator'; // sessionStorage: this tab's ?emulator=
 const DEFAULT_CLIENT_ID = 'demo-client.app.coze';
 const CALLBACK_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri', 'iss'];
 
@@ -82,19 +83,27 @@ function loadSettings() {
     workspace: typeof saved.workspace === 'string' ? saved.workspace : '',
     bot: typeof saved.bot === 'string' ? saved.bot : '',
   };
-  // ?emulator=http://127.0.0.1:PORT points the page at an emulator (scripts/demo.sh, the e2e test).
-  // It is remembered because the OAuth redirect comes back without it.
-  const fromQuery = new URLSearchParams(location.search).get('emulator');
-  const emulatorURL = fromQuery && normalizeURL(fromQuery);
-  if (emulatorURL) {
-    settings.emulatorURL = emulatorURL;
+  // ?emulator=http://127.0.0.1:PORT points this tab at a local emulator (scripts/demo.sh, the e2e
+  // test). Loopback only: a link must not send the user's login to another host. Kept for this
+  // tab only (the OAuth redirect comes back without it), never saved with the settings.
+  const fromQuery = normalizeURL(new URLSearchParams(location.search).get('emulator') || '');
+  if (fromQuery && isLocalURL(fromQuery)) sessionStorage.setItem(QUERY_EMULATOR_KEY, fromQuery);
+  const forTab = sessionStorage.getItem(QUERY_EMULATOR_KEY);
+  if (forTab && isLocalURL(forTab)) {
+    settings.savedEmulatorURL = settings.emulatorURL;
+    settings.emulatorURL = forTab;
     settings.choice = 'emulator';
   }
   return settings;
 }
 
 function saveSettings() {
-  writeJSON(localStorage, SETTINGS_KEY, app.settings);
+  const { savedEmulatorURL, ...settings } = app.settings;
+  // This tab's ?emulator= is not saved (an emulator URL the user typed in is).
+  if (settings.emulatorURL === sessionStorage.getItem(QUERY_EMULATOR_KEY)) {
+    settings.emulatorURL = savedEmulatorURL || DEFAULT_EMULATOR_URL;
+  }
+  writeJSON(localStorage, SETTINGS_KEY, settings);
 }
 
 /** The API base URL the settings point at, or null when the custom URL is not valid. */

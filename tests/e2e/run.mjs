@@ -413,6 +413,26 @@ async function main() {
       assert(await storedToken(), 'logged in again');
     });
 
+    await runner.test('l. the demo only follows a loopback ?emulator=, does not save it, and cannot be framed', async () => {
+      const res = await fetch(`${DEMO}/`);
+      const csp = res.headers.get('content-security-policy') || '';
+      assert(csp.includes("frame-ancestors 'none'"), `CSP header forbids framing: ${csp}`);
+      assert(csp.includes("script-src 'self' 'wasm-unsafe-eval'"), `the page's policy is in the header: ${csp}`);
+      assertEqual(res.headers.get('x-content-type-options'), 'nosniff', 'X-Content-Type-Options');
+      const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('coze-wasm-demo:settings') || '{}'));
+      const before = await saved();
+      assert(before.emulatorURL, 'the demo saved its settings earlier');
+      await page.evaluate(() => sessionStorage.removeItem('coze-wasm-demo:emulator'));
+      await page.goto(`${DEMO}/?emulator=${encodeURIComponent('http://evil.example:8787')}`);
+      await page.waitForFunction(() => document.body.dataset.auth !== 'loading');
+      const host = await text('#env-pill');
+      assert(!host.includes('evil.example'), `a non-loopback ?emulator= is ignored (header shows ${host})`);
+      await openDemo(); // a loopback one is followed for this tab (the demo saves its settings on load)...
+      assert((await text('#env-pill')).includes(new URL(EMU).host), 'the loopback emulator is used');
+      assertEqual((await saved()).emulatorURL, before.emulatorURL, '...but never saved with the settings');
+      if (EMU !== 'http://127.0.0.1:8787') assert(before.emulatorURL !== EMU, 'no earlier load saved it either');
+    });
+
     await runner.test('k. console hygiene: no secrets, no page errors, no CSP violations', async () => {
       await rememberSecrets();
       assertEqual(leaked().length, 0, 'console lines containing a token or the code');

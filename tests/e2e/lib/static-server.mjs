@@ -3,7 +3,7 @@
 // no caching, no directory listings, no path traversal.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const MIME = {
@@ -19,6 +19,15 @@ const MIME = {
   '.ts': 'text/plain; charset=utf-8',
   '.md': 'text/plain; charset=utf-8',
 };
+
+/**
+ * A page's CSP as a header: its own meta policy (one source of truth) plus what only a header can
+ * say — `frame-ancestors 'none'` (no framing: clickjacking on the consent flow).
+ */
+export function pageCsp(html) {
+  const meta = html.match(/http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i);
+  return [meta && meta[1], "frame-ancestors 'none'"].filter(Boolean).join('; ');
+}
 
 /** mounts: [[urlPrefix, directory], ...], longest prefix first. Resolves {url, close()}. */
 export async function startStaticServer(mounts, { host = '127.0.0.1', port = 0 } = {}) {
@@ -53,12 +62,14 @@ export async function startStaticServer(mounts, { host = '127.0.0.1', port = 0 }
     }
     if (!info.isFile()) return send(404, 'not found\n');
     requests.push(pathname);
-    res.writeHead(200, {
+    const headers = {
       'content-type': MIME[path.extname(file).toLowerCase()] || 'application/octet-stream',
       'content-length': info.size,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
-    });
+    };
+    if (file.endsWith('.html')) headers['content-security-policy'] = pageCsp(await readFile(file, 'utf8'));
+    res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
     createReadStream(file).on('error', () => res.destroy()).pipe(res);
   });
