@@ -91,6 +91,7 @@ function loadSettings() {
   const forTab = sessionStorage.getItem(QUERY_EMULATOR_KEY);
   if (forTab && isLocalURL(forTab)) {
     settings.savedEmulatorURL = settings.emulatorURL;
+    settings.tabEmulatorURL = forTab;
     settings.emulatorURL = forTab;
     settings.choice = 'emulator';
   }
@@ -98,11 +99,9 @@ function loadSettings() {
 }
 
 function saveSettings() {
-  const { savedEmulatorURL, ...settings } = app.settings;
+  const { savedEmulatorURL, tabEmulatorURL, ...settings } = app.settings;
   // This tab's ?emulator= is not saved (an emulator URL the user typed in is).
-  if (settings.emulatorURL === sessionStorage.getItem(QUERY_EMULATOR_KEY)) {
-    settings.emulatorURL = savedEmulatorURL || DEFAULT_EMULATOR_URL;
-  }
+  if (tabEmulatorURL && settings.emulatorURL === tabEmulatorURL) settings.emulatorURL = savedEmulatorURL;
   writeJSON(localStorage, SETTINGS_KEY, settings);
 }
 
