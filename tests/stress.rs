@@ -422,6 +422,15 @@ export function clearWhileRefreshIsInFlight(manager, refreshToken) {
     return reply;
   };
 }
+/** Token requests spending `refreshToken` never answer (until their signal aborts them). */
+export function hangRefreshOf(refreshToken) {
+  const real = globalThis.fetch;
+  globalThis.fetch = (url, init) => {
+    if (!(init && typeof init.body === 'string' && init.body.includes(refreshToken))) return real(url, init);
+    globalThis.fetch = real;
+    return new Promise((_, reject) => init.signal && init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+  };
+}
 export function pendingKeys() {
   return Object.keys(sessionStorage).filter((k) => k.startsWith('coze-wasm:pkce:'));
 }
@@ -431,6 +440,8 @@ extern "C" {
     fn without_web_locks() -> js_sys::Function;
     #[wasm_bindgen(js_name = pendingKeys)]
     fn pending_keys() -> Array;
+    #[wasm_bindgen(js_name = hangRefreshOf)]
+    fn hang_refresh_of(refresh_token: &str);
     #[wasm_bindgen(js_name = clearWhileRefreshIsInFlight)]
     fn clear_while_refresh_is_in_flight(manager: &JsValue, refresh_token: &str);
 }
@@ -545,4 +556,25 @@ async fn a_pat_is_refused_in_a_page_from_every_kind_of_token_source() {
         ("allowPersonalAccessTokenInBrowser", true.into()),
     ]);
     await_ok(api(&CozeAPI::new(allowed).unwrap().users(), "me", (JsValue::UNDEFINED,))).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_hung_refresh_gives_up_and_keeps_the_login() {
+    let (client_id, token) = login(None).await;
+    let opts = obj(&[
+        ("clientId", client_id.clone().into()),
+        ("baseURL", emulator().into()),
+        ("refreshTimeoutMs", JsValue::from_f64(300.0)),
+    ]);
+    let m: JsValue = TokenManager::new(opts).unwrap().into();
+    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    hang_refresh_of(&get_str(&token, "refresh_token"));
+    let start = now_ms();
+    let err = JsFuture::from(call(&m, "refresh", &[])).await.expect_err("a hung refresh must not hang its callers");
+    assert_eq!(get_str(&err, "code"), "TIMEOUT");
+    assert!(now_ms() - start < 5000.0, "gave up at its timeout");
+    let kept = await_ok(call(&m, "getToken", &[])).await;
+    assert_eq!(get_str(&kept, "refresh_token"), get_str(&token, "refresh_token"), "the login is kept");
+    // The lock is free again: the next refresh goes through.
+    await_ok(call(&m, "refresh", &[])).await;
 }

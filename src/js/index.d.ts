@@ -327,6 +327,8 @@ export interface CompleteLoginOptions {
 export declare function completeLogin(options?: CompleteLoginOptions): Promise<OAuthToken>;
 
 export interface TokenManagerOptions {
+  /** A refresh whose token request has not answered by then fails with `TIMEOUT` (the login is kept). Default 30000. */
+  refreshTimeoutMs?: number;
   clientId: string;
   /** Default `COZE_COM_BASE_URL`. */
   baseURL?: string;

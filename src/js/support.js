@@ -689,6 +689,7 @@ class Manager {
     this.baseURL = run('baseUrl', { baseURL: r.text('baseURL'), insecure: this.insecure });
     this.store = storeOf(r.get('storage'), 'memory');
     this.ahead = r.number('refreshAheadSeconds') ?? 60;
+    this.refreshTimeout = r.number('refreshTimeoutMs') ?? REFRESH_TIMEOUT_MS;
     this.key = r.text('storageKey', NOT_BLANK) ?? `coze-wasm:token:${this.clientId}`;
     this.lock = `coze-wasm:refresh:${this.key}`;
     const onChange = r.get('onChange');
@@ -795,7 +796,7 @@ class Manager {
     const spent = run('fingerprint', { token: current.refresh_token });
     const marker = `${this.lock}:rotated:${spent}`;
     if (isSpent(spent) || (await lockHeld(marker))) return this.replacementOf(current.refresh_token);
-    const timeout = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(REFRESH_TIMEOUT_MS) : undefined;
+    const timeout = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.refreshTimeout) : undefined;
     let token;
     try {
       const request = run('refresh', {
@@ -803,7 +804,7 @@ class Manager {
       });
       token = await tokenCall(request, timeout);
     } catch (err) {
-      if (timeout && timeout.aborted) throw fail('TIMEOUT', `the token refresh took over ${REFRESH_TIMEOUT_MS} ms`);
+      if (timeout && timeout.aborted) throw fail('TIMEOUT', `the token refresh took over ${this.refreshTimeout} ms`);
       // Only a definite refusal of the refresh token ends the login; a rate limit, a server
       // error or the network leave it for the next try.
       if (isCozeError(err) && run('endsLogin', err)) await this.forget().catch(() => {});
