@@ -407,15 +407,18 @@ fn callback_fields(url: &str) -> Result<[Option<&str>; 6]> {
 /// The callback's `state` (decoded), to find the pending login it answers. Repeated parameters
 /// → `OAUTH_DUPLICATE_PARAM`; no state → `OAUTH_STATE_MISSING`.
 pub fn callback_state(url: &str) -> Result<String> {
-    let state = match callback_fields(url)?[1] {
+    present_state(callback_fields(url)?[1])
+}
+
+/// The callback's decoded state; absent or empty → `OAUTH_STATE_MISSING`. The one state check
+/// `callback_state` and `parse_callback` share.
+fn present_state(raw: Option<&str>) -> Result<String> {
+    let state = match raw {
         Some(raw) => decode_param("state", raw)?,
         None => String::new(),
     };
     if state.is_empty() {
-        return Err(CozeError::new(
-            ErrorCode::OAuthStateMissing,
-            "the callback URL has no state parameter; it is not the answer to a login started here",
-        ));
+        return Err(CozeError::new(ErrorCode::OAuthStateMissing, "the callback has no state: no login started here"));
     }
     Ok(state)
 }
@@ -447,24 +450,12 @@ pub fn parse_callback_from(url: &str, expected_state: &str, issuer: Option<&str>
     let [code, state, error, error_description, _error_uri, iss] = found;
 
     // 1. state, before anything else the redirect claims.
-    let state = match state {
-        Some(raw) => decode_param("state", raw)?,
-        None => String::new(),
-    };
-    if state.is_empty() {
-        return Err(CozeError::new(
-            ErrorCode::OAuthStateMissing,
-            "the callback URL has no state parameter; it is not the answer to a login started here",
-        ));
-    }
+    let state = present_state(state)?;
     if expected_state.is_empty() {
-        return Err(CozeError::invalid_argument("expected state is empty; pass the state the login was started with"));
+        return Err(CozeError::invalid_argument("expected state is empty: pass the login's state"));
     }
     if !constant_time_eq(state.as_bytes(), expected_state.as_bytes()) {
-        return Err(CozeError::new(
-            ErrorCode::OAuthStateMismatch,
-            "the callback's state does not match the pending login (stale tab, replay, or forged redirect)",
-        ));
+        return Err(CozeError::new(ErrorCode::OAuthStateMismatch, "the callback's state is not this login's"));
     }
 
     // 2. the issuer, when the server names one.
