@@ -19,8 +19,9 @@ mod facade {
     use js_sys::{Array, Promise};
     use wasm_bindgen::prelude::*;
 
-    use crate::core::batch::{Batch, MAX_BATCHED_FIELD};
+    use crate::core::batch::Batch;
     use crate::core::{ops, sse, CozeError};
+    use crate::web::crossing::{Crossing, Records};
     use crate::web::{js, stream::ChatStream};
 
     /// Calls the driver's implementation of a public function (it hands the driver a `Core`).
@@ -228,9 +229,9 @@ mod facade {
         pub fn feed(&mut self, bytes: JsValue) -> Result<Array, JsValue> {
             let chunk = js::copy_chunk(&bytes, &mut self.chunk)
                 .ok_or_else(|| CozeError::invalid_argument("feed: expected a Uint8Array"))?;
-            let mut sink = JsEvents { batch: &mut self.batch, out: Array::new(), id: &mut self.id };
+            let mut sink = JsEvents(Crossing::new(&mut self.batch, Records::Sse, &mut self.id));
             let result = self.inner.feed_into(chunk, &mut sink);
-            let events = sink.finish();
+            let events = sink.0.finish();
             match result {
                 Ok(()) => Ok(events),
                 // The oversized event is dropped and the parser stays usable; the error carries
@@ -266,50 +267,12 @@ mod facade {
         CozeError::invalid_argument("`maxEventSize` must be a whole number ≥ 1").into()
     }
 
-    /// A chunk's events for JS, batched into one string crossing (see core::batch), except a huge
-    /// one, which crosses on its own rather than being copied.
-    struct JsEvents<'a> {
-        batch: &'a mut Batch,
-        out: Array,
-        id: &'a mut JsValue,
-    }
-
-    impl JsEvents<'_> {
-        fn flush(&mut self) {
-            if !self.batch.is_empty() {
-                *self.id = js::sse_events(self.batch.text(), self.batch.meta(), &self.out, self.id);
-                self.batch.clear();
-            }
-        }
-
-        fn finish(mut self) -> Array {
-            self.flush();
-            self.out
-        }
-    }
+    /// `SseParser.feed`'s sink: every event goes to the crossing.
+    struct JsEvents<'a>(Crossing<'a>);
 
     impl sse::EventSink for JsEvents<'_> {
         fn event(&mut self, event: &str, data: &mut String, id: Option<&str>) {
-            if data.len() > MAX_BATCHED_FIELD || id.is_some_and(|id| id.len() > MAX_BATCHED_FIELD) {
-                self.flush();
-                if let Some(id) = id {
-                    *self.id = JsValue::from_str(id);
-                }
-                self.out.push(&js::sse_event(event, data, self.id));
-                return;
-            }
-            self.batch.field(event);
-            self.batch.field(data);
-            match id {
-                // 0: the ID is unchanged; else its UTF-16 length + 1, its text after the data.
-                Some(id) => {
-                    self.batch.field(id);
-                    let meta = self.batch.meta_mut();
-                    let last = meta.len() - 1;
-                    meta[last] += 1;
-                }
-                None => self.batch.number(0),
-            }
+            self.0.sse(event, data, id);
         }
     }
 }

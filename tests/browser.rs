@@ -163,7 +163,9 @@ async fn rfc7636_vector_in_wasm_and_plain_refused() {
     let url = get_str(&r, "url");
     assert!(url.contains("code_challenge_method=S256"), "{url}");
     let expected = calculate_pkce_code_challenge(get(&r, "codeVerifier")).unwrap().as_string().unwrap();
-    assert!(url.contains(&format!("code_challenge={expected}&")) || url.ends_with(&format!("code_challenge={expected}")));
+    assert!(
+        url.contains(&format!("code_challenge={expected}&")) || url.ends_with(&format!("code_challenge={expected}"))
+    );
 }
 
 #[wasm_bindgen_test]
@@ -235,12 +237,12 @@ async fn the_callback_state_is_compared_exactly() {
     let last = state.chars().last().unwrap();
     let flipped = if last == 'A' { 'B' } else { 'A' };
     let near_misses = [
-        state[..state.len() - 1].to_owned(),                 // a prefix
-        format!("{state}x"),                                 // longer
-        format!("{}{flipped}", &state[..state.len() - 1]),   // last byte differs
-        format!("{flipped}{}", &state[1..]),                 // first byte differs
-        state.to_ascii_uppercase(),                          // case
-        state[..1].to_owned(),                               // one byte
+        state[..state.len() - 1].to_owned(),               // a prefix
+        format!("{state}x"),                               // longer
+        format!("{}{flipped}", &state[..state.len() - 1]), // last byte differs
+        format!("{flipped}{}", &state[1..]),               // first byte differs
+        state.to_ascii_uppercase(),                        // case
+        state[..1].to_owned(),                             // one byte
     ];
     for other in near_misses.iter().filter(|o| **o != state) {
         let url = format!("{redirect}?code={code}&state={other}");
@@ -523,7 +525,10 @@ async fn abort_stops_the_read_and_closes_the_connection() {
     // The server saw *this* stream closed by the client, long before its producer would end it.
     let chat_id = chat_id.borrow().clone();
     assert!(!chat_id.is_empty(), "a delta arrived before the abort");
-    let chat = poll_admin(&format!("/_emulator/chats/{chat_id}"), |c| get(&get(c, "stream"), "closed_by_client").as_bool() == Some(true)).await;
+    let chat = poll_admin(&format!("/_emulator/chats/{chat_id}"), |c| {
+        get(&get(c, "stream"), "closed_by_client").as_bool() == Some(true)
+    })
+    .await;
     assert_eq!(get(&get(&chat, "stream"), "closed_by_client").as_bool(), Some(true), "abort reached the server");
     assert_eq!(get_str(&chat, "status"), "canceled");
 }
@@ -839,7 +844,12 @@ async fn oauth_errors_in_each_documented_shape_are_typed() {
         let (client_id, redirect) = new_client_with(&format!(r#""oauth_error_shape":"{shape}""#)).await;
         let refused = [
             refresh("not-a-refresh-token", &client_id),
-            exchange("code_never_issued", &client_id, &redirect, &generate_code_verifier().unwrap().as_string().unwrap()),
+            exchange(
+                "code_never_issued",
+                &client_id,
+                &redirect,
+                &generate_code_verifier().unwrap().as_string().unwrap(),
+            ),
         ];
         for (what, p) in ["refresh", "exchange"].into_iter().zip(refused) {
             let err = await_err(p).await;
@@ -962,7 +972,12 @@ async fn create_and_poll_times_out() {
     let c = client().await;
     let stub = stub_retrieve_status("in_progress"); // a chat that never finishes
     let started = now_ms();
-    let outcome = JsFuture::from(api(&c.chat(), "createAndPoll", (chat_params(ECHO_BOT, "x"), poll_options(r#""pollIntervalMs":20,"timeoutMs":300"#, None)))).await;
+    let outcome = JsFuture::from(api(
+        &c.chat(),
+        "createAndPoll",
+        (chat_params(ECHO_BOT, "x"), poll_options(r#""pollIntervalMs":20,"timeoutMs":300"#, None)),
+    ))
+    .await;
     let elapsed = now_ms() - started;
     let polls = retrieves(&stub);
     restore_fetch(&stub);
@@ -1003,7 +1018,12 @@ async fn create_and_poll_stops_when_aborted() {
 async fn create_and_poll_ends_on_requires_action() {
     let c = client().await;
     let stub = stub_retrieve_status("requires_action");
-    let outcome = JsFuture::from(api(&c.chat(), "createAndPoll", (chat_params(ECHO_BOT, "x"), poll_options(r#""pollIntervalMs":20,"timeoutMs":3000"#, None)))).await;
+    let outcome = JsFuture::from(api(
+        &c.chat(),
+        "createAndPoll",
+        (chat_params(ECHO_BOT, "x"), poll_options(r#""pollIntervalMs":20,"timeoutMs":3000"#, None)),
+    ))
+    .await;
     let polls = retrieves(&stub);
     restore_fetch(&stub);
     let result = outcome.unwrap_or_else(|e| panic!("rejected: {} {}", get_str(&e, "code"), get_str(&e, "message")));
@@ -1042,7 +1062,10 @@ async fn break_in_for_await_closes_the_connection_at_the_server() {
     let c = client().await;
     let bot = new_bot(r#"{"reply":"a long reply that drips slowly","delta_chars":1,"delay_ms":100}"#).await;
     let chat_id = await_ok(break_at_first_delta(&stream(&c, &bot, "x"))).await.as_string().expect("a delta arrived");
-    let chat = poll_admin(&format!("/_emulator/chats/{chat_id}"), |c| get(&get(c, "stream"), "closed_by_client").as_bool() == Some(true)).await;
+    let chat = poll_admin(&format!("/_emulator/chats/{chat_id}"), |c| {
+        get(&get(c, "stream"), "closed_by_client").as_bool() == Some(true)
+    })
+    .await;
     let record = get(&chat, "stream");
     assert_eq!(get(&record, "closed_by_client").as_bool(), Some(true), "this stream was closed by the client");
     assert_eq!(get(&record, "open").as_bool(), Some(false));
@@ -1057,8 +1080,9 @@ async fn concurrent_refreshes_make_one_request_without_web_locks() {
     await_ok(m.set_token(token.clone())).await;
     let restore = hide_web_locks();
     assert!(!web_locks_present());
-    let calls: js_sys::Array =
-        (0..5).map(|i| JsValue::from(if i % 2 == 0 { m.refresh(JsValue::UNDEFINED) } else { m.get_access_token() })).collect();
+    let calls: js_sys::Array = (0..5)
+        .map(|i| JsValue::from(if i % 2 == 0 { m.refresh(JsValue::UNDEFINED) } else { m.get_access_token() }))
+        .collect();
     let outcome = JsFuture::from(Promise::all(&calls)).await;
     restore.call0(&JsValue::NULL).unwrap();
     assert!(web_locks_present());
@@ -1080,7 +1104,9 @@ async fn events_around_the_64_kib_streaming_threshold_and_a_10_mb_event_arrive_b
     let unit = "0123456789abcdefghijklmnopqrstuvwxyz-"; // 37 chars: a misplaced byte shows
     for delta in 65329..=65332usize {
         let repeat = 3 * delta / unit.len() + 1;
-        let bot = new_bot(&format!(r#"{{"reply":"{unit}","repeat":{repeat},"delta_chars":{delta},"chunk_size":4093}}"#)).await;
+        let bot =
+            new_bot(&format!(r#"{{"reply":"{unit}","repeat":{repeat},"delta_chars":{delta},"chunk_size":4093}}"#))
+                .await;
         let expected = unit.repeat(repeat);
         let r = await_ok(compare_reply(&stream(&c, &bot, "x"), &expected)).await;
         assert_eq!(get_str(&r, "last"), "done", "{delta}");
@@ -1094,7 +1120,8 @@ async fn events_around_the_64_kib_streaming_threshold_and_a_10_mb_event_arrive_b
     // odd size so chunk edges fall inside characters.
     let unit = "扣子流式测试 streaming test ß é 🙂 𝄞 ".repeat(10);
     let repeat = 10 * 1024 * 1024 / unit.len();
-    let bot = new_bot(&format!(r#"{{"reply":"{unit}","repeat":{repeat},"delta_chars":65331,"chunk_size":65521}}"#)).await;
+    let bot =
+        new_bot(&format!(r#"{{"reply":"{unit}","repeat":{repeat},"delta_chars":65331,"chunk_size":65521}}"#)).await;
     let expected = unit.repeat(repeat);
     let r = await_ok(compare_reply(&stream(&c, &bot, "x"), &expected)).await;
     assert_eq!(get_str(&r, "last"), "done");

@@ -178,7 +178,8 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         }
         "callbackState" => json_string(&authorize::callback_state(&a.string("url"))?),
         "callbackStates" => {
-            let states: Vec<String> = authorize::callback_states(&a.string("url")).iter().map(|s| json_string(s)).collect();
+            let states: Vec<String> =
+                authorize::callback_states(&a.string("url")).iter().map(|s| json_string(s)).collect();
             ["[", &states.join(","), "]"].concat()
         }
         "strip" => json_string(&authorize::strip_callback_params(&a.string("url"))),

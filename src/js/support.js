@@ -483,16 +483,26 @@ function chatIterable(engine, open, signal) {
   };
 }
 
-// Hot path: one call per chunk. `text` is the chunk's events concatenated; `meta` holds, per
-// event, the UTF-16 lengths of its name and data and whether the data must be JSON.
-
-export function chatParts(text, meta, out) {
+/**
+ * Hot path, one call per chunk (the chat stream and SseParser.feed): `text` is the chunk's events
+ * concatenated; `meta` holds per event the UTF-16 lengths of its type and data, then for a chat
+ * event 1 when its data must be JSON, for an SSE event 0 when the last-event-ID is unchanged or
+ * its length + 1 when a new one follows the data (an ID crosses once, not once per event).
+ * Pushes chat events (parsed when yielded) or `{event, data, id}`; returns the ID after the last.
+ */
+export function records(text, meta, out, id, chat) {
   let at = 0;
   for (let i = 0; i < meta.length; i += 3) {
     const event = text.substring(at, (at += meta[i]));
-    const raw = text.substring(at, (at += meta[i + 1]));
-    out.push(new Unparsed(event, raw, meta[i + 2] === 1));
+    const data = text.substring(at, (at += meta[i + 1]));
+    if (chat) {
+      out.push(new Unparsed(event, data, meta[i + 2] === 1));
+      continue;
+    }
+    if (meta[i + 2]) id = text.substring(at, (at += meta[i + 2] - 1));
+    out.push({ event, data, id });
   }
+  return id;
 }
 
 export function unparsed(event, raw, strict) {
@@ -501,22 +511,6 @@ export function unparsed(event, raw, strict) {
 
 export function part(event, data) {
   return { value: { event, data }, done: false };
-}
-
-/**
- * SseParser.feed's `{event, data, id}` records: per event the lengths of its type and data, then
- * 0 when the last-event-ID is unchanged or its length + 1 when a new one follows the data (an ID
- * crosses once, not once per event). Returns the ID after the last event.
- */
-export function sseEvents(text, meta, out, id) {
-  let at = 0;
-  for (let i = 0; i < meta.length; i += 3) {
-    const event = text.substring(at, (at += meta[i]));
-    const data = text.substring(at, (at += meta[i + 1]));
-    if (meta[i + 2]) id = text.substring(at, (at += meta[i + 2] - 1));
-    out.push({ event, data, id });
-  }
-  return id;
 }
 
 export function sseEvent(event, data, id) {

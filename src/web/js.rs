@@ -28,11 +28,8 @@ extern "C" {
     /// `target[name](arg)`: the wasm classes forward to the driver's objects.
     pub fn invoke(target: &JsValue, name: &str, arg: JsValue) -> js_sys::Promise;
 
-    #[wasm_bindgen(js_name = chatParts)]
-    pub fn chat_parts(text: &str, meta: &[u32], out: &js_sys::Array);
-    /// Pushes the batch's `{event, data, id}` records; → the last-event-ID after them.
-    #[wasm_bindgen(js_name = sseEvents)]
-    pub fn sse_events(text: &str, meta: &[u32], out: &js_sys::Array, id: &JsValue) -> JsValue;
+    /// Pushes a batch's records (chat events or `{event, data, id}`); → the last-event-ID after them.
+    pub fn records(text: &str, meta: &[u32], out: &js_sys::Array, id: &JsValue, chat: bool) -> JsValue;
     pub fn part(event: &str, data: &JsValue) -> JsValue;
     pub fn unparsed(event: &str, raw: &str, strict: bool) -> JsValue;
     #[wasm_bindgen(js_name = sseEvent)]

@@ -5,8 +5,9 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
+use super::crossing::{Crossing, Records};
 use super::js;
-use crate::core::batch::{Batch, MAX_BATCHED_FIELD};
+use crate::core::batch::Batch;
 use crate::core::chat::{self, Disposition, DONE_DATA};
 use crate::core::sse::{EventSink, SseParser};
 use crate::core::{CozeError, ErrorCode};
@@ -15,6 +16,8 @@ use crate::core::{CozeError, ErrorCode};
 pub struct ChatStream {
     parser: SseParser,
     batch: Batch,
+    /// Unused by chat records (they carry no ID); the crossing wants a place for one.
+    id: JsValue,
     chunk: Vec<u8>,
     logid: Option<String>,
     events_seen: u64,
@@ -23,11 +26,18 @@ pub struct ChatStream {
     pending_failure: Option<CozeError>,
 }
 
+impl Default for ChatStream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ChatStream {
     pub fn new() -> ChatStream {
         ChatStream {
             parser: SseParser::new(),
             batch: Batch::new(),
+            id: JsValue::UNDEFINED,
             chunk: Vec::new(),
             logid: None,
             events_seen: 0,
@@ -70,7 +80,7 @@ impl ChatStream {
         let Some(bytes) = js::copy_chunk(&chunk, &mut self.chunk) else {
             return Err(self.fail_with(CozeError::new(ErrorCode::InvalidResponse, "a body chunk is not a Uint8Array")));
         };
-        let mut sink = Deliver::new(&mut self.batch, &mut self.events_seen);
+        let mut sink = Deliver::new(Crossing::new(&mut self.batch, Records::Chat, &mut self.id), &mut self.events_seen);
         let parsed = self.parser.feed_into(bytes, &mut sink);
         let (out, done, mut failure) = sink.finish();
         if failure.is_none() && !done {
@@ -85,7 +95,7 @@ impl ChatStream {
         if self.finished {
             return Ok(Array::new());
         }
-        let mut sink = Deliver::new(&mut self.batch, &mut self.events_seen);
+        let mut sink = Deliver::new(Crossing::new(&mut self.batch, Records::Chat, &mut self.id), &mut self.events_seen);
         // Coze Studio may end with a data-less `conversation.stream.done`, which yields no event.
         if self.parser.last_dataless_event_type() == chat::EVENT_STUDIO_DONE {
             sink.event(chat::EVENT_STUDIO_DONE, &mut String::new(), None);
@@ -142,32 +152,22 @@ impl ChatStream {
     }
 }
 
-/// Receives the parser's events (borrowed: nothing is copied but into the batch) and turns them
-/// into iterator results, in order, up to `done` or a failure.
+/// Receives the parser's events (borrowed: nothing is copied but into the crossing) and turns
+/// them into iterator results, in order, up to `done` or a failure.
 struct Deliver<'a> {
-    batch: &'a mut Batch,
+    crossing: Crossing<'a>,
     events_seen: &'a mut u64,
-    out: Array,
     done: bool,
     failure: Option<CozeError>,
 }
 
 impl<'a> Deliver<'a> {
-    fn new(batch: &'a mut Batch, events_seen: &'a mut u64) -> Self {
-        Deliver { batch, events_seen, out: Array::new(), done: false, failure: None }
+    fn new(crossing: Crossing<'a>, events_seen: &'a mut u64) -> Self {
+        Deliver { crossing, events_seen, done: false, failure: None }
     }
 
-    /// Hands the batched events to JS in one call.
-    fn flush(&mut self) {
-        if !self.batch.is_empty() {
-            js::chat_parts(self.batch.text(), self.batch.meta(), &self.out);
-            self.batch.clear();
-        }
-    }
-
-    fn finish(mut self) -> (Array, bool, Option<CozeError>) {
-        self.flush();
-        (self.out, self.done, self.failure)
+    fn finish(self) -> (Array, bool, Option<CozeError>) {
+        (self.crossing.finish(), self.done, self.failure)
     }
 }
 
@@ -179,29 +179,20 @@ impl EventSink for Deliver<'_> {
         *self.events_seen += 1;
         let disposition = chat::disposition(name);
         if matches!(disposition, Disposition::Json | Disposition::PassThrough) {
-            let strict = disposition == Disposition::Json;
-            if data.len() > MAX_BATCHED_FIELD {
-                // Too big to copy into the batch: crosses on its own, parsed at yield like the rest.
-                self.flush();
-                self.out.push(&js::unparsed(name, data, strict));
-            } else {
-                self.batch.field(name);
-                self.batch.field(data);
-                self.batch.number(u32::from(strict));
-            }
+            self.crossing.chat(name, data, disposition == Disposition::Json);
             return;
         }
-        self.flush();
+        self.crossing.flush();
         match disposition {
             Disposition::Done => {
-                self.out.push(&js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA)));
+                self.crossing.push(&js::part(chat::EVENT_DONE, &JsValue::from_str(DONE_DATA)));
                 self.done = true;
             }
             Disposition::ErrorEvent => self.failure = Some(chat::error_event(data)),
             Disposition::ChatFailed => match chat::chat_failed(data) {
                 Ok(failure) => {
                     // Yielded (the page may show it), then the stream fails.
-                    self.out.push(&js::unparsed(name, data, true));
+                    self.crossing.push(&js::unparsed(name, data, true));
                     self.failure = Some(failure);
                 }
                 Err(malformed) => self.failure = Some(malformed),

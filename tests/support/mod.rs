@@ -100,8 +100,12 @@ pub async fn new_bot(scenario: &str) -> String {
 pub async fn new_client_with(settings: &str) -> (String, String) {
     let redirect = "http://127.0.0.1:9/callback".to_owned();
     let sep = if settings.is_empty() { "" } else { "," };
-    let reply =
-        admin("POST", "/_emulator/clients", Some(json(&format!("{{\"redirect_uris\":[\"{redirect}\"]{sep}{settings}}}")))).await;
+    let reply = admin(
+        "POST",
+        "/_emulator/clients",
+        Some(json(&format!("{{\"redirect_uris\":[\"{redirect}\"]{sep}{settings}}}"))),
+    )
+    .await;
     (get_str(&reply, "client_id"), redirect)
 }
 
