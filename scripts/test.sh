@@ -39,7 +39,7 @@ node tests/boundary/run.mjs
 step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
 CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
 
-step "end-to-end: Playwright (the demo; two tabs sharing one login)"
+step "end-to-end in Chromium (Playwright) and Firefox (geckodriver): the demo; two tabs sharing one login"
 node tests/e2e/run.mjs
 node tests/e2e/two-tabs.mjs
 
