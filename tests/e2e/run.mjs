@@ -60,6 +60,9 @@ async function suite(browserName) {
     const browser = await launch(browserName);
     cleanups.push(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    // CSP violations onto the console, where case k looks: Firefox reports them only to its own.
+    await context.addInitScript(() => document.addEventListener('securitypolicyviolation',
+      (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`)));
     page = await context.newPage();
     page.setDefaultTimeout(8000);
 
