@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/emulator.sh
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== [%s s] %s\n' "$SECONDS" "$*"; }
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 step "native: cargo test --workspace"

@@ -82,6 +82,7 @@ export async function launchFirefox() {
     },
   };
   let first = true;
+  // One context per launch (the session's profile), which is all these tests ask for.
   const browser = {
     async newContext({ viewport } = {}) {
       return {
