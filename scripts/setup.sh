@@ -71,7 +71,7 @@ if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; t
 fi
 
 # From crates.io: nothing here can download a driver from GitHub.
-if [ "$(geckodriver --version 2>/dev/null | head -1)" != "geckodriver $GECKODRIVER_VERSION" ]; then
+if [ "$(geckodriver --version 2>/dev/null | sed -n 1p)" != "geckodriver $GECKODRIVER_VERSION" ]; then
   say "installing geckodriver $GECKODRIVER_VERSION (cargo install, ~2 min)"
   cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --quiet
 fi
@@ -96,4 +96,4 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 GECKODRIVER_PATH=$(command -v geckodriver)
 export GECKODRIVER_PATH
 say "ready: $(wasm-pack --version), wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $(wasm-opt --version | awk '{print $3}')"
-say "browsers: $(chromium --version 2>/dev/null | head -1 | cut -d' ' -f1-2), $(firefox-esr --version 2>/dev/null | sed 's/^Mozilla //') + $(geckodriver --version | head -1), WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null | cut -d- -f1)"
+say "browsers: $(chromium --version 2>/dev/null | head -1 | cut -d' ' -f1-2), $(firefox-esr --version 2>/dev/null | sed 's/^Mozilla //') + $(geckodriver --version 2>/dev/null | sed -n 1p), WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null | cut -d- -f1)"
