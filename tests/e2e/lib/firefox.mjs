@@ -4,7 +4,7 @@
 // (Playwright's own Firefox is a patched build it downloads; its BiDi mode needs a newer Firefox
 // than ESR.) Subset: browser.newContext/close; context.newPage/addInitScript/route;
 // page.goto/reload/url/content/evaluate/waitForFunction/waitForURL/locator/fill/selectOption/inputValue/
-// screenshot/setViewportSize/setDefaultTimeout/route/unroute/mainFrame/on('console'|'pageerror'|
+// screenshot/setViewportSize/setDefaultTimeout/addInitScript/route/unroute/mainFrame/on('console'|'pageerror'|
 // 'framenavigated'); locator.click/fill/textContent/isVisible/isHidden/waitFor/count/last/
 // boundingBox/evaluate/getAttribute/locator.
 import { EventEmitter } from 'node:events';
@@ -249,6 +249,9 @@ class Page extends EventEmitter {
       context: this.id, origin: fullPage ? 'document' : 'viewport',
     });
     await writeFile(path, Buffer.from(data, 'base64'));
+  }
+  async addInitScript(fn) {
+    await this.api.call('script.addPreloadScript', { functionDeclaration: String(fn), contexts: [this.id] });
   }
   route(pattern, handler) {
     return addRoute(this.api, this.id, pattern, handler);
