@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1
 # The CLI must equal Cargo.lock's wasm-bindgen, or tests fail with a schema-version error.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
@@ -41,16 +42,38 @@ if rustup run nightly rustc --version >/dev/null 2>&1; then
   fi
 fi
 
+APT_UPDATED=""
+apt_install() {
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  [ -n "$APT_UPDATED" ] || { $SUDO apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   say "installing chromium + chromium-driver (apt)"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt_install chromium chromium-driver
+fi
+
+if ! command -v firefox-esr >/dev/null; then
+  say "installing firefox-esr (apt)"
+  apt_install firefox-esr
+fi
+
+# WebKitGTK's WebDriver (it drives MiniBrowser) and a virtual display for it (scripts/webkit.sh).
+if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null; then
+  say "installing webkit2gtk-driver + xvfb (apt)"
+  apt_install webkit2gtk-driver xvfb
 fi
 
 if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
   say "installing wasm-pack $WASM_PACK_VERSION (cargo install, ~2 min)"
   cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --quiet
+fi
+
+# From crates.io: nothing here can download a driver from GitHub.
+if [ "$(geckodriver --version 2>/dev/null | sed -n 1p)" != "geckodriver $GECKODRIVER_VERSION" ]; then
+  say "installing geckodriver $GECKODRIVER_VERSION (cargo install, ~2 min)"
+  cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --quiet
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
@@ -68,4 +91,9 @@ fi
 # npm's binaryen first: Debian's wasm-opt 108 silently corrupts wasm-bindgen 0.2.130 output.
 export PATH="$PWD/node_modules/.bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
-say "ready: $(wasm-pack --version), wasm-bindgen $WASM_BINDGEN_VERSION, $(chromium --version 2>/dev/null | head -1), wasm-opt $(wasm-opt --version | awk '{print $3}')"
+# Not exported as GECKODRIVER: wasm-bindgen-test-runner prefers it over CHROMEDRIVER; test.sh picks
+# the browser per run.
+GECKODRIVER_PATH=$(command -v geckodriver)
+export GECKODRIVER_PATH
+say "ready: $(wasm-pack --version), wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $(wasm-opt --version | awk '{print $3}')"
+say "browsers: $(chromium --version 2>/dev/null | head -1 | cut -d' ' -f1-2), $(firefox-esr --version 2>/dev/null | sed 's/^Mozilla //') + $(geckodriver --version 2>/dev/null | sed -n 1p), WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null | cut -d- -f1)"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: installs the toolchain (skipping what is there),
-# then runs native tests, the browser suites (headless Chromium against the emulator), the built
+# then runs native tests, the browser suites (Chromium, Firefox, WebKitGTK, and Node for the
+# DOM-free part, against the emulator), the built
 # package's checks (types, consumers) and the end-to-end tests. Starts and stops its own emulator on a free port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/emulator.sh
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== [%s s] %s\n' "$SECONDS" "$*"; }
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 step "native: cargo test --workspace"
@@ -20,10 +21,11 @@ step "emulator"
 start_emulator
 echo "emulator at $EMULATOR_URL"
 
-step "browser: wasm-bindgen-test in headless Chromium"
-export COZE_EMULATOR_URL=$EMULATOR_URL
-export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
-cargo test --target wasm32-unknown-unknown --test browser --test stress --test security
+# The same wasm-bindgen-test suites in each browser, and their DOM-free part in Node.
+for lane in chromium firefox webkit node; do
+  step "wasm-bindgen-test in $lane (scripts/suites.sh $lane)"
+  ./scripts/suites.sh "$lane"
+done
 
 step "package: scripts/build.py (release wasm, size gate)"
 python3 scripts/build.py
@@ -37,7 +39,7 @@ node tests/boundary/run.mjs
 step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
 CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
 
-step "end-to-end: Playwright (the demo; two tabs sharing one login)"
+step "end-to-end in Chromium (Playwright) and Firefox (geckodriver): the demo; two tabs sharing one login"
 node tests/e2e/run.mjs
 node tests/e2e/two-tabs.mjs
 

@@ -375,6 +375,11 @@ class Unparsed {
   }
 }
 
+/** The most bytes handed to the wasm per call. The wasm's chunk buffer keeps the size of the
+ *  largest chunk, and a read can be several MB (WebKit coalesces what arrived while the page was
+ *  busy), so a big read is fed in slices: memory follows the largest event, not the read size. */
+const FEED_MAX = 1 << 20;
+
 /**
  * The async iterable over one chat stream. This pumps the body reader; the wasm engine turns each
  * chunk into finished iterator results in one synchronous call; `next()` serves them from a queue.
@@ -384,10 +389,12 @@ function chatIterable(engine, open, signal) {
   let ready = [];
   let head = 0;
   let reader = null;
+  let rest = null; // the part of a read not fed yet (see FEED_MAX)
   let chain = null;
   let closed = false;
   const close = () => {
     closed = true;
+    rest = null;
     engine.cancel();
     if (reader) reader.cancel().catch(() => {}); // rejects after an abort; nobody waits for it
     reader = null;
@@ -442,12 +449,21 @@ function chatIterable(engine, open, signal) {
         continue;
       }
       let chunk;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        const failure = engine.fail(isAborted(signal, err), describeValue(err));
-        close();
-        throw failure;
+      if (rest) {
+        chunk = { done: false, value: rest };
+        rest = null;
+      } else {
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          const failure = engine.fail(isAborted(signal, err), describeValue(err));
+          close();
+          throw failure;
+        }
+      }
+      if (!chunk.done && chunk.value instanceof Uint8Array && chunk.value.length > FEED_MAX) {
+        rest = chunk.value.subarray(FEED_MAX);
+        chunk = { done: false, value: chunk.value.subarray(0, FEED_MAX) };
       }
       ready = guarded(() => (chunk.done ? engine.end() : engine.feed(chunk.value)));
       head = 0;

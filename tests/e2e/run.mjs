@@ -1,12 +1,13 @@
-// End-to-end test of the demo page (www/) against the Coze emulator, in Debian's Chromium through
-// playwright-core. Run after `python3 scripts/build.py`:  node tests/e2e/run.mjs
+// End-to-end test of the demo page (www/) against the Coze emulator, in Debian's Chromium
+// (playwright-core) and Firefox ESR (geckodriver; lib/browsers.mjs). Run after
+// `python3 scripts/build.py`:  node tests/e2e/run.mjs [chromium|firefox]...
 // Uses $EMULATOR_URL when set, else starts target/debug/coze-emulator itself. Screenshots go to
-// tests/e2e/artifacts/. Exit status 0 only when every case passed.
+// tests/e2e/artifacts/<browser>/. Exit status 0 only when every case passed in every browser.
 import { mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './lib/chromium.mjs';
+import { browserNames, launch } from './lib/browsers.mjs';
 
 import { startStaticServer } from './lib/static-server.mjs';
 import { useEmulator } from './lib/emulator.mjs';
@@ -14,7 +15,6 @@ import { assert, assertEqual, createRunner, sleep, waitUntil } from './lib/harne
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
-const ARTIFACTS = path.join(HERE, 'artifacts');
 const CLIENT_ID = 'demo-client.app.coze';
 const TOKEN_KEY = `coze-wasm:token:${CLIENT_ID}`;
 const PERSONAL_WORKSPACE = '7400000000000000101';
@@ -22,6 +22,13 @@ const ECHO_BOT = '7000000000000000001';
 const SLOW_BOT = '7000000000000000002';
 
 async function main() {
+  let code = 0;
+  for (const name of browserNames()) code = Math.max(code, await suite(name));
+  return code;
+}
+
+async function suite(browserName) {
+  const ARTIFACTS = path.join(HERE, 'artifacts', browserName);
   for (const file of ['pkg/index.js', 'pkg/web/coze_wasm_bg.wasm', 'www/index.html', 'www/app.js']) {
     if (!existsSync(path.join(ROOT, file))) {
       console.error(`e2e: ${file} is missing (build the package first: python3 scripts/build.py)`);
@@ -34,6 +41,7 @@ async function main() {
   const cleanups = [];
   let page;
   const runner = createRunner({
+    label: browserName,
     onFailure: async (name) => {
       if (page) await page.screenshot({ path: path.join(ARTIFACTS, `fail-${name.split('.')[0]}.png`) });
     },
@@ -47,11 +55,14 @@ async function main() {
     const EMU = emulator.url;
     const DEMO = site.url;
     assert(new URL(EMU).origin !== new URL(DEMO).origin, 'the demo and the emulator must be different origins');
-    console.log(`e2e: demo ${DEMO}/  emulator ${EMU}${emulator.owned ? ' (started here)' : ''}`);
+    console.log(`\ne2e (${browserName}): demo ${DEMO}/  emulator ${EMU}${emulator.owned ? ' (started here)' : ''}`);
 
-    const browser = await launchChromium();
+    const browser = await launch(browserName);
     cleanups.push(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    // CSP violations onto the console, where case k looks: Firefox reports them only to its own.
+    await context.addInitScript(() => document.addEventListener('securitypolicyviolation',
+      (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`)));
     page = await context.newPage();
     page.setDefaultTimeout(8000);
 
@@ -100,13 +111,16 @@ async function main() {
     /** completeLogin (the package) stripped the callback; the demo's own fallback had nothing left. */
     async function assertLibraryStripped() {
       const calls = await page.evaluate(() => window.replaceStateCalls);
-      const fromPackage = calls.filter((c) => c.stack.includes('/pkg/'));
+      // Who called: the first frame from the package or the demo (Firefox's stacks go on through
+      // the async callers, app.js included, and name the page's URL for the wrapper itself).
+      const caller = (c) => c.stack.split('\n').find((line) => /\/pkg\/|\/app\.js/.test(line)) || '';
+      const fromPackage = calls.filter((c) => caller(c).includes('/pkg/'));
       assert(fromPackage.length > 0, `completeLogin called history.replaceState (calls: ${JSON.stringify(calls.map((c) => c.url))})`);
       const stripped = new URL(fromPackage[0].url, DEMO);
       for (const name of ['code', 'state', 'error', 'error_description']) {
         assert(!stripped.searchParams.has(name), `the package's replaceState drops ${name}: ${stripped}`);
       }
-      const fromDemo = calls.filter((c) => c.stack.includes('/app.js'));
+      const fromDemo = calls.filter((c) => caller(c).includes('/app.js'));
       assertEqual(fromDemo.length, 0, "the demo's own strip calls (nothing left for it)");
     }
 

@@ -5,13 +5,13 @@
 // Asserts from the emulator's own stats that exactly one refresh reached it, none failed, and both
 // tabs end with the same new token.
 //
-// Run after building the package:  node tests/e2e/two-tabs.mjs
+// Run after building the package:  node tests/e2e/two-tabs.mjs [chromium|firefox]...
 // The package comes from $COZE_WASM_PKG_DIR (default pkg/); the emulator from $EMULATOR_URL, else
 // target/debug/coze-emulator is started here. The test page is tests/e2e/pages/tabs.html.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './lib/chromium.mjs';
+import { browserNames, launch } from './lib/browsers.mjs';
 
 import { startStaticServer } from './lib/static-server.mjs';
 import { useEmulator } from './lib/emulator.mjs';
@@ -29,6 +29,12 @@ const TOKEN_DELAY_MS = 300;
 const ROUNDS = Number(process.env.TWO_TABS_ROUNDS || 8);
 
 async function main() {
+  let code = 0;
+  for (const name of browserNames()) code = Math.max(code, await suite(name));
+  return code;
+}
+
+async function suite(browserName) {
   for (const file of [path.join(PKG, 'index.js'), path.join(PKG, 'web', 'coze_wasm_bg.wasm')]) {
     if (!existsSync(file)) {
       console.error(`two-tabs: ${file} is missing (build the package first: python3 scripts/build.py)`);
@@ -36,14 +42,14 @@ async function main() {
     }
   }
   const cleanups = [];
-  const runner = createRunner();
+  const runner = createRunner({ label: browserName });
   try {
     const emulator = await useEmulator(ROOT);
     cleanups.push(emulator.stop);
     const site = await startStaticServer([['/pkg/', PKG], ['/', path.join(HERE, 'pages')]]);
     cleanups.push(site.close);
     const EMU = emulator.url;
-    console.log(`two-tabs: pages ${site.url}/tabs.html  package ${PKG}  emulator ${EMU}${emulator.owned ? ' (started here)' : ''}`);
+    console.log(`\ntwo-tabs (${browserName}): pages ${site.url}/tabs.html  package ${PKG}  emulator ${EMU}${emulator.owned ? ' (started here)' : ''}`);
 
     const admin = async (method, p, body) => {
       const res = await fetch(`${EMU}${p}`, {
@@ -57,7 +63,7 @@ async function main() {
     };
     const stats = (clientId) => admin('GET', `/_emulator/stats?client_id=${encodeURIComponent(clientId)}`);
 
-    const browser = await launchChromium();
+    const browser = await launch(browserName);
     cleanups.push(() => browser.close());
     const context = await browser.newContext();
     // Record each page's Web Lock traffic: exclusive requests (the refresh lock: proves the tab

@@ -33,7 +33,7 @@ export async function waitUntil(probe, what, { timeout = 8000, interval = 50 } =
   }
 }
 
-export function createRunner({ onFailure } = {}) {
+export function createRunner({ onFailure, label } = {}) {
   const results = [];
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
   const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -66,7 +66,7 @@ export function createRunner({ onFailure } = {}) {
     summary() {
       const failed = results.filter((r) => !r.ok);
       const total = results.reduce((sum, r) => sum + r.ms, 0);
-      console.log(`\n${results.length - failed.length}/${results.length} passed in ${(total / 1000).toFixed(1)} s` +
+      console.log(`\n${label ? `${label}: ` : ''}${results.length - failed.length}/${results.length} passed in ${(total / 1000).toFixed(1)} s` +
         (failed.length ? ` — failed: ${failed.map((r) => r.name).join(', ')}` : ''));
       return failed.length === 0;
     },
