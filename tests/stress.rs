@@ -54,6 +54,42 @@ export async function settle(promises) {
   const out = await Promise.allSettled(promises);
   return out.map((r) => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, error: r.reason }));
 }
+/** Hides navigator.locks (an insecure context has none); returns the function that restores it. */
+export function withoutWebLocks() {
+  Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+  return () => { delete navigator.locks; };
+}
+/**
+ * The reply to the refresh that spends `refreshToken` reaches the library only after
+ * `manager.clear()` ran (a logout in between). Other tests' requests pass untouched.
+ */
+export function clearWhileRefreshIsInFlight(manager, refreshToken) {
+  const real = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    const reply = await real(url, init);
+    if (init && typeof init.body === 'string' && init.body.includes(refreshToken)) {
+      globalThis.fetch = real;
+      await manager.clear();
+    }
+    return reply;
+  };
+}
+/** Token requests spending `refreshToken` never answer (until their signal aborts them). */
+export function hangRefreshOf(refreshToken) {
+  const real = globalThis.fetch;
+  globalThis.fetch = (url, init) => {
+    if (!(init && typeof init.body === 'string' && init.body.includes(refreshToken))) return real(url, init);
+    globalThis.fetch = real;
+    return new Promise((_, reject) => init.signal && init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+  };
+}
+export function pendingKeys() {
+  return Object.keys(sessionStorage).filter((k) => k.startsWith('coze-wasm:pkce:'));
+}
+/** Token sources that each hand over a PAT some other way than a plain string option. */
+export function patSources(pat) {
+  return [() => pat, () => Promise.resolve(pat), `  ${pat}\n`, { getAccessToken: async () => pat, refresh: async () => pat }];
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = mapStorage)]
@@ -69,6 +105,16 @@ extern "C" {
     fn hold_lock(name: &str) -> Promise;
     #[wasm_bindgen(js_name = collectAll)]
     fn collect_promise(iterable: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = withoutWebLocks)]
+    fn without_web_locks() -> js_sys::Function;
+    #[wasm_bindgen(js_name = pendingKeys)]
+    fn pending_keys() -> Array;
+    #[wasm_bindgen(js_name = hangRefreshOf)]
+    fn hang_refresh_of(refresh_token: &str);
+    #[wasm_bindgen(js_name = clearWhileRefreshIsInFlight)]
+    fn clear_while_refresh_is_in_flight(manager: &JsValue, refresh_token: &str);
+    #[wasm_bindgen(js_name = patSources)]
+    fn pat_sources(pat: &str) -> Array;
 }
 
 fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
@@ -401,51 +447,6 @@ async fn a_hundred_concurrent_streams_each_get_their_own_text() {
 
 // ------------------------------------------------------------------- refresh safety (logout, spent tokens)
 
-#[wasm_bindgen(inline_js = r#"
-/** Hides navigator.locks (an insecure context has none); returns the function that restores it. */
-export function withoutWebLocks() {
-  Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
-  return () => { delete navigator.locks; };
-}
-/**
- * The reply to the refresh that spends `refreshToken` reaches the library only after
- * `manager.clear()` ran (a logout in between). Other tests' requests pass untouched.
- */
-export function clearWhileRefreshIsInFlight(manager, refreshToken) {
-  const real = globalThis.fetch;
-  globalThis.fetch = async (url, init) => {
-    const reply = await real(url, init);
-    if (init && typeof init.body === 'string' && init.body.includes(refreshToken)) {
-      globalThis.fetch = real;
-      await manager.clear();
-    }
-    return reply;
-  };
-}
-/** Token requests spending `refreshToken` never answer (until their signal aborts them). */
-export function hangRefreshOf(refreshToken) {
-  const real = globalThis.fetch;
-  globalThis.fetch = (url, init) => {
-    if (!(init && typeof init.body === 'string' && init.body.includes(refreshToken))) return real(url, init);
-    globalThis.fetch = real;
-    return new Promise((_, reject) => init.signal && init.signal.addEventListener('abort', () => reject(init.signal.reason)));
-  };
-}
-export function pendingKeys() {
-  return Object.keys(sessionStorage).filter((k) => k.startsWith('coze-wasm:pkce:'));
-}
-"#)]
-extern "C" {
-    #[wasm_bindgen(js_name = withoutWebLocks)]
-    fn without_web_locks() -> js_sys::Function;
-    #[wasm_bindgen(js_name = pendingKeys)]
-    fn pending_keys() -> Array;
-    #[wasm_bindgen(js_name = hangRefreshOf)]
-    fn hang_refresh_of(refresh_token: &str);
-    #[wasm_bindgen(js_name = clearWhileRefreshIsInFlight)]
-    fn clear_while_refresh_is_in_flight(manager: &JsValue, refresh_token: &str);
-}
-
 #[wasm_bindgen_test]
 async fn a_logout_during_a_refresh_is_not_undone_by_its_result() {
     let (client_id, token) = login(None).await;
@@ -496,17 +497,6 @@ async fn a_spent_refresh_token_is_never_sent_again_even_without_web_locks() {
 }
 
 // ------------------------------------------------------------------- one-time logins, the PAT guard
-
-#[wasm_bindgen(inline_js = r#"
-/** Token sources that each hand over a PAT some other way than a plain string option. */
-export function patSources(pat) {
-  return [() => pat, () => Promise.resolve(pat), `  ${pat}\n`, { getAccessToken: async () => pat, refresh: async () => pat }];
-}
-"#)]
-extern "C" {
-    #[wasm_bindgen(js_name = patSources)]
-    fn pat_sources(pat: &str) -> Array;
-}
 
 #[wasm_bindgen_test]
 async fn two_completions_of_one_callback_redeem_the_code_once() {
