@@ -790,16 +790,14 @@ async fn oauth_errors_in_each_documented_shape_are_typed() {
     // `error_message` (code-flow doc), or both. Whatever the shape, the same fields come out.
     for shape in ["both", "error", "error_code"] {
         let (client_id, redirect) = new_client_with(&format!(r#""oauth_error_shape":"{shape}""#)).await;
-        let refused = [
-            refresh("not-a-refresh-token", &client_id),
-            exchange(
-                "code_never_issued",
-                &client_id,
-                &redirect,
-                &generate_code_verifier().unwrap().as_string().unwrap(),
-            ),
-        ];
-        for (what, p) in ["refresh", "exchange"].into_iter().zip(refused) {
+        let verifier = generate_code_verifier().unwrap().as_string().unwrap();
+        // One at a time: a second promise rejecting while the first is awaited is an unhandled
+        // rejection, which ends a Node process.
+        for what in ["refresh", "exchange"] {
+            let p = match what {
+                "refresh" => refresh("not-a-refresh-token", &client_id),
+                _ => exchange("code_never_issued", &client_id, &redirect, &verifier),
+            };
             let err = await_err(p).await;
             let at = format!("{shape} {what}");
             assert_eq!(get_str(&err, "code"), "OAUTH_TOKEN_ERROR", "{at}");
