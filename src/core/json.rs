@@ -698,6 +698,7 @@ mod tests {
     #[test]
     fn json_string_escaping() {
         assert_eq!(json_string(""), r#""""#);
+        assert_eq!(json_string("plain"), r#""plain""#);
         assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(json_string("\n\r\t\u{0}\u{1f}\u{8}\u{c}"), r#""\u000a\u000d\u0009\u0000\u001f\u0008\u000c""#);
         assert_eq!(json_string("扣子 😀 \u{7f} \u{2028} /"), "\"扣子 😀 \u{7f} \u{2028} /\"");

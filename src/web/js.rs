@@ -50,10 +50,6 @@ extern "C" {
     // these run with `catch`, so such a throw is an error value here and never unwinds the wasm.
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn is_array_checked(value: &JsValue) -> Result<bool, JsValue>;
-    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
-    pub fn array_from(value: &JsValue) -> Result<js_sys::Array, JsValue>;
-    #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
-    pub fn assign(target: &js_sys::Object, source: &JsValue) -> Result<js_sys::Object, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
     fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Uint8Array, js_name = "prototype.set.call")]
