@@ -348,8 +348,8 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                     }
                 }
             }
+            // Arguments are checked first, so bad input is INVALID_ARGUMENT in every runtime.
             "webUrl" => {
-                flows::refuse_secret_in_browser(a.flag("inBrowser"), "getWebAuthenticationUrl (the web flow)")?;
                 let base_url = a.base_url()?;
                 let www = match a.url("wwwURL", "wwwURL")? {
                     Some(w) => authorize::normalize_base_url(&w)?,
@@ -367,10 +367,10 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                     &state,
                     workspace.as_deref(),
                 )?;
+                flows::refuse_secret_in_browser(a.flag("inBrowser"), "getWebAuthenticationUrl (the web flow)")?;
                 ["[", &json_string(&url), ",", &json_string(&state), "]"].concat()
             }
             "webToken" => {
-                flows::refuse_secret_in_browser(a.flag("inBrowser"), "getWebOAuthToken (the web flow)")?;
                 let redirect = a.redirect_url()?;
                 authorize::validate_redirect_uri(&redirect)?;
                 let secret = a.string("clientSecret");
@@ -379,7 +379,9 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                 }
                 let body = flows::web_code_exchange_body(&a.string("code"), &a.string("clientId"), &redirect)?;
                 let auth = ["Bearer ", secret.trim()].concat();
-                token_request(&a.base_url()?, &body, Some(&auth))
+                let request = token_request(&a.base_url()?, &body, Some(&auth));
+                flows::refuse_secret_in_browser(a.flag("inBrowser"), "getWebOAuthToken (the web flow)")?;
+                request
             }
             _ => return Err(CozeError::invalid_argument("unknown operation")),
         })
