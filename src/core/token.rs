@@ -164,6 +164,7 @@ pub const CLIENT_SECRET_HINT: &str = " (hint: PKCE needs an SPA/mobile/desktop a
 /// lifetime (`now_unix + expires_in`; Coze documents an absolute time, this is a fallback).
 /// The logid is the body's `detail.logid`, else `header_logid` (`x-tt-logid`). Errors carry the
 /// body as `raw` unless it may hold credentials (see [`shareable_raw`]).
+#[inline(never)] // three callers (PKCE, device, web): one copy
 pub fn interpret_token_response(
     status: u16,
     body: &str,
