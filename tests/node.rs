@@ -23,7 +23,6 @@ fn a_pat_is_accepted_outside_a_page() {
 // ------------------------------------------------------------------------------ web flow
 // Server runtimes only (a page or worker is refused: tests/browser.rs).
 
-
 async fn web_app() -> (String, String, String) {
     let redirect = "http://127.0.0.1:9/web/callback".to_owned();
     let body = json(&format!(r#"{{"redirect_uris":["{redirect}"],"client_type":"web"}}"#));

@@ -12,8 +12,8 @@
 
 use super::authorize::{encode_path_segment, form_urlencode};
 use super::error::{CozeError, ErrorCode, Result};
-use super::json::{decimal, json_string, parse_integer, Object, Value};
-use super::token::interpret_token_response;
+use super::json::{decimal, json_string, Object};
+use super::token::{interpret_token_response, require};
 
 pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// Coze's defaults when a device-code reply leaves a field out (coze-api.md §1.8).
@@ -76,13 +76,6 @@ pub fn web_code_exchange_body(code: &str, client_id: &str, redirect_uri: &str) -
     .concat())
 }
 
-fn require(name: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(CozeError::invalid_argument([name, " is required"].concat()));
-    }
-    Ok(())
-}
-
 /// `what` (a web-flow step) in a page or a Web Worker → SECRET_IN_BROWSER, naming PKCE instead.
 pub fn refuse_secret_in_browser(in_browser: bool, what: &str) -> Result<()> {
     if in_browser {
@@ -105,40 +98,25 @@ pub fn refuse_secret_in_browser(in_browser: bool, what: &str) -> Result<()> {
 /// the page with the code filled in. An error reply is read like a token error.
 pub fn interpret_device_code(status: u16, body: &str, header_logid: Option<&str>) -> Result<String> {
     let object = Object::parse(body).filter(|_| (200..300).contains(&status));
-    let text = |o: &Object, key: &str| o.str(key).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-    let fields = object.as_ref().and_then(|o| {
-        let has_error = ["error", "error_code"].iter().any(|k| o.get(k).is_some_and(|v| v != Value::Null));
-        (!has_error).then(|| (text(o, "device_code"), text(o, "user_code"), text(o, "verification_uri")))
-    });
-    let Some((Some(device_code), Some(user_code), Some(uri))) = fields else {
+    let text = |key: &str| object.as_ref()?.str(key).filter(|t| !t.is_empty());
+    let (Some(device_code), Some(user_code), Some(uri)) =
+        (text("device_code"), text("user_code"), text("verification_uri"))
+    else {
         // Errors are shaped like the token endpoint's (OAuth error, envelope, HTTP status).
-        let err = match interpret_token_response(status, body, header_logid, 0) {
-            Err(err) if err.code != ErrorCode::InvalidResponse || object.is_none() => err,
-            _ => CozeError::new(
-                ErrorCode::InvalidResponse,
-                "device code reply has no device_code, user_code or verification_uri",
-            )
-            .with_status(status)
-            .with_logid(header_logid.map(str::to_owned)),
+        let mut err = match interpret_token_response(status, body, header_logid, 0) {
+            Err(err) => err,
+            Ok(_) => CozeError::new(ErrorCode::InvalidResponse, ""),
         };
+        if err.code == ErrorCode::InvalidResponse && object.is_some() {
+            err.message = "device code reply has no device_code, user_code or verification_uri".into();
+        }
         return Err(err);
     };
-    let o = object.as_ref().expect("fields came from it");
-    let seconds = |key: &str, default: i64| -> Result<i64> {
-        let value = match o.get(key) {
-            None | Some(Value::Null) => return Ok(default),
-            Some(Value::String(s)) => parse_integer(s.trim()),
-            Some(v) => v.as_integer(),
-        };
-        value.filter(|v| *v > 0).ok_or_else(|| {
-            CozeError::new(ErrorCode::InvalidResponse, ["device code reply has a bad ", key].concat())
-                .with_status(status)
-        })
-    };
-    let expires_in = seconds("expires_in", DEFAULT_EXPIRES_IN_SECONDS)?;
-    let interval = seconds("interval", DEFAULT_INTERVAL_SECONDS)?;
+    // Coze's defaults stand in for a missing or unusable number.
+    let seconds =
+        |key: &str, default: i64| object.as_ref().and_then(|o| o.integer(key)).filter(|v| *v > 0).unwrap_or(default);
     let joiner = if uri.contains('?') { "&" } else { "?" };
-    let url = [uri.as_str(), joiner, "user_code=", &form_urlencode(&user_code)].concat();
+    let url = [&uri, joiner, "user_code=", &form_urlencode(&user_code)].concat();
     Ok([
         "{\"device_code\":",
         &json_string(&device_code),
@@ -149,9 +127,9 @@ pub fn interpret_device_code(status: u16, body: &str, header_logid: Option<&str>
         ",\"verification_url\":",
         &json_string(&url),
         ",\"expires_in\":",
-        &decimal(expires_in),
+        &decimal(seconds("expires_in", DEFAULT_EXPIRES_IN_SECONDS)),
         ",\"interval\":",
-        &decimal(interval),
+        &decimal(seconds("interval", DEFAULT_INTERVAL_SECONDS)),
         "}",
     ]
     .concat())
@@ -265,8 +243,8 @@ mod tests {
         let o = Object::parse(&out).unwrap();
         assert_eq!(o.str("verification_url").unwrap(), "https://www.coze.cn/oauth/device?user_code=BCDF-GHJK");
         assert_eq!((o.integer("expires_in"), o.integer("interval")), (Some(300), Some(5)));
-        // Defaults, numeric strings, a URI that already has a query, a code needing encoding.
-        let body = r#"{"device_code":"dc","user_code":"a b&c","verification_uri":"http://x/d?lang=en","interval":"7"}"#;
+        // Defaults, a URI that already has a query, a code needing encoding.
+        let body = r#"{"device_code":"dc","user_code":"a b&c","verification_uri":"http://x/d?lang=en","interval":7,"expires_in":-1}"#;
         let o2 = interpret_device_code(200, body, None).unwrap();
         let o2 = Object::parse(&o2).unwrap();
         assert_eq!(o2.str("verification_url").unwrap(), "http://x/d?lang=en&user_code=a+b%26c");
@@ -281,11 +259,7 @@ mod tests {
             (200, r#"{"code":4101,"msg":"bad"}"#.to_owned(), ErrorCode::CozeApiError),
             (502, "<html>".to_owned(), ErrorCode::InvalidResponse),
             (200, r#"{"device_code":"dc"}"#.to_owned(), ErrorCode::InvalidResponse),
-            (
-                200,
-                r#"{"device_code":"dc","user_code":"u","verification_uri":"v","interval":-1}"#.into(),
-                ErrorCode::InvalidResponse,
-            ),
+            (200, r#"{"device_code":"dc","user_code":"","verification_uri":"v"}"#.into(), ErrorCode::InvalidResponse),
         ];
         for (status, body, code) in cases {
             let err = interpret_device_code(status, &body, Some("L")).unwrap_err();

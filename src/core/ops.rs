@@ -205,15 +205,7 @@ fn error_from(o: &Object) -> CozeError {
 /// pendingLogin]`; `pendingLogin` is the record startLogin keeps until the callback.
 fn start_pkce(a: &Args) -> Result<String> {
     pkce::check_challenge_method(a.text("method").as_deref())?;
-    let base_url = a.base_url()?;
-    let www = match a.url("wwwURL", "wwwURL")? {
-        Some(w) => authorize::normalize_base_url(&w)?,
-        None => authorize::www_base_url(&base_url)?,
-    };
-    let state = match a.text("state") {
-        Some(s) if !s.is_empty() => s,
-        _ => pkce::generate_state()?,
-    };
+    let (base_url, www, state) = authorize_start(a)?;
     let verifier = pkce::generate_code_verifier()?;
     let redirect = a.redirect_url()?;
     let client_id = a.string("clientId");
@@ -254,6 +246,21 @@ fn start_pkce(a: &Args) -> Result<String> {
         "]",
     ]
     .concat())
+}
+
+/// An authorize URL's API base, authorize host (`wwwURL`, else derived) and state (given, else
+/// generated): PKCE and the web flow alike.
+fn authorize_start(a: &Args) -> Result<(String, String, String)> {
+    let base_url = a.base_url()?;
+    let www = match a.url("wwwURL", "wwwURL")? {
+        Some(w) => authorize::normalize_base_url(&w)?,
+        None => authorize::www_base_url(&base_url)?,
+    };
+    let state = match a.text("state") {
+        Some(s) if !s.is_empty() => s,
+        _ => pkce::generate_state()?,
+    };
+    Ok((base_url, www, state))
 }
 
 fn token_request(base_url: &str, body: &str, auth: Option<&str>) -> String {
@@ -350,15 +357,7 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
             }
             // Arguments are checked first, so bad input is INVALID_ARGUMENT in every runtime.
             "webUrl" => {
-                let base_url = a.base_url()?;
-                let www = match a.url("wwwURL", "wwwURL")? {
-                    Some(w) => authorize::normalize_base_url(&w)?,
-                    None => authorize::www_base_url(&base_url)?,
-                };
-                let state = match a.text("state") {
-                    Some(s) if !s.is_empty() => s,
-                    _ => pkce::generate_state()?,
-                };
+                let (_, www, state) = authorize_start(a)?;
                 let workspace = a.text("workspaceId");
                 let url = authorize::web_authorize_url(
                     &www,

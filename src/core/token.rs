@@ -30,7 +30,7 @@ pub fn token_endpoint(base_url: &str) -> String {
     [base_url.trim_end_matches('/'), "/api/permission/oauth2/token"].concat()
 }
 
-fn require(field: &str, value: &str) -> Result<()> {
+pub(crate) fn require(field: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(CozeError::invalid_argument([field, " is required"].concat()));
     }

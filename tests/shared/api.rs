@@ -1123,7 +1123,10 @@ async fn device_flow_refusals_have_their_codes() {
     // `poll: false` is one request: pending is an answer.
     let (client_id, code) = device_client(r#""device_interval":1"#).await;
     let err = await_err(device_token(&client_id, &code, r#","poll":false"#, None)).await;
-    assert_eq!((get_str(&err, "code"), get_str(&err, "error")), ("OAUTH_TOKEN_ERROR".into(), "authorization_pending".into()));
+    assert_eq!(
+        (get_str(&err, "code"), get_str(&err, "error")),
+        ("OAUTH_TOKEN_ERROR".into(), "authorization_pending".into())
+    );
     // It stops by itself when the code expires (`expiresIn` from getDeviceCode), waiting no longer.
     sleep_ms(1000).await; // the interval since the poll above
     let started = now_ms();
