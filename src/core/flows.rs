@@ -76,18 +76,14 @@ pub fn web_code_exchange_body(code: &str, client_id: &str, redirect_uri: &str) -
     .concat())
 }
 
-/// `what` (a web-flow step) in a page or a Web Worker → SECRET_IN_BROWSER, naming PKCE instead.
-pub fn refuse_secret_in_browser(in_browser: bool, what: &str) -> Result<()> {
+/// A client secret (the web flow, a refresh with `clientSecret`) in a page or a Web Worker →
+/// SECRET_IN_BROWSER, naming PKCE instead.
+pub fn refuse_secret_in_browser(in_browser: bool) -> Result<()> {
     if in_browser {
         return Err(CozeError::new(
             ErrorCode::SecretInBrowser,
-            [
-                what,
-                " needs the OAuth app's client secret, which anyone can read in a page or a worker: \
-                 run it on your server, and log users in with PKCE in the page (startLogin / \
-                 getPKCEAuthenticationUrl)",
-            ]
-            .concat(),
+            "the web flow needs the OAuth app's client secret, which anyone can read in a page or a worker: \
+             use it on your server, and log users in with PKCE in the page (startLogin)",
         ));
     }
     Ok(())
@@ -303,9 +299,9 @@ mod tests {
         assert_eq!(o.str("grant_type").unwrap(), "authorization_code");
         assert!(o.get("code_verifier").is_none());
         assert_eq!(web_code_exchange_body("", "c", "r").unwrap_err().code, ErrorCode::InvalidArgument);
-        let err = refuse_secret_in_browser(true, "getWebOAuthToken").unwrap_err();
+        let err = refuse_secret_in_browser(true).unwrap_err();
         assert_eq!(err.code, ErrorCode::SecretInBrowser);
         assert!(err.message.contains("PKCE"));
-        assert!(refuse_secret_in_browser(false, "x").is_ok());
+        assert!(refuse_secret_in_browser(false).is_ok());
     }
 }

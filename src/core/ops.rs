@@ -116,7 +116,7 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         }
         "refresh" => {
             let secret = a.text("clientSecret").filter(|s| !s.is_empty());
-            flows::refuse_secret_in_browser(secret.is_some() && a.flag("inBrowser"), "a clientSecret")?;
+            flows::refuse_secret_in_browser(secret.is_some() && a.flag("inBrowser"))?;
             let body = refresh_body(&a.string("clientId"), &a.string("refreshToken"))?;
             let auth = secret.map(|s| ["Bearer ", &s].concat());
             token_request(&a.base_url()?, &body, auth.as_deref())
@@ -366,7 +366,7 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                     &state,
                     workspace.as_deref(),
                 )?;
-                flows::refuse_secret_in_browser(a.flag("inBrowser"), "getWebAuthenticationUrl (the web flow)")?;
+                flows::refuse_secret_in_browser(a.flag("inBrowser"))?;
                 ["[", &json_string(&url), ",", &json_string(&state), "]"].concat()
             }
             "webToken" => {
@@ -379,7 +379,7 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                 let body = flows::web_code_exchange_body(&a.string("code"), &a.string("clientId"), &redirect)?;
                 let auth = ["Bearer ", secret.trim()].concat();
                 let request = token_request(&a.base_url()?, &body, Some(&auth));
-                flows::refuse_secret_in_browser(a.flag("inBrowser"), "getWebOAuthToken (the web flow)")?;
+                flows::refuse_secret_in_browser(a.flag("inBrowser"))?;
                 request
             }
             _ => return Err(CozeError::invalid_argument("unknown operation")),
