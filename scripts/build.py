@@ -110,7 +110,8 @@ def main():
     extras = "CozeError, ChatEventType, ChatStatus, RoleType, COZE_CN_BASE_URL, COZE_COM_BASE_URL"
     public = ("default, initSync, generateCodeVerifier, calculatePKCECodeChallenge, generateState, "
               "parseAuthorizationCallback, getPKCEAuthenticationUrl, getPKCEOAuthToken, refreshOAuthToken, "
-              "startLogin, completeLogin, CozeAPI, TokenManager, SseParser")
+              "startLogin, completeLogin, CozeAPI, TokenManager, SseParser, "
+              "getDeviceCode, getDeviceToken, getWebAuthenticationUrl, getWebOAuthToken")
 
     write(out_dir, "index.js", f"""// Browsers and bundlers: `await init()` once, then use the API.
 export {{ {public} }} from '{web}';

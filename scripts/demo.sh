@@ -104,6 +104,7 @@ cat <<EOF
     Coze emulator  $EMULATOR_URL   (consent page, OAuth and API; client id demo-client.app.coze)
 
   In the page: "Log in with Coze" → Allow → pick a bot → chat. The Slow Bot is good for trying Stop.
+  Device code flow (a TV with no keyboard): $DEMO_URL/device.html?emulator=$EMULATOR_URL
   Press Ctrl-C to stop both servers.
 
 EOF

@@ -39,8 +39,9 @@ node tests/boundary/run.mjs
 step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
 CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
 
-step "end-to-end in Chromium (Playwright) and Firefox (geckodriver): the demo; two tabs sharing one login"
+step "end-to-end in Chromium (Playwright) and Firefox (geckodriver): the demo; two tabs sharing one login; the device-login page"
 node tests/e2e/run.mjs
 node tests/e2e/two-tabs.mjs
+node tests/e2e/device.mjs
 
 step "all tests passed"

@@ -93,6 +93,36 @@ mod facade {
         promise("completeLogin", options, U)
     }
 
+    /// Device code flow, step 1: `{clientId, baseURL?, workspaceId?}, {signal?}` →
+    /// `Promise<{device_code, user_code, verification_uri, verification_url, expires_in, interval}>`
+    /// (`expires_in` relative seconds). Allowed everywhere: it needs no secret.
+    #[wasm_bindgen(js_name = getDeviceCode)]
+    pub fn get_device_code(params: JsValue, options: JsValue) -> Promise {
+        promise("getDeviceCode", params, options)
+    }
+
+    /// Device code flow, step 2: `{clientId, deviceCode, baseURL?, poll?, interval?, expiresIn?},
+    /// {signal?}` → `Promise<OAuthToken>`, polling until the user allows (OAUTH_ACCESS_DENIED on
+    /// Deny, OAUTH_EXPIRED_TOKEN when the code expires).
+    #[wasm_bindgen(js_name = getDeviceToken)]
+    pub fn get_device_token(params: JsValue, options: JsValue) -> Promise {
+        promise("getDeviceToken", params, options)
+    }
+
+    /// Web flow (server runtimes only), step 1: `{clientId, redirectUrl, baseURL?, state?,
+    /// workspaceId?}` → `{url, state}`. SECRET_IN_BROWSER in a page or worker.
+    #[wasm_bindgen(js_name = getWebAuthenticationUrl)]
+    pub fn get_web_authentication_url(params: JsValue) -> Result<JsValue, JsValue> {
+        entry("getWebAuthenticationUrl", params, U)
+    }
+
+    /// Web flow (server runtimes only), step 2: `{code, clientId, clientSecret, redirectUrl,
+    /// baseURL?}, {signal?}` → `Promise<OAuthToken>`. SECRET_IN_BROWSER in a page or worker.
+    #[wasm_bindgen(js_name = getWebOAuthToken)]
+    pub fn get_web_oauth_token(params: JsValue, options: JsValue) -> Promise {
+        promise("getWebOAuthToken", params, options)
+    }
+
     /// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`: the
     /// resources (`chat`, `conversations`, `bots`, `workspaces`, `users`) live in the JS driver.
     #[wasm_bindgen]

@@ -89,3 +89,26 @@ async fn concurrent_refreshes_make_one_request_without_web_locks() {
     let s = stats(&client_id).await;
     assert_eq!((num(&s, &["token_requests", "refresh_token"]), num(&s, &["refresh_failures"])), (1.0, 0.0));
 }
+
+// The web flow needs the client secret: refused in a page before anything is sent, naming PKCE
+// (tests/node.rs: it works on a server).
+#[wasm_bindgen_test]
+async fn the_web_flow_is_refused_in_a_page() {
+    let (client_id, _) = new_client(None).await;
+    let before = num(&stats(&client_id).await, &["token_requests", "authorization_code"]);
+    let url = json(&format!(
+        r#"{{"clientId":"{client_id}","redirectUrl":"http://127.0.0.1:9/callback","baseURL":"{}"}}"#,
+        emulator()
+    ));
+    let err = get_web_authentication_url(url).err().unwrap();
+    assert_eq!(get_str(&err, "code"), "SECRET_IN_BROWSER");
+    assert!(get_str(&err, "message").contains("PKCE"));
+    let token = json(&format!(
+        r#"{{"code":"c","clientId":"{client_id}","clientSecret":"cs_x","redirectUrl":"http://127.0.0.1:9/callback","baseURL":"{}"}}"#,
+        emulator()
+    ));
+    let err = await_err(get_web_oauth_token(token, JsValue::UNDEFINED)).await;
+    assert_eq!(get_str(&err, "code"), "SECRET_IN_BROWSER");
+    assert!(!get_str(&err, "message").contains("cs_x"));
+    assert_eq!(num(&stats(&client_id).await, &["token_requests", "authorization_code"]), before, "nothing sent");
+}

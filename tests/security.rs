@@ -364,7 +364,7 @@ async fn no_client_secret_in_the_page() {
         ("clientSecret", "s3cr3t".into()),
     ]);
     let err = await_err(refresh_oauth_token(params, JsValue::UNDEFINED)).await;
-    assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
+    assert_eq!(get_str(&err, "code"), "SECRET_IN_BROWSER");
     assert_eq!(call_count(&spy), 0, "nothing was sent");
 
     // The PKCE flow (exchange, then a TokenManager refresh) sends no secret and no Authorization.

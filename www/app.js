@@ -878,6 +878,9 @@ async function boot() {
   bindChat();
   $('error-close').addEventListener('click', clearError);
   $('login').addEventListener('click', login);
+  // The device-login page follows this tab's ?emulator= too.
+  const emulatorParam = new URLSearchParams(location.search).get('emulator');
+  if (emulatorParam) $('device-link').search = new URLSearchParams({ emulator: emulatorParam }).toString();
   $('logout').addEventListener('click', () => signOut());
   $('refresh').addEventListener('click', refreshToken);
   // Back from the consent page may restore this page from the back/forward cache mid-login.

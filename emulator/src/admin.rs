@@ -185,9 +185,9 @@ impl SettingsSpec {
                     format!("token_fault.kind must be one of {}, got {:?}", TokenFaultKind::NAMES.join(", "), f.kind)
                 })?;
                 let grant = f.grant.unwrap_or_else(|| "refresh_token".into());
-                if !matches!(grant.as_str(), "refresh_token" | "authorization_code" | "any") {
+                if !matches!(grant.as_str(), "refresh_token" | "authorization_code" | "device_code" | "any") {
                     return Err(format!(
-                        "token_fault.grant must be refresh_token, authorization_code or any, got {grant:?}"
+                        "token_fault.grant must be refresh_token, authorization_code, device_code or any, got {grant:?}"
                     ));
                 }
                 let code = f.code.unwrap_or_else(|| "invalid_grant".into());
@@ -216,6 +216,8 @@ struct ClientSpec {
     device_interval: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     device_expires_in: Option<Value>,
+    /// `"pkce"` (default: a public SPA/mobile/desktop app) or `"web"` (gets a client secret).
+    client_type: Option<String>,
 }
 
 const MAX_REDIRECT_URI_LEN: usize = 2048;
@@ -280,6 +282,13 @@ pub async fn create_client(app: &App, req: Req) -> Resp {
     if let Err(m) = update.apply(&mut settings) {
         return admin_error("invalid_request", &m);
     }
+    let client_secret = match spec.client_type.as_deref() {
+        None | Some("pkce") => None,
+        Some("web") => Some(crate::web_app::new_secret()),
+        Some(other) => {
+            return admin_error("invalid_request", &format!("client_type must be pkce or web, got {other:?}"))
+        }
+    };
     let id = format!("{}.app.coze", new_id());
     let mut st = app.store();
     if st.registered_clients() >= limits.max_clients {
@@ -293,9 +302,13 @@ pub async fn create_client(app: &App, req: Req) -> Resp {
             loopback_rule: false,
             access_ttl: spec.access_token_ttl,
             settings,
+            client_secret: client_secret.clone(),
         },
     );
-    http::json(StatusCode::OK, &json!({ "client_id": id }))
+    match client_secret {
+        Some(secret) => http::json(StatusCode::OK, &json!({ "client_id": id, "client_secret": secret })),
+        None => http::json(StatusCode::OK, &json!({ "client_id": id })),
+    }
 }
 
 fn client_json(id: &str, c: &Client) -> Value {
@@ -304,6 +317,7 @@ fn client_json(id: &str, c: &Client) -> Value {
         "name": c.name,
         "redirect_uris": c.redirect_uris,
         "access_token_ttl": c.access_ttl,
+        "client_type": if c.client_secret.is_some() { "web" } else { "pkce" },
         "settings": c.settings.to_json(),
     })
 }

@@ -18,6 +18,7 @@ mod router;
 mod scenarios;
 mod store;
 mod util;
+mod web_app;
 
 use std::io;
 use std::net::SocketAddr;

@@ -77,8 +77,11 @@ pub fn start_authorization(app: &App, q: &Params, workspace_id: Option<String>) 
         None | Some("") => return redirect_error("invalid_request", "invalid request: response_type"),
         Some(_) => return redirect_error("unsupported_response_type", "response_type must be code"),
     }
-    let Some(challenge) = q.get_nonempty("code_challenge") else {
-        return redirect_error("invalid_request", "invalid request: code_challenge is required (PKCE)");
+    // A web app authenticates with its secret instead (PKCE optional); public apps need PKCE.
+    let challenge = match q.get_nonempty("code_challenge") {
+        Some(c) => c,
+        None if client.client_secret.is_some() => "",
+        None => return redirect_error("invalid_request", "invalid request: code_challenge is required (PKCE)"),
     };
     let method = match q.get("code_challenge_method") {
         None | Some("") | Some("plain") => ChallengeMethod::Plain,
@@ -233,6 +236,7 @@ pub async fn token(app: &App, req: Req) -> Resp {
     if !http::is_json_content_type(&req) {
         return bad(both, "invalid_request", "invalid request: Content-Type must be application/json");
     }
+    let bearer = crate::web_app::bearer_of(&req);
     let body = match read_body(req).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -254,8 +258,8 @@ pub async fn token(app: &App, req: Req) -> Resp {
         injected_fault(shape, &fault)
     } else {
         match grant_type.as_str() {
-            "authorization_code" => exchange_code(app, shape, &client_id, &obj),
-            "refresh_token" => refresh(app, shape, &client_id, &obj),
+            "authorization_code" => exchange_code(app, shape, &client_id, &obj, bearer.as_deref()),
+            "refresh_token" => refresh(app, shape, &client_id, &obj, bearer.as_deref()),
             crate::device::GRANT_TYPE => crate::device::poll(app, shape, &client_id, &obj),
             other => {
                 if !app.store().clients.contains_key(&client_id) {
@@ -296,6 +300,7 @@ fn client_switches(app: &App, client_id: &str, grant_type: &str) -> (OAuthShape,
         stats.token_faults += 1;
         match grant_type {
             "authorization_code" => stats.authorization_code += 1,
+            crate::device::GRANT_TYPE => stats.device_code += 1,
             "refresh_token" => {
                 stats.refresh_token += 1;
                 if f.kind == TokenFaultKind::Refuse {
@@ -339,19 +344,33 @@ pub(crate) fn token_reply(t: crate::store::IssuedTokens) -> Resp {
     )
 }
 
-fn exchange_code(app: &App, shape: OAuthShape, client_id: &str, obj: &Map<String, Value>) -> Resp {
+fn exchange_code(
+    app: &App,
+    shape: OAuthShape,
+    client_id: &str,
+    obj: &Map<String, Value>,
+    bearer: Option<&str>,
+) -> Resp {
     let mut st = app.store();
     st.stats_mut(client_id).authorization_code += 1;
     let Some(client) = st.clients.get(client_id) else { return invalid_client(shape, client_id) };
     let ttl = client.access_ttl.unwrap_or(app.config.token_ttl);
-    let (code, redirect_uri, verifier) = match (
-        str_field(shape, obj, "code"),
-        str_field(shape, obj, "redirect_uri"),
-        str_field(shape, obj, "code_verifier"),
-    ) {
-        (Ok(c), Ok(r), Ok(v)) => (c, r, v),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
-    };
+    if let Err(refused) = crate::web_app::check_secret(client, shape, bearer) {
+        return refused;
+    }
+    // A web app's code needs no verifier unless its authorize request had a challenge.
+    let web_without_pkce = client.client_secret.is_some()
+        && obj
+            .get("code")
+            .and_then(Value::as_str)
+            .and_then(|c| st.codes.get(c))
+            .is_some_and(|r| r.challenge.is_empty());
+    let verifier_field = if web_without_pkce { Ok("") } else { str_field(shape, obj, "code_verifier") };
+    let (code, redirect_uri, verifier) =
+        match (str_field(shape, obj, "code"), str_field(shape, obj, "redirect_uri"), verifier_field) {
+            (Ok(c), Ok(r), Ok(v)) => (c, r, v),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
+        };
     let Some(rec) = st.codes.get(code) else {
         return bad(shape, "invalid_grant", "invalid grant: the authorization code is invalid");
     };
@@ -380,6 +399,7 @@ fn exchange_code(app: &App, shape: OAuthShape, client_id: &str, obj: &Map<String
         return bad(shape, "invalid_grant", "invalid grant: redirect_uri does not match the authorization request");
     }
     let expected = match method {
+        _ if web_without_pkce => String::new(),
         ChallengeMethod::S256 => s256_challenge(verifier),
         ChallengeMethod::Plain => verifier.to_string(),
     };
@@ -397,12 +417,13 @@ fn exchange_code(app: &App, shape: OAuthShape, client_id: &str, obj: &Map<String
     token_reply(tokens)
 }
 
-fn refresh(app: &App, shape: OAuthShape, client_id: &str, obj: &Map<String, Value>) -> Resp {
+fn refresh(app: &App, shape: OAuthShape, client_id: &str, obj: &Map<String, Value>, bearer: Option<&str>) -> Resp {
     let mut st = app.store();
     st.stats_mut(client_id).refresh_token += 1;
     let result = (|| {
         let Some(client) = st.clients.get(client_id) else { return Err(invalid_client(shape, client_id)) };
         let ttl = client.access_ttl.unwrap_or(app.config.token_ttl);
+        crate::web_app::check_secret(client, shape, bearer)?;
         let token = str_field(shape, obj, "refresh_token")?;
         let Some(rec) = st.refresh.get(token) else {
             return Err(bad(shape, "invalid_grant", "invalid grant: the refresh token is invalid"));

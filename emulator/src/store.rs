@@ -66,6 +66,8 @@ pub struct Client {
     pub access_ttl: Option<u64>,
     /// Per-client behaviour switches (`POST /_emulator/clients[/{id}]`).
     pub settings: ClientSettings,
+    /// A web app's secret (`client_type: "web"`): required on code exchange and refresh.
+    pub client_secret: Option<String>,
 }
 
 /// Per-client switches: how errors look and which token-endpoint faults to inject.
@@ -155,7 +157,8 @@ impl TokenFault {
     }
 
     pub fn applies_to(&self, grant_type: &str) -> bool {
-        self.remaining != Some(0) && (self.grant == "any" || self.grant == grant_type)
+        let device = self.grant == "device_code" && grant_type == crate::device::GRANT_TYPE;
+        self.remaining != Some(0) && (self.grant == "any" || self.grant == grant_type || device)
     }
 }
 
@@ -573,6 +576,7 @@ impl Store {
                 loopback_rule: true,
                 access_ttl: None,
                 settings: ClientSettings::default(),
+                client_secret: None,
             },
         );
         let created = now_secs() - 86_400;

@@ -147,3 +147,22 @@ fn device_errors_follow_the_client_shape() {
     let bad = post_json(&emu, &format!("/_emulator/clients/{client}"), None, &json!({"device_interval": 61}));
     assert_eq!(bad.status, 400);
 }
+
+// Each refusal on demand: a `refuse` token fault on the device grant answers with any code.
+#[test]
+fn device_refusals_can_be_injected() {
+    let emu = start();
+    let client = new_client(&emu, json!({"device_interval": 0}));
+    let d = device_code(&emu, "/api/permission/oauth2/device/code", &client);
+    let device = d["device_code"].as_str().unwrap().to_string();
+    for code in ["slow_down", "access_denied", "expired_token", "authorization_pending"] {
+        let fault = json!({"token_fault": {"kind": "refuse", "grant": "device_code", "code": code, "times": 1}});
+        assert_eq!(post_json(&emu, &format!("/_emulator/clients/{client}"), None, &fault).status, 200);
+        assert_device_error(&poll(&emu, &client, &device), code);
+    }
+    // The fault is spent: the real state again (nobody decided yet).
+    assert_device_error(&poll(&emu, &client, &device), "authorization_pending");
+    let stats = get(&emu, &format!("/_emulator/stats?client_id={client}"), None).json();
+    assert_eq!(stats["token_requests"]["device_code"], 5);
+    assert_eq!(stats["token_faults"], 4);
+}

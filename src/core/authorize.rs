@@ -295,22 +295,36 @@ pub fn validate_redirect_uri(redirect_uri: &str) -> Result<()> {
 /// Builds `{www}/api/permission/oauth2[/workspace_id/{id}]/authorize?response_type=code&client_id=..
 /// &redirect_uri=..&state=..&code_challenge=..&code_challenge_method=S256`.
 pub fn authorize_url(req: &AuthorizeRequest) -> Result<String> {
-    let www = parse_base_url(req.www_base_url, "www base URL")?;
-    let www = www.render(&www.host);
-    if req.client_id.trim().is_empty() {
-        return Err(CozeError::invalid_argument("client_id is required"));
-    }
-    validate_redirect_uri(req.redirect_uri)?;
-    if req.state.is_empty() {
-        return Err(CozeError::invalid_argument("state is required and must be unguessable (use generateState())"));
-    }
     let challenge = req.code_challenge;
     if challenge.len() != 43 || !challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(CozeError::invalid_argument(
             "code_challenge must be an S256 challenge (43 base64url characters); compute it from the verifier",
         ));
     }
-    let path = match req.workspace_id {
+    let url = web_authorize_url(req.www_base_url, req.client_id, req.redirect_uri, req.state, req.workspace_id)?;
+    Ok([&url, "&code_challenge=", &form_urlencode(challenge), "&code_challenge_method=S256"].concat())
+}
+
+/// The web flow's authorize URL (no PKCE parameters; coze-api.md §1.8), which the PKCE one extends:
+/// `{www}/api/permission/oauth2[/workspace_id/{id}]/authorize?response_type=code&client_id=..
+/// &redirect_uri=..&state=..`.
+pub fn web_authorize_url(
+    www_base_url: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    state: &str,
+    workspace_id: Option<&str>,
+) -> Result<String> {
+    let www = parse_base_url(www_base_url, "www base URL")?;
+    let www = www.render(&www.host);
+    if client_id.trim().is_empty() {
+        return Err(CozeError::invalid_argument("client_id is required"));
+    }
+    validate_redirect_uri(redirect_uri)?;
+    if state.is_empty() {
+        return Err(CozeError::invalid_argument("state is required and must be unguessable (use generateState())"));
+    }
+    let path = match workspace_id {
         None => String::from("/api/permission/oauth2/authorize"),
         Some(id) if id.trim().is_empty() => {
             return Err(CozeError::invalid_argument("workspace_id must not be empty when given"))
@@ -321,14 +335,11 @@ pub fn authorize_url(req: &AuthorizeRequest) -> Result<String> {
         &www,
         &path,
         "?response_type=code&client_id=",
-        &form_urlencode(req.client_id),
+        &form_urlencode(client_id),
         "&redirect_uri=",
-        &form_urlencode(req.redirect_uri),
+        &form_urlencode(redirect_uri),
         "&state=",
-        &form_urlencode(req.state),
-        "&code_challenge=",
-        &form_urlencode(challenge),
-        "&code_challenge_method=S256",
+        &form_urlencode(state),
     ]
     .concat())
 }

@@ -54,6 +54,12 @@ pub enum ErrorCode {
     Storage,
     /// No secure random number generator (`crypto.getRandomValues` / OS RNG) was available.
     Crypto,
+    /// Device flow: the user pressed Deny (`access_denied`).
+    OAuthAccessDenied,
+    /// Device flow: the device code expired before the user allowed it (`expired_token`).
+    OAuthExpiredToken,
+    /// A client secret (web flow) in a page or a Web Worker, where anyone can read it.
+    SecretInBrowser,
 }
 
 impl ErrorCode {
@@ -83,10 +89,13 @@ impl ErrorCode {
             Self::PatInBrowser => "PAT_IN_BROWSER",
             Self::Storage => "STORAGE",
             Self::Crypto => "CRYPTO_UNAVAILABLE",
+            Self::OAuthAccessDenied => "OAUTH_ACCESS_DENIED",
+            Self::OAuthExpiredToken => "OAUTH_EXPIRED_TOKEN",
+            Self::SecretInBrowser => "SECRET_IN_BROWSER",
         }
     }
 
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::InvalidArgument,
         Self::UnsupportedChallengeMethod,
         Self::OAuthStateMismatch,
@@ -111,6 +120,9 @@ impl ErrorCode {
         Self::PatInBrowser,
         Self::Storage,
         Self::Crypto,
+        Self::OAuthAccessDenied,
+        Self::OAuthExpiredToken,
+        Self::SecretInBrowser,
     ];
 }
 

@@ -10,6 +10,7 @@ pub mod batch;
 pub mod chat;
 pub mod endpoints;
 pub mod error;
+pub mod flows;
 pub mod json;
 pub mod ops;
 pub mod pkce;

@@ -8,7 +8,7 @@ use super::authorize::{self, AuthorizeRequest};
 use super::error::{CozeError, ErrorCode, Result};
 use super::json::{contains, decimal, elements, json_string, Object, Value};
 use super::token::{self, code_exchange_body, refresh_body, token_endpoint};
-use super::{chat, endpoints, pkce};
+use super::{chat, endpoints, flows, pkce};
 
 /// A login not finished within this time is refused (Coze codes live minutes, too).
 const PENDING_MAX_AGE_SECONDS: i64 = 600;
@@ -116,11 +116,7 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         }
         "refresh" => {
             let secret = a.text("clientSecret").filter(|s| !s.is_empty());
-            if secret.is_some() && a.flag("inBrowser") {
-                return Err(CozeError::invalid_argument(
-                    "clientSecret in a page is readable by anyone: keep it on a server",
-                ));
-            }
+            flows::refuse_secret_in_browser(secret.is_some() && a.flag("inBrowser"))?;
             let body = refresh_body(&a.string("clientId"), &a.string("refreshToken"))?;
             let auth = secret.map(|s| ["Bearer ", &s].concat());
             token_request(&a.base_url()?, &body, auth.as_deref())
@@ -185,7 +181,10 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         "strip" => json_string(&authorize::strip_callback_params(&a.string("url"))),
         "finishLogin" => finish_login(a)?,
         "fingerprint" => json_string(&pkce::fingerprint(&a.string("token"))),
-        _ => return Err(CozeError::invalid_argument("unknown operation")),
+        _ => match other_flow(op, a) {
+            Some(value) => value?,
+            None => return Err(CozeError::invalid_argument("unknown operation")),
+        },
     })
 }
 
@@ -206,15 +205,7 @@ fn error_from(o: &Object) -> CozeError {
 /// pendingLogin]`; `pendingLogin` is the record startLogin keeps until the callback.
 fn start_pkce(a: &Args) -> Result<String> {
     pkce::check_challenge_method(a.text("method").as_deref())?;
-    let base_url = a.base_url()?;
-    let www = match a.url("wwwURL", "wwwURL")? {
-        Some(w) => authorize::normalize_base_url(&w)?,
-        None => authorize::www_base_url(&base_url)?,
-    };
-    let state = match a.text("state") {
-        Some(s) if !s.is_empty() => s,
-        _ => pkce::generate_state()?,
-    };
+    let (base_url, www, state) = authorize_start(a)?;
     let verifier = pkce::generate_code_verifier()?;
     let redirect = a.redirect_url()?;
     let client_id = a.string("clientId");
@@ -255,6 +246,21 @@ fn start_pkce(a: &Args) -> Result<String> {
         "]",
     ]
     .concat())
+}
+
+/// An authorize URL's API base, authorize host (`wwwURL`, else derived) and state (given, else
+/// generated): PKCE and the web flow alike.
+fn authorize_start(a: &Args) -> Result<(String, String, String)> {
+    let base_url = a.base_url()?;
+    let www = match a.url("wwwURL", "wwwURL")? {
+        Some(w) => authorize::normalize_base_url(&w)?,
+        None => authorize::www_base_url(&base_url)?,
+    };
+    let state = match a.text("state") {
+        Some(s) if !s.is_empty() => s,
+        _ => pkce::generate_state()?,
+    };
+    Ok((base_url, www, state))
 }
 
 fn token_request(base_url: &str, body: &str, auth: Option<&str>) -> String {
@@ -309,6 +315,78 @@ fn finish_login(a: &Args) -> Result<String> {
     let body =
         code_exchange_body(&callback.code, &field("client_id"), &field("redirect_uri"), &field("code_verifier"))?;
     Ok(token_request(&field("base_url"), &body, None))
+}
+
+/// The device code and web flows' decisions (see `flows`); `None` for an unknown op.
+fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
+    let decision = || -> Result<String> {
+        Ok(match op {
+            "deviceCode" => {
+                let workspace = a.text("workspaceId");
+                let url = flows::device_code_endpoint(&a.base_url()?, workspace.as_deref())?;
+                let body = flows::device_code_body(&a.string("clientId"))?;
+                endpoints::describe("POST", &url, Some(&body), None, "")
+            }
+            "deviceCodeReply" => {
+                let logid = a.text("logid");
+                flows::interpret_device_code(a.number("status") as u16, &a.string("body"), logid.as_deref())?
+            }
+            "deviceToken" => {
+                let body = flows::device_token_body(&a.string("clientId"), &a.string("deviceCode"))?;
+                let request = token_request(&a.base_url()?, &body, None);
+                let interval = flows::first_interval(a.0.integer("interval"));
+                ["[", &request, ",", &decimal(interval), "]"].concat()
+            }
+            "devicePoll" => {
+                let logid = a.text("logid");
+                let step = flows::interpret_device_poll(
+                    a.number("status") as u16,
+                    &a.string("body"),
+                    logid.as_deref(),
+                    a.number("now"),
+                    a.number("interval"),
+                    a.0.integer("deadline"),
+                    a.flag("poll"),
+                )?;
+                match step {
+                    flows::DevicePoll::Token(token) => ["{\"token\":", &token, "}"].concat(),
+                    flows::DevicePoll::Wait { wait_ms, interval } => {
+                        ["{\"wait\":", &decimal(wait_ms), ",\"interval\":", &decimal(interval), "}"].concat()
+                    }
+                }
+            }
+            // Arguments are checked first, so bad input is INVALID_ARGUMENT in every runtime.
+            "webUrl" => {
+                let (_, www, state) = authorize_start(a)?;
+                let workspace = a.text("workspaceId");
+                let url = authorize::web_authorize_url(
+                    &www,
+                    &a.string("clientId"),
+                    &a.redirect_url()?,
+                    &state,
+                    workspace.as_deref(),
+                )?;
+                flows::refuse_secret_in_browser(a.flag("inBrowser"))?;
+                ["[", &json_string(&url), ",", &json_string(&state), "]"].concat()
+            }
+            "webToken" => {
+                let redirect = a.redirect_url()?;
+                authorize::validate_redirect_uri(&redirect)?;
+                let secret = a.string("clientSecret");
+                if secret.trim().is_empty() || !secret.trim().bytes().all(|b| (0x21..0x7f).contains(&b)) {
+                    return Err(CozeError::invalid_argument("clientSecret must be the app's secret (printable ASCII)"));
+                }
+                let body = flows::web_code_exchange_body(&a.string("code"), &a.string("clientId"), &redirect)?;
+                let auth = ["Bearer ", secret.trim()].concat();
+                let request = token_request(&a.base_url()?, &body, Some(&auth));
+                flows::refuse_secret_in_browser(a.flag("inBrowser"))?;
+                request
+            }
+            _ => return Err(CozeError::invalid_argument("unknown operation")),
+        })
+    };
+    const OPS: [&str; 6] = ["deviceCode", "deviceCodeReply", "deviceToken", "devicePoll", "webUrl", "webToken"];
+    OPS.contains(&op).then(decision)
 }
 
 #[cfg(test)]
@@ -470,8 +548,59 @@ mod tests {
     #[test]
     fn a_client_secret_is_refused_in_a_page() {
         let input = r#"{"refreshToken":"r","clientId":"c","clientSecret":"s","inBrowser":true}"#;
-        assert_eq!(err("refresh", input).0, "INVALID_ARGUMENT");
+        assert_eq!(err("refresh", input).0, "SECRET_IN_BROWSER");
         let request = ok("refresh", r#"{"refreshToken":"r","clientId":"c","clientSecret":"s"}"#);
         assert_eq!(Object::parse(&request).unwrap().str("auth").unwrap(), "Bearer s");
+    }
+
+    #[test]
+    fn device_ops_request_read_and_loop() {
+        let request = ok("deviceCode", r#"{"clientId":"c","baseURL":"http://127.0.0.1:1","workspaceId":"7"}"#);
+        let request = Object::parse(&request).unwrap();
+        assert_eq!(request.str("url").unwrap(), "http://127.0.0.1:1/api/permission/oauth2/workspace_id/7/device/code");
+        assert_eq!(request.str("body").unwrap(), r#"{"client_id":"c"}"#);
+        assert_eq!(err("deviceCode", r#"{"clientId":"c","baseURL":"http://10.0.0.1"}"#).0, "INVALID_ARGUMENT");
+        let start =
+            ok("deviceToken", r#"{"clientId":"c","deviceCode":"d","baseURL":"http://127.0.0.1:1","interval":0}"#);
+        let list: Vec<Value> = elements(&start).collect();
+        assert!(matches!(&list[..], [Value::Object(_), Value::Number(n)] if *n == "1"), "{start}");
+        let pending = json_string(r#"{"error":"slow_down"}"#);
+        let step = ok("devicePoll", &format!(r#"{{"status":400,"body":{pending},"now":0,"interval":2,"poll":true}}"#));
+        assert_eq!(step, r#"{"wait":7000,"interval":7}"#);
+        let denied = json_string(r#"{"error_code":"access_denied"}"#);
+        let input = format!(r#"{{"status":400,"body":{denied},"now":0,"interval":2,"poll":true}}"#);
+        assert_eq!(err("devicePoll", &input).0, "OAUTH_ACCESS_DENIED");
+    }
+
+    #[test]
+    fn web_ops_send_the_secret_only_off_the_page() {
+        let url = ok(
+            "webUrl",
+            r#"{"clientId":"c","redirectUrl":"https://app.example/cb","baseURL":"https://api.coze.cn","state":"s1"}"#,
+        );
+        let list: Vec<Value> = elements(&url).collect();
+        let [Value::String(url), Value::String(state)] = &list[..] else { panic!("{url}") };
+        assert_eq!(
+            url.as_ref(),
+            "https://www.coze.cn/api/permission/oauth2/authorize?response_type=code&client_id=c&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=s1"
+        );
+        assert_eq!(state.as_ref(), "s1");
+        let generated = ok("webUrl", r#"{"clientId":"c","redirectUrl":"https://a/cb"}"#);
+        assert!(!generated.contains("code_challenge") && generated.contains("&state="));
+        assert_eq!(
+            err("webUrl", r#"{"clientId":"c","redirectUrl":"https://a/cb","inBrowser":true}"#).0,
+            "SECRET_IN_BROWSER"
+        );
+        let token = r#"{"code":"C","clientId":"c","clientSecret":"sec","redirectUrl":"https://a/cb"}"#;
+        let request = Object::parse(&ok("webToken", token))
+            .map(|o| (o.str("auth").unwrap().into_owned(), o.str("body").unwrap().into_owned()))
+            .unwrap();
+        assert_eq!(request.0, "Bearer sec");
+        assert!(request.1.contains("\"code\":\"C\"") && !request.1.contains("code_verifier"));
+        let in_page =
+            r#"{"code":"C","clientId":"c","clientSecret":"sec","redirectUrl":"https://a/cb","inBrowser":true}"#;
+        assert_eq!(err("webToken", in_page).0, "SECRET_IN_BROWSER");
+        let bad_secret = r#"{"code":"C","clientId":"c","clientSecret":"a b","redirectUrl":"https://a/cb"}"#;
+        assert_eq!(err("webToken", bad_secret).0, "INVALID_ARGUMENT");
     }
 }

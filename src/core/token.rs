@@ -30,7 +30,7 @@ pub fn token_endpoint(base_url: &str) -> String {
     [base_url.trim_end_matches('/'), "/api/permission/oauth2/token"].concat()
 }
 
-fn require(field: &str, value: &str) -> Result<()> {
+pub(crate) fn require(field: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(CozeError::invalid_argument([field, " is required"].concat()));
     }
@@ -164,6 +164,7 @@ pub const CLIENT_SECRET_HINT: &str = " (hint: PKCE needs an SPA/mobile/desktop a
 /// lifetime (`now_unix + expires_in`; Coze documents an absolute time, this is a fallback).
 /// The logid is the body's `detail.logid`, else `header_logid` (`x-tt-logid`). Errors carry the
 /// body as `raw` unless it may hold credentials (see [`shareable_raw`]).
+#[inline(never)] // three callers (PKCE, device, web): one copy
 pub fn interpret_token_response(
     status: u16,
     body: &str,

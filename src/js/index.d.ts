@@ -112,7 +112,10 @@ export type CozeErrorCode =
   | 'EVENT_TOO_LARGE'
   | 'CHAT_FAILED'
   | 'PAT_IN_BROWSER'
-  | 'STORAGE';
+  | 'STORAGE'
+  | 'OAUTH_ACCESS_DENIED'
+  | 'OAUTH_EXPIRED_TOKEN'
+  | 'SECRET_IN_BROWSER';
 
 /** The optional fields of a `CozeError`; each is present only when known. */
 export interface CozeErrorDetails {
@@ -239,12 +242,116 @@ export interface RefreshOAuthTokenParams {
   baseURL?: string;
   /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
   allowInsecureHttp?: boolean;
-  /** Only for confidential ("web") apps on a server: refused (`INVALID_ARGUMENT`) in a page or worker. */
+  /** Only for confidential ("web") apps on a server: refused (`SECRET_IN_BROWSER`) in a page or worker. */
   clientSecret?: string;
 }
 
 /** Refreshes the tokens. The refresh token rotates: store the new one (`TokenManager` does). */
 export declare function refreshOAuthToken(params: RefreshOAuthTokenParams, options?: RequestOptions): Promise<OAuthToken>;
+
+// ---------------------------------------------------------------------------------------------
+// Device code flow (allowed everywhere: it needs no secret) and web flow (server runtimes only)
+
+export interface GetDeviceCodeParams {
+  /** The OAuth app's client id (an app with the device flow enabled). */
+  clientId: string;
+  /** Default `COZE_COM_BASE_URL`. Pick your region explicitly. */
+  baseURL?: string;
+  /** Uses the workspace-scoped device-code path (enterprise OBO). */
+  workspaceId?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
+}
+
+/** @coze/api's `DeviceCodeData`, plus `verification_url`. */
+export interface DeviceCodeData {
+  /** Pass it to `getDeviceToken` (keep it on the device; never show it). */
+  device_code: string;
+  /** Show it to the user, who types it on the verification page. */
+  user_code: string;
+  /** The verification page. */
+  verification_uri: string;
+  /** `verification_uri` with `?user_code=` filled in: a link or QR code that skips the typing. */
+  verification_url: string;
+  /** Seconds until the codes expire (relative, as Coze sends it, unlike a token's `expires_in`). */
+  expires_in: number;
+  /** Seconds to wait between polls. */
+  interval: number;
+}
+
+/** Starts the device code flow. */
+export declare function getDeviceCode(params: GetDeviceCodeParams, options?: RequestOptions): Promise<DeviceCodeData>;
+
+export interface GetDeviceTokenParams {
+  clientId: string;
+  /** `device_code` from `getDeviceCode`. */
+  deviceCode: string;
+  /** Default `COZE_COM_BASE_URL`. */
+  baseURL?: string;
+  /** Default `true`: poll until the user decides. `false`: one request (a pending answer throws
+   *  `OAUTH_TOKEN_ERROR` with `error: 'authorization_pending'` or `'slow_down'`). */
+  poll?: boolean;
+  /** Seconds between polls: `interval` from `getDeviceCode` (default 5; at least 1). `slow_down`
+   *  adds 5 s from then on. */
+  interval?: number;
+  /** `expires_in` from `getDeviceCode`: polling stops (`OAUTH_EXPIRED_TOKEN`) that many seconds
+   *  after this call. Without it, polling stops when Coze answers `expired_token`. */
+  expiresIn?: number;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
+}
+
+/**
+ * Waits for the user to allow the device → the token (same shape as PKCE's; `TokenManager.setToken`
+ * takes it and refreshes it). Deny → `OAUTH_ACCESS_DENIED`; the code expired → `OAUTH_EXPIRED_TOKEN`;
+ * the signal fired (also while waiting) → `ABORTED`.
+ */
+export declare function getDeviceToken(params: GetDeviceTokenParams, options?: RequestOptions): Promise<OAuthToken>;
+
+export interface GetWebAuthenticationUrlParams {
+  /** The client id of a "web" (confidential) OAuth app. */
+  clientId: string;
+  /** Must equal one of the app's registered redirect URLs exactly. */
+  redirectUrl: string;
+  /** Default `COZE_COM_BASE_URL`. */
+  baseURL?: string;
+  /** Your own state; a fresh one is generated when omitted or empty. Check it on the redirect. */
+  state?: string;
+  /** Uses the workspace-scoped authorize path (enterprise OBO). */
+  workspaceId?: string;
+  /** The authorize page's host; default: `baseURL` with `api.` → `www.`. */
+  wwwURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
+}
+
+export interface WebAuthenticationUrl {
+  /** Redirect the user here. */
+  url: string;
+  /** The state in `url`: keep it (e.g. in the session) for `parseAuthorizationCallback`. */
+  state: string;
+}
+
+/** Web flow, server runtimes only (`SECRET_IN_BROWSER` in a page or worker): the authorize URL, no PKCE. */
+export declare function getWebAuthenticationUrl(params: GetWebAuthenticationUrlParams): WebAuthenticationUrl;
+
+export interface GetWebOAuthTokenParams {
+  /** The `code` from the validated callback. */
+  code: string;
+  clientId: string;
+  /** The web app's client secret: sent as `Authorization: Bearer <secret>`. Keep it on the server. */
+  clientSecret: string;
+  /** The same redirect URL as in the authorize request. */
+  redirectUrl: string;
+  /** Default `COZE_COM_BASE_URL`. */
+  baseURL?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
+}
+
+/** Web flow, server runtimes only (`SECRET_IN_BROWSER` in a page or worker): code → tokens. Refresh
+ *  them with `refreshOAuthToken({..., clientSecret})`. */
+export declare function getWebOAuthToken(params: GetWebOAuthTokenParams, options?: RequestOptions): Promise<OAuthToken>;
 
 export interface AuthorizationCallback {
   code: string;

@@ -191,7 +191,7 @@ const logidOf = (res) => res.headers.get('x-tt-logid') || undefined;
 
 /** A token endpoint call (code exchange, refresh) → the token. */
 async function tokenCall(req, signal) {
-  const res = await send(req, undefined, signal);
+  const res = await send(req, req.auth, signal); // auth: a web app's `Bearer <client_secret>`
   const body = await readText(res, req.url, signal);
   return run('token', { status: res.status, logid: logidOf(res), body, now: nowSeconds() });
 }
@@ -630,6 +630,68 @@ async function completeLogin(options) {
   return token;
 }
 
+// ------------------------------------------------------------------------------ device code and web flows
+
+const whole = (n) => (n === undefined ? undefined : Math.trunc(n));
+
+async function deviceCode(params, options) {
+  const r = reader('getDeviceCode', params);
+  const signal = signalOf(options);
+  const req = run('deviceCode', {
+    baseURL: r.text('baseURL'), clientId: r.text('clientId', REQUIRED), workspaceId: r.text('workspaceId'),
+    insecure: r.bool('allowInsecureHttp'),
+  });
+  const res = await send(req, undefined, signal);
+  const body = await readText(res, req.url, signal);
+  return run('deviceCodeReply', { status: res.status, logid: logidOf(res), body });
+}
+
+/** Polls the token endpoint until the user allows or denies, the code expires, or `signal` fires;
+ *  the wasm reads each answer and says how long to wait. */
+async function deviceToken(params, options) {
+  const r = reader('getDeviceToken', params);
+  const signal = signalOf(options);
+  const poll = r.bool('poll') ?? true;
+  const expiresIn = r.number('expiresIn');
+  let [req, interval] = run('deviceToken', {
+    baseURL: r.text('baseURL'), clientId: r.text('clientId', REQUIRED), deviceCode: r.text('deviceCode', REQUIRED),
+    interval: whole(r.number('interval')), insecure: r.bool('allowInsecureHttp'),
+  });
+  const deadline = expiresIn === undefined ? undefined : Date.now() + Math.trunc(Math.min(expiresIn, 1e9) * 1000);
+  for (;;) {
+    const res = await send(req, undefined, signal);
+    const body = await readText(res, req.url, signal);
+    const step = run('devicePoll', { status: res.status, logid: logidOf(res), body, now: Date.now(), interval, deadline, poll });
+    if (step.token) return step.token;
+    interval = step.interval;
+    try {
+      await sleep(step.wait, signal);
+    } catch (err) {
+      throw fetchFailed(signal, err, req.url);
+    }
+  }
+}
+
+function webUrl(params) {
+  const r = reader('getWebAuthenticationUrl', params);
+  const [url, state] = run('webUrl', {
+    clientId: r.text('clientId', REQUIRED), redirectUrl: r.text('redirectUrl', REQUIRED), baseURL: r.text('baseURL'),
+    wwwURL: r.text('wwwURL'), state: r.text('state'), workspaceId: r.text('workspaceId'), inBrowser: isBrowser(),
+    insecure: r.bool('allowInsecureHttp'),
+  });
+  return { url, state };
+}
+
+async function webToken(params, options) {
+  const r = reader('getWebOAuthToken', params);
+  const signal = signalOf(options);
+  return tokenCall(run('webToken', {
+    baseURL: r.text('baseURL'), code: r.text('code', REQUIRED), clientId: r.text('clientId', REQUIRED),
+    clientSecret: r.text('clientSecret', REQUIRED), redirectUrl: r.text('redirectUrl', REQUIRED),
+    inBrowser: isBrowser(), insecure: r.bool('allowInsecureHttp'),
+  }), signal);
+}
+
 // ------------------------------------------------------------------------------ TokenManager
 
 /** How long a tab that refreshed keeps the "this refresh token was rotated" marker lock. */
@@ -923,6 +985,10 @@ const ENTRIES = {
   completeLogin,
   CozeAPI: newClient,
   TokenManager: (options) => new Manager(reader('new TokenManager', options)),
+  getDeviceCode: deviceCode,
+  getDeviceToken: deviceToken,
+  getWebAuthenticationUrl: webUrl,
+  getWebOAuthToken: webToken,
 };
 
 export function entry(c, name, a, b) {

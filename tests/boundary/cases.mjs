@@ -642,6 +642,76 @@ class Suite {
       ],
     });
 
+    // --- device code flow (everywhere) and web flow (servers only: SECRET_IN_BROWSER in a page)
+    const isDeviceCode = (v) => (v && isString(v.device_code) && isString(v.user_code) && v.verification_url === `${v.verification_uri}?user_code=${v.user_code}` && typeof v.expires_in === 'number') || 'not DeviceCodeData';
+    add('getDeviceCode', {
+      type: 'async',
+      valid: async () => [{ clientId, baseURL: EMU }, undefined],
+      expectValid: { ok: isDeviceCode },
+      params: [
+        obj('params', {
+          clientId: str('clientId', { blank: false }),
+          baseURL: baseUrl('baseURL', { optional: true }),
+          workspaceId: str('workspaceId', { optional: true, empty: true, blank: false }),
+        }),
+        requestOptions(),
+      ],
+      edges: [
+        { label: 'an aborted signal', args: async () => [{ clientId, baseURL: EMU }, { signal: aborted() }], expect: { code: 'ABORTED' } },
+        { label: 'an unknown client', args: async () => [{ clientId: 'nobody.app.coze', baseURL: EMU }], expect: { code: 'OAUTH_TOKEN_ERROR' } },
+        { label: 'a workspace', args: async () => [{ clientId, baseURL: EMU, workspaceId: '7400000000000000101' }], expect: { ok: isDeviceCode } },
+      ],
+    });
+    add('getDeviceToken', {
+      type: 'async',
+      valid: async () => [{ clientId, deviceCode: 'not-a-real-device-code', baseURL: EMU }, undefined],
+      expectValid: { code: 'OAUTH_TOKEN_ERROR' }, // it reached the server, which refused the made-up code
+      params: [
+        obj('params', {
+          clientId: str('clientId', { blank: false }),
+          deviceCode: str('deviceCode', { blank: false }),
+          baseURL: baseUrl('baseURL', { optional: true }),
+          poll: bool('poll'),
+          interval: num('interval', { min: 0 }),
+          expiresIn: num('expiresIn', { min: 0 }),
+        }),
+        requestOptions(),
+      ],
+      edges: [
+        { label: 'an aborted signal', args: async () => [{ clientId, deviceCode: 'd', baseURL: EMU }, { signal: aborted() }], expect: { code: 'ABORTED' } },
+        { label: 'one pending poll', args: async () => { const d = await api.getDeviceCode({ clientId, baseURL: EMU }); return [{ clientId, deviceCode: d.device_code, baseURL: EMU, poll: false }]; }, expect: { code: 'OAUTH_TOKEN_ERROR' } },
+      ],
+    });
+    const webParams = () => ({ clientId, redirectUrl: REDIRECT, baseURL: EMU, wwwURL: EMU });
+    const inPage = lane === 'browser';
+    add('getWebAuthenticationUrl', {
+      valid: async () => [webParams()],
+      expectValid: inPage ? { code: 'SECRET_IN_BROWSER' } : { ok: (v) => (v.url.startsWith(`${EMU}/api/permission/oauth2/authorize?`) && !v.url.includes('code_challenge') && v.state.length >= 43) || 'bad URL' },
+      params: [obj('params', {
+        clientId: str('clientId', { blank: false }),
+        redirectUrl: redirectUrl('redirectUrl'),
+        baseURL: baseUrl('baseURL', { optional: true }),
+        wwwURL: baseUrl('wwwURL', { optional: true }),
+        state: str('state', { optional: true, empty: true }),
+        workspaceId: str('workspaceId', { optional: true, empty: true }),
+      })],
+    });
+    add('getWebOAuthToken', {
+      type: 'async',
+      valid: async () => [{ code: 'not-a-real-code', clientId, clientSecret: 'cs_boundary', redirectUrl: REDIRECT, baseURL: EMU }, undefined],
+      expectValid: { code: inPage ? 'SECRET_IN_BROWSER' : 'OAUTH_TOKEN_ERROR' },
+      params: [
+        obj('params', {
+          code: str('code', { blank: false }),
+          clientId: str('clientId', { blank: false }),
+          clientSecret: str('clientSecret', { blank: false, extra: () => [['secret with a space', 'a b'], ['secret with a newline', 'a\nb']] }),
+          redirectUrl: redirectUrl('redirectUrl'),
+          baseURL: baseUrl('baseURL', { optional: true }),
+        }),
+        requestOptions(),
+      ],
+    });
+
     // --- SPA login helpers (custom storage: Node has no sessionStorage)
     add('startLogin', {
       type: 'async',

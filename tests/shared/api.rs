@@ -1052,3 +1052,103 @@ async fn events_around_the_64_kib_streaming_threshold_and_a_10_mb_event_arrive_b
     assert_eq!(num(&r, &["completedDiff"]), -1.0, "the 10 MB event differs at {}", num(&r, &["completedDiff"]));
     assert_eq!(num(&r, &["deltaDiff"]), -1.0, "the deltas differ at {}", num(&r, &["deltaDiff"]));
 }
+
+// ------------------------------------------------------------------------- device code flow
+
+/// A client whose device codes say `interval` seconds; a device code for it (checked).
+async fn device_client(settings: &str) -> (String, JsValue) {
+    let (client_id, _) = new_client_with(settings).await;
+    let params = json(&format!(r#"{{"clientId":"{client_id}","baseURL":"{}"}}"#, emulator()));
+    let code = await_ok(get_device_code(params, JsValue::UNDEFINED)).await;
+    let (uri, user_code) = (get_str(&code, "verification_uri"), get_str(&code, "user_code"));
+    assert_eq!(uri, format!("{}/oauth/device", emulator()));
+    assert_eq!(get_str(&code, "verification_url"), format!("{uri}?user_code={user_code}"));
+    assert_eq!(num(&code, &["expires_in"]), 300.0, "relative seconds, as Coze sends it");
+    assert!(!get_str(&code, "device_code").is_empty());
+    (client_id, code)
+}
+
+fn device_token(client_id: &str, code: &JsValue, extra: &str, signal: Option<&web_sys::AbortSignal>) -> Promise {
+    let params = json(&format!(
+        r#"{{"clientId":"{client_id}","deviceCode":"{}","baseURL":"{}","interval":{}{extra}}}"#,
+        get_str(code, "device_code"),
+        emulator(),
+        num(code, &["interval"])
+    ));
+    let options = js_sys::Object::new();
+    if let Some(signal) = signal {
+        js_sys::Reflect::set(&options, &"signal".into(), signal).unwrap();
+    }
+    get_device_token(params, options.into())
+}
+
+async fn decide_device(code: &JsValue, decision: &str) {
+    let body = format!(r#"{{"user_code":"{}","decision":"{decision}"}}"#, get_str(code, "user_code"));
+    admin("POST", "/_emulator/device", Some(json(&body))).await;
+}
+
+#[wasm_bindgen_test]
+async fn device_flow_waits_while_pending_and_its_token_refreshes() {
+    // The first poll is answered `authorization_pending` whatever the user did; then the real state.
+    let faults = r#""device_interval":1,"token_fault":{"kind":"refuse","grant":"device_code","code":"authorization_pending","times":1}"#;
+    let (client_id, code) = device_client(faults).await;
+    assert_eq!(num(&code, &["interval"]), 1.0);
+    decide_device(&code, "allow").await;
+    let started = now_ms();
+    let token = await_ok(device_token(&client_id, &code, "", None)).await;
+    assert!(now_ms() - started >= 900.0, "waited the interval after `authorization_pending`");
+    assert!(get_str(&token, "access_token").starts_with("czu_"));
+    assert!(num(&token, &["expires_in"]) > 1e9, "absolute expiry, as for PKCE");
+    assert_eq!(num(&stats(&client_id).await, &["token_requests", "device_code"]), 2.0);
+    // A TokenManager takes it, and its refresh works as for PKCE.
+    let m = manager(&client_id);
+    await_ok(m.set_token(token.clone())).await;
+    let fresh = await_ok(m.refresh(JsValue::UNDEFINED)).await;
+    assert_ne!(get_str(&fresh, "access_token"), get_str(&token, "access_token"));
+    assert_eq!(refresh_count(&client_id).await, 1.0);
+}
+
+#[wasm_bindgen_test]
+async fn device_flow_refusals_have_their_codes() {
+    let (client_id, code) = device_client(r#""device_interval":1"#).await;
+    decide_device(&code, "deny").await;
+    let err = await_err(device_token(&client_id, &code, "", None)).await;
+    assert_eq!((get_str(&err, "code"), get_str(&err, "error")), ("OAUTH_ACCESS_DENIED".into(), "access_denied".into()));
+
+    let (client_id, code) = device_client(r#""device_interval":1"#).await;
+    set_client(&client_id, r#"{"token_fault":{"kind":"refuse","grant":"device_code","code":"expired_token"}}"#).await;
+    let err = await_err(device_token(&client_id, &code, "", None)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_EXPIRED_TOKEN");
+
+    // `poll: false` is one request: pending is an answer.
+    let (client_id, code) = device_client(r#""device_interval":1"#).await;
+    let err = await_err(device_token(&client_id, &code, r#","poll":false"#, None)).await;
+    assert_eq!(
+        (get_str(&err, "code"), get_str(&err, "error")),
+        ("OAUTH_TOKEN_ERROR".into(), "authorization_pending".into())
+    );
+    // It stops by itself when the code expires (`expiresIn` from getDeviceCode): no wait goes
+    // beyond that (here 1 s, not the 5 s interval), and one last poll is made then.
+    sleep_ms(1000).await; // the interval since the poll above
+    let started = now_ms();
+    let err = await_err(device_token(&client_id, &code, r#","expiresIn":1,"interval":5"#, None)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_EXPIRED_TOKEN");
+    let waited = now_ms() - started;
+    assert!((950.0..4000.0).contains(&waited), "stopped at the expiry, after {waited} ms");
+    let polls = num(&stats(&client_id).await, &["token_requests", "device_code"]);
+    assert!((3.0..=4.0).contains(&polls), "the poll above, the first and one at the expiry: {polls}");
+}
+
+#[wasm_bindgen_test]
+async fn device_polling_is_abortable_while_it_waits() {
+    let (client_id, code) = device_client(r#""device_interval":5"#).await;
+    let controller = new_abort_controller();
+    let started = now_ms();
+    let pending = device_token(&client_id, &code, "", Some(&controller.signal()));
+    sleep_ms(300).await; // the first poll said pending; it now waits 5 s
+    controller.abort();
+    let err = await_err(pending).await;
+    assert_eq!(get_str(&err, "code"), "ABORTED");
+    assert!(now_ms() - started < 2000.0, "did not wait out the interval");
+    assert_eq!(num(&stats(&client_id).await, &["token_requests", "device_code"]), 1.0);
+}

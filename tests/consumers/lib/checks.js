@@ -13,7 +13,7 @@ export const ECHO_BOT = '7000000000000000001';
 export async function runChecks(lib, { emulatorUrl, message, redirectUrl }) {
   const {
     getPKCEAuthenticationUrl, calculatePKCECodeChallenge, parseAuthorizationCallback, getPKCEOAuthToken,
-    CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL,
+    CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL, getWebAuthenticationUrl,
   } = lib;
   const out = { constants: { COZE_CN_BASE_URL, DELTA: ChatEventType.CONVERSATION_MESSAGE_DELTA } };
 
@@ -46,6 +46,14 @@ export async function runChecks(lib, { emulatorUrl, message, redirectUrl }) {
     out.patWithoutOptIn = 'allowed';
   } catch (err) {
     out.patWithoutOptIn = err.code || String(err);
+  }
+
+  // 4b. The web flow holds a client secret: for servers only, refused in a page or a worker.
+  try {
+    getWebAuthenticationUrl({ clientId: CLIENT_ID, redirectUrl, baseURL: emulatorUrl });
+    out.webFlow = 'allowed';
+  } catch (err) {
+    out.webFlow = err.code || String(err);
   }
 
   // 5. A streamed chat with the Echo bot.

@@ -2,7 +2,7 @@
 // uses the auto-initialising entry.
 import init, {
   getPKCEAuthenticationUrl, calculatePKCECodeChallenge, parseAuthorizationCallback, getPKCEOAuthToken,
-  CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL,
+  CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL, getWebAuthenticationUrl,
 } from 'coze-wasm';
 import { pageEnv, publish, runInWorker, settle } from './checks.js';
 
@@ -11,7 +11,7 @@ const page = await settle(async () => {
   await init();
   return {
     getPKCEAuthenticationUrl, calculatePKCECodeChallenge, parseAuthorizationCallback, getPKCEOAuthToken,
-    CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL,
+    CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL, getWebAuthenticationUrl,
   };
 }, env);
 publish({ page });
