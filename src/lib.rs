@@ -93,6 +93,13 @@ mod facade {
         promise("completeLogin", options, U)
     }
 
+    /// The `auth` object of Coze's Web Chat SDK from a TokenManager →
+    /// `Promise<{type: 'token', token, onRefreshToken}>`.
+    #[wasm_bindgen(js_name = webChatAuth)]
+    pub fn web_chat_auth(token_manager: JsValue) -> Promise {
+        promise("webChatAuth", token_manager, U)
+    }
+
     /// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`: the
     /// resources (`chat`, `conversations`, `bots`, `workspaces`, `users`) live in the JS driver.
     #[wasm_bindgen]
