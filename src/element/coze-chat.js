@@ -11,18 +11,17 @@ const STRINGS = {
     placeholder: 'Message…', send: 'Send', stop: 'Stop', fresh: 'New conversation', logout: 'Log out',
     open: 'Open chat', close: 'Close chat', dismiss: 'Dismiss', stopped: 'Stopped', empty: 'The bot sent no text.',
     ended: 'Your session ended. Log in again to go on.', loggedOut: 'You are logged out.', failed: 'Failed',
-    you: 'You', bot: 'Bot', typing: 'typing…', missing: 'missing attribute',
+    you: 'You',
   },
   zh: {
     title: '对话', login: '使用扣子登录', intro: '登录扣子账号，即可与这个机器人对话。',
     placeholder: '输入消息…', send: '发送', stop: '停止', fresh: '新对话', logout: '退出登录',
     open: '打开对话', close: '关闭对话', dismiss: '关闭', stopped: '已停止', empty: '机器人没有回复文字。',
     ended: '登录已失效，请重新登录。', loggedOut: '已退出登录。', failed: '失败',
-    you: '你', bot: '机器人', typing: '正在输入…', missing: '缺少属性',
+    you: '你',
   },
 };
 
-const CALLBACK = ['code', 'state', 'error', 'error_description', 'error_uri', 'iss'];
 const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 const icon = (d) => `<svg viewBox="0 0 24 24" aria-hidden="true"><path d="${d}"/></svg>`;
 
@@ -39,36 +38,33 @@ svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 :host([launcher]) .panel{position:fixed;right:24px;bottom:96px;width:var(--coze-width);max-height:calc(100vh - 120px);z-index:2147483000;box-shadow:0 12px 40px #0003}
 :host([launcher]:not([open])) .panel{display:none}
 .launcher{position:fixed;right:24px;bottom:24px;width:56px;height:56px;border-radius:50%;background:var(--coze-accent);color:var(--coze-on-accent);box-shadow:0 6px 20px #0004;z-index:2147483000;display:grid;place-items:center}
-.launcher svg{width:26px;height:26px}
 :host(:not([launcher])) .launcher{display:none}
 header{display:flex;align-items:center;gap:10px;padding:12px 12px 12px 16px;border-bottom:1px solid var(--coze-line)}
 h2{font-size:16px;margin:0;flex:1;min-width:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .icon{width:36px;height:36px;display:grid;place-items:center;color:var(--coze-muted);flex:none}
-.icon:hover{background:var(--coze-bot-bg);color:var(--coze-fg)}
+.icon:hover{color:var(--coze-fg)}
 .avatar{width:32px;height:32px;border-radius:50%;flex:none;display:grid;place-items:center;font-weight:600;font-size:14px;background:var(--coze-accent);color:var(--coze-on-accent);overflow:hidden}
 .avatar img{width:100%;height:100%;object-fit:cover}
 .user .avatar{background:#8a8fa3}
 .error{display:flex;gap:8px;align-items:flex-start;margin:10px 12px 0;padding:10px 8px 10px 12px;border-radius:10px;background:#fdecec;color:#8a1c1c}
-.error div{flex:1;min-width:0;overflow-wrap:anywhere}.error small{display:block;color:#8a1c1c;opacity:.85}
+.error div{flex:1;min-width:0;overflow-wrap:anywhere}.error small{display:block}
 .welcome{flex:1;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:16px;padding:24px;text-align:center;color:var(--coze-muted)}
 .primary{background:var(--coze-accent);color:var(--coze-on-accent);padding:10px 18px;font-weight:600}
-.primary:disabled{opacity:.5;cursor:default}
+.primary:disabled{opacity:.5}
 #log{margin:0;padding:16px;flex:1;overflow-y:auto;display:flex;flex-direction:column;gap:14px}
 .msg{display:flex;gap:8px;align-items:flex-start;max-width:100%}
 .msg.user{flex-direction:row-reverse}
 .msg>div{min-width:0;max-width:calc(100% - 48px)}.user>div{text-align:end}
 .bubble{display:inline-block;text-align:start;padding:8px 12px;border-radius:14px;background:var(--coze-bot-bg);max-width:100%;overflow-wrap:anywhere}
 .user .bubble{background:var(--coze-accent);color:var(--coze-on-accent);white-space:pre-wrap}
-.bubble>:first-child{margin-top:0}.bubble>:last-child{margin-bottom:0}
-.bubble p,.bubble ul,.bubble ol,.bubble pre,.bubble blockquote{margin:0 0 8px}
-.bubble ul,.bubble ol{padding-left:22px}
-.bubble h3,.bubble h4,.bubble h5,.bubble h6{margin:4px 0 6px;font-size:15px}
+.bubble>*{margin:0 0 8px}.bubble>:last-child{margin:0}
+.bubble ul,.bubble ol{padding-left:22px}.bubble :is(h3,h4,h5,h6){font-size:15px}
 .bubble pre{background:#1e1f26;color:#eceef4;padding:10px;border-radius:8px;overflow-x:auto;font-size:13px}
 .bubble code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,"Noto Sans Mono CJK SC",monospace}
 .bubble :not(pre)>code{background:#0000000f;padding:1px 4px;border-radius:4px}
 .bubble a{color:var(--coze-accent)}.bubble img{max-width:100%;border-radius:8px}
 .bubble blockquote{border-left:3px solid var(--coze-line);padding-left:10px;color:var(--coze-muted)}
-.bubble[aria-busy=true]:empty::after{content:attr(data-typing);color:var(--coze-muted)}
+.bubble[aria-busy=true]:empty::after{content:'•••';color:var(--coze-muted)}
 .note{font-size:12px;color:var(--coze-muted);margin-top:4px}.note.bad{color:#b42318}
 form{display:flex;gap:8px;padding:12px;border-top:1px solid var(--coze-line);align-items:flex-end}
 textarea{flex:1;resize:none;font:inherit;padding:9px 12px;border:1px solid var(--coze-line);border-radius:12px;max-height:140px;background:var(--coze-bg);color:inherit}
@@ -233,7 +229,7 @@ class CozeChat extends HTMLElement {
   config() {
     const missing = ['client-id', 'bot-id', 'base-url'].filter((a) => !(this.getAttribute(a) || '').trim());
     if (missing.length) {
-      const err = new Error(`<coze-chat>: ${this.t.missing} ${missing.join(', ')}`);
+      const err = new Error(`<coze-chat>: missing attribute ${missing.join(', ')}`);
       err.code = 'INVALID_ARGUMENT';
       throw err;
     }
@@ -270,18 +266,12 @@ class CozeChat extends HTMLElement {
     let fresh = false;
     if (params.has('state') || params.has('error')) {
       this.setAttribute('open', ''); // back from the login: show where it went
+      // It cleans the address bar (code, state, error…) whatever the outcome.
       try {
         await completeLogin({ tokenManager: this.tokens, storage: cfg.storage === 'local' ? 'local' : 'session' });
         fresh = true;
       } catch (err) {
         this.fail(err);
-      } finally {
-        // completeLogin cleans the address bar; a refused callback may leave its parameters.
-        const url = new URL(location.href);
-        if (CALLBACK.some((p) => url.searchParams.has(p))) {
-          for (const p of CALLBACK) url.searchParams.delete(p);
-          history.replaceState(history.state, '', url.pathname + url.search + url.hash);
-        }
       }
     }
     const token = await this.tokens.getToken().catch((err) => this.fail(err));
@@ -354,7 +344,7 @@ class CozeChat extends HTMLElement {
     face.setAttribute('aria-hidden', 'true');
     const t = this.t;
     if (kind === 'user') avatar(face, this.user && this.user.avatar_url, (this.user && (this.user.nick_name || this.user.user_name)) || t.you);
-    else avatar(face, this.getAttribute('bot-icon'), this.getAttribute('title') || t.bot);
+    else avatar(face, this.getAttribute('bot-icon'), this.getAttribute('title') || t.title);
     const body = document.createElement('div');
     const bubble = document.createElement('div');
     bubble.className = 'bubble';
@@ -389,7 +379,6 @@ class CozeChat extends HTMLElement {
     const reply = this.row('bot', '');
     const { bubble } = reply;
     bubble.setAttribute('aria-busy', 'true');
-    bubble.dataset.typing = this.t.typing;
     const run = { ctrl: new AbortController(), chatId: null, conversationId: this.conversationId, text: '', shown: 0, stopped: false };
     this.run = run;
     this.update();

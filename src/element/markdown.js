@@ -2,18 +2,19 @@
 // It builds DOM nodes only: bot text becomes Text nodes, never HTML, so `<img onerror>` in a reply
 // shows as text. Links: http/https only, opened with rel="noopener noreferrer"; images: https only.
 // Subset: paragraphs (a single newline is a line break), # headings, > quotes, - / 1. lists
-// (nested by indentation), ``` / ~~~ code blocks, `code`, **strong**, *em*, ~~del~~,
-// [links](url), ![images](url), bare http(s) URLs, backslash escapes, --- rules.
+// (nested by indentation), ``` / ~~~ code blocks, `code`, **strong**, *em*, [links](url),
+// ![images](url), bare http(s) URLs, backslash escapes.
 //
 // renderMarkdown(target, text) may be called again with a longer text as a reply streams in: the
 // blocks that did not change keep their nodes (only the growing last block is rebuilt).
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)/;
 const HEADING = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
-const RULE = /^ {0,3}([-*_])(\s*\1){2,}\s*$/;
 const QUOTE = /^ {0,3}>\s?/;
 const ITEM = /^( *)([-*+]|\d{1,9}[.)])\s+/;
 const BLANK = /^\s*$/;
+/** Does this line start a block other than a paragraph? */
+const opens = (line) => FENCE.test(line) || HEADING.test(line) || QUOTE.test(line) || ITEM.test(line);
 
 /** Splits lines into blocks: {kind, lines, ...}. */
 function blocks(lines) {
@@ -32,9 +33,6 @@ function blocks(lines) {
       i = j + 1;
     } else if ((m = HEADING.exec(line))) {
       out.push({ kind: 'h', level: m[1].length, text: m[2], src: [line] });
-      i++;
-    } else if (RULE.test(line)) {
-      out.push({ kind: 'hr', src: [line] });
       i++;
     } else if (QUOTE.test(line)) {
       let j = i;
@@ -60,7 +58,7 @@ function blocks(lines) {
             break;
           }
           if (/^\s{2,}\S/.test(next)) body.push(next.replace(/^\s{1,4}/, ''));
-          else if (!ITEM.test(next) && !FENCE.test(next) && !HEADING.test(next) && !QUOTE.test(next) && !BLANK.test(body[body.length - 1])) body.push(next);
+          else if (!opens(next) && !BLANK.test(body[body.length - 1])) body.push(next);
           else break;
           j++;
         }
@@ -71,7 +69,7 @@ function blocks(lines) {
       i = j;
     } else {
       let j = i;
-      while (j < lines.length && !BLANK.test(lines[j]) && (j === i || !(FENCE.test(lines[j]) || HEADING.test(lines[j]) || QUOTE.test(lines[j]) || RULE.test(lines[j]) || ITEM.test(lines[j])))) j++;
+      while (j < lines.length && !BLANK.test(lines[j]) && (j === i || !opens(lines[j]))) j++;
       const src = lines.slice(i, j);
       out.push({ kind: 'p', lines: src, src });
       i = j;
@@ -172,7 +170,7 @@ function inline(parent, text) {
       if (href) put(anchor(href, (a) => a.append(url)));
       else plain += url;
       i += url.length;
-    } else if ((c === '*' || c === '_' || c === '~') && (m = emphasis(text, i))) {
+    } else if ((c === '*' || c === '_') && (m = emphasis(text, i))) {
       put(el(m.tag));
       inline(parent.lastChild, m.inner);
       i = m.end;
@@ -193,11 +191,10 @@ function anchor(href, fill) {
   return a;
 }
 
-/** `**x**`, `__x__`, `*x*`, `_x_`, `~~x~~` at `i` → {tag, inner, end} or null. */
+/** `**x**`, `__x__`, `*x*`, `_x_` at `i` → {tag, inner, end} or null. */
 function emphasis(text, i) {
   const c = text[i];
   const double = text[i + 1] === c;
-  if (c === '~' && !double) return null;
   if (c === '_' && /\w/.test(text[i - 1] || '')) return null; // snake_case stays text
   const mark = double ? c + c : c;
   const start = i + mark.length;
@@ -210,7 +207,7 @@ function emphasis(text, i) {
     }
     if (text.startsWith(mark, j) && !/\s/.test(text[j - 1]) && (double || text[j + 1] !== c)) {
       if (c === '_' && /\w/.test(text[j + mark.length] || '')) continue;
-      return { tag: c === '~' ? 'del' : double ? 'strong' : 'em', inner: text.slice(start, j), end: j + mark.length };
+      return { tag: double ? 'strong' : 'em', inner: text.slice(start, j), end: j + mark.length };
     }
   }
   return null;
@@ -229,8 +226,6 @@ function render(block) {
       inline(h, block.text);
       return h;
     }
-    case 'hr':
-      return el('hr');
     case 'quote':
       return el('blockquote', ...blocks(block.lines).map(render));
     case 'ul':

@@ -279,7 +279,13 @@ async function main() {
       assertEqual(JSON.stringify(logouts.map((e) => e.detail)), '[{"reason":"expired"}]', 'coze-logout (expired)');
     });
 
-    await runner.test('h. log in again, new conversation, log out', async () => {
+    await runner.test('h. a denied login is shown; log in again, new conversation, log out', async () => {
+      await part('login').click();
+      await consent('deny');
+      assertEqual(new URL(page.url()).search, '', 'the address bar is clean after a denied login');
+      assert((await part('error-meta').textContent()).includes('OAUTH_CALLBACK_ERROR'), 'the denial is shown');
+      assert((await part('error-text').textContent()).length > 0, 'with its message');
+      assertEqual(await state(), 'out', 'still signed out');
       await part('login').click();
       await consent('allow');
       assertEqual(await state(), 'in', 'signed in again');
