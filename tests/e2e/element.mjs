@@ -248,6 +248,29 @@ async function main() {
       assert(await part('error').isHidden(), 'no error');
     });
 
+    await runner.test('e2. avatars: the image when it loads, else the initial', async () => {
+      await chat.evaluate((el, url) => el.setAttribute('bot-icon', url), `${EMU}/_emulator/icon/echo.svg`);
+      await typeAndSend('icons load');
+      await replyDone();
+      const faces = () => chat.locator('div.msg').evaluateAll((rows) => rows.slice(-2).map((r) => {
+        const face = r.querySelector('.avatar');
+        return face.querySelector('img') ? 'img' : face.textContent;
+      }));
+      await waitUntil(async () => JSON.stringify(await faces()) === '["img","img"]', 'both avatars as images');
+      const dead = (url) => url.href.startsWith(`${EMU}/_emulator/icon/`);
+      await page.route(dead, (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'gone' }));
+      try {
+        await typeAndSend('icons fail');
+        await replyDone();
+        await sleep(200);
+        const shown = await faces();
+        assert(shown[0].length === 1 && shown[1] === 'N', `initials instead of broken images (got ${JSON.stringify(shown)})`);
+      } finally {
+        await page.unroute(dead);
+        await chat.evaluate((el) => el.removeAttribute('bot-icon'));
+      }
+    });
+
     await runner.test('f. errors show their message and logid, and reach the page as coze-error', async () => {
       const { bot_id: failing } = await emu('/_emulator/bots', { fault: 'http_500', name: 'Failing Bot' });
       await chat.evaluate((el, bot) => el.setAttribute('bot-id', bot), failing);
@@ -268,7 +291,9 @@ async function main() {
     await runner.test('g. a refused refresh signs out visibly', async () => {
       const token = await storedToken();
       await emu('/_emulator/expire', { access_token: token.access_token, refresh_token: token.refresh_token });
-      await typeAndSend('will my session survive?');
+      // (No wait for the reply row: the sign-out may empty the log before a poll sees it.)
+      await part('input').fill('will my session survive?');
+      await part('input').press('Enter');
       await waitUntil(async () => (await state()) === 'ended', 'the element to sign out');
       await part('error').waitFor({ state: 'visible' });
       assert((await part('error-meta').textContent()).includes('OAUTH_TOKEN_ERROR'), 'the refused refresh is the error shown');
