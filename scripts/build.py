@@ -153,7 +153,7 @@ export {{ default }} from './index.js';
     detail = ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in parts.items())
     print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
     print("size: <coze-chat> element (not in the core): " +
-          ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in element_sizes.items()) + " gzip -9")
+          ", ".join(f"{k} {v / 1000:.2f} kB" for k, v in element_sizes.items()) + " gzip -9")
     if total > budget and not NAMED:
         sys.exit(f"build: over the size budget by {total - budget} bytes")
 

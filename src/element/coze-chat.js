@@ -404,6 +404,7 @@ class CozeChat extends HTMLElement {
       clearTimeout(ticker);
       run.shown = run.text.length;
       renderMarkdown(bubble, run.text);
+      if (caughtUp) caughtUp(); // Stop while the end of the text was still being typed
     };
     const { CONVERSATION_CHAT_CREATED: CREATED, CONVERSATION_MESSAGE_DELTA: DELTA, CONVERSATION_MESSAGE_COMPLETED: DONE } = ChatEventType;
     try {
