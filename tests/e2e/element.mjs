@@ -162,16 +162,21 @@ async function main() {
       const markdown = 'see **bold**, *em* and `code()`\n\n- one\n- two *x*\n\n1. first\n2. second\n\n```js\nlet a = "<b>x</b>";\n```\n\n[docs](https://www.coze.cn/docs) and https://example.com/p.';
       await typeAndSend(markdown);
       const seen = [];
+      let marked = false;
       const deadline = Date.now() + 4000;
       while (Date.now() < deadline) {
         const t = await lastBot().textContent();
         if (t !== seen[seen.length - 1]) seen.push(t);
+        // Mid-stream, tag the first finished block: a re-render must keep that node.
+        if (!marked) marked = await lastBot().evaluate((el) => el.children.length >= 2 && (el.firstElementChild.dataset.e2e = 'kept'));
         if ((await lastBot().getAttribute('aria-busy')) === null) break;
         await sleep(15);
       }
       await replyDone();
       const values = seen.filter(Boolean);
       assert(values.length >= 3, `the reply appeared in steps (saw ${values.length} distinct values)`);
+      assert(marked, 'the first block was finished while the reply still streamed');
+      assertEqual(await lastBot().evaluate((el) => el.firstElementChild.dataset.e2e), 'kept', 'finished blocks keep their nodes (incremental rendering)');
       const bubble = lastBot();
       assertEqual(await bubble.locator('strong').first().textContent(), 'bold', '**bold**');
       assertEqual(await bubble.locator('em').first().textContent(), 'em', '*em*');
