@@ -377,6 +377,37 @@ async function main() {
       const loaded = site.requests.filter((p) => p.startsWith('/pkg/'));
       assertEqual(JSON.stringify([...new Set(loaded)].sort()), '["/pkg/coze-chat.js","/pkg/web/coze_wasm_bg.wasm"]', 'the bundle and its wasm, nothing else from pkg/');
     });
+    await runner.test('l. the Markdown renderer, case by case (DOM read back as HTML; after k: it loads /pkg/markdown.js)', async () => {
+      const cases = [
+        ['plain', '<p>plain</p>'],
+        ['a\nb\n\nc', '<p>a<br>b</p><p>c</p>'],
+        ['**b** *i* __b__ _i_ snake_case_name 2*3*4', '<p><strong>b</strong> <em>i</em> <strong>b</strong> <em>i</em> snake_case_name 2<em>3</em>4</p>'],
+        ['**unclosed and * lone', '<p>**unclosed and * lone</p>'],
+        ['`a <b>` and ``x ` y``', '<p><code>a &lt;b&gt;</code> and <code>x ` y</code></p>'],
+        ['\\*not em\\*', '<p>*not em*</p>'],
+        ['# Title\n## Sub', '<h3>Title</h3><h4>Sub</h4>'],
+        ['- a\n- b\n  - c\n- d', '<ul><li>a</li><li><p>b</p><ul><li>c</li></ul></li><li>d</li></ul>'],
+        ['3. x\n4. y', '<ol start="3"><li>x</li><li>y</li></ol>'],
+        ['> quoted\n> more', '<blockquote><p>quoted<br>more</p></blockquote>'],
+        ['```\nopen fence, still streaming', '<pre><code>open fence, still streaming</code></pre>'],
+        ['~~~py\nx = 1\n~~~', '<pre><code data-lang="py">x = 1</code></pre>'],
+        ['[a](http://x.test/p?q=1) [b](ftp://x) [c](//x.test) [d](javascript:alert(1))', '<p><a href="http://x.test/p?q=1" target="_blank" rel="noopener noreferrer">a</a> b c d</p>'],
+        ['![a](https://x.test/i.png) ![b](http://x.test/i.png) ![c](data:image/png;base64,AA)', '<p><img src="https://x.test/i.png" alt="a" loading="lazy" referrerpolicy="no-referrer"> b c</p>'],
+        ['see https://x.test/a_b). or HTTPS://X.TEST', '<p>see <a href="https://x.test/a_b" target="_blank" rel="noopener noreferrer">https://x.test/a_b</a>). or <a href="https://x.test/" target="_blank" rel="noopener noreferrer">HTTPS://X.TEST</a></p>'],
+        ['<script>alert(1)</script> &amp; 你好 😀', '<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; 你好 😀</p>'],
+      ];
+      const got = await page.evaluate(async (list) => {
+        const { renderMarkdown } = await import('/pkg/markdown.js');
+        return list.map(([source]) => {
+          const box = document.createElement('div');
+          renderMarkdown(box, source);
+          return box.innerHTML;
+        });
+      }, cases);
+      const wrong = cases.flatMap(([source, want], i) => (got[i] === want ? [] : [`${JSON.stringify(source)}\n        want ${want}\n        got  ${got[i]}`]));
+      assertEqual(wrong.join('\n      '), '', 'renderings that differ');
+    });
+
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await Promise.resolve().then(cleanup).catch((err) => console.error(`e2e element: cleanup failed: ${err.message}`));
