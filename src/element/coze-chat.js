@@ -73,8 +73,9 @@ textarea{flex:1;resize:none;font:inherit;padding:9px 12px;border:1px solid var(-
 :host([launcher][open]) .launcher{display:none}}`;
 let sheet = null;
 
+// title="" on the panel: the host's `title` attribute names the chat, not a tooltip over all of it.
 const TEMPLATE = `<button class="launcher" part="launcher" id="launcher" aria-expanded="false" aria-controls="panel">${icon('M4 5h16v11H9l-5 4z')}</button>
-<section class="panel" part="panel" id="panel" aria-labelledby="title">
+<section class="panel" part="panel" id="panel" aria-labelledby="title" title="">
 <header part="header"><span class="avatar" id="bot-avatar" part="avatar" aria-hidden="true"></span><h2 id="title" part="title"></h2>
 <button class="icon" id="fresh" part="button">${icon('M12 5v14M5 12h14')}</button>
 <button class="icon" id="logout" part="button">${icon('M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10')}</button>
