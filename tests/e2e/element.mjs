@@ -352,7 +352,7 @@ async function main() {
       await page.setViewportSize({ width: 1280, height: 800 });
     });
 
-    await runner.test('j. missing required attributes are a visible INVALID_ARGUMENT, never a silent default', async () => {
+    await runner.test('j. missing required attributes and a plain-http base URL are a visible INVALID_ARGUMENT', async () => {
       await page.evaluate(() => {
         const el = document.createElement('coze-chat');
         el.id = 'broken';
@@ -364,6 +364,22 @@ async function main() {
       assert((await broken.locator('#error-text').textContent()).includes('bot-id, base-url'), 'names the missing attributes');
       assert((await broken.locator('#error-meta').textContent()).includes('INVALID_ARGUMENT'), 'INVALID_ARGUMENT');
       await page.evaluate(() => document.getElementById('broken').remove());
+      // Plain http off loopback only with allow-insecure-http (as the API's allowInsecureHttp).
+      const boot = (insecure) => page.evaluate((flag) => {
+        const el = document.createElement('coze-chat');
+        el.className = 'insecure';
+        for (const [k, v] of [['client-id', 'x'], ['bot-id', '1'], ['base-url', 'http://coze.internal.test']]) el.setAttribute(k, v);
+        if (flag) el.setAttribute('allow-insecure-http', '');
+        document.body.append(el);
+      }, insecure);
+      const insecureState = () => page.locator('coze-chat.insecure').getAttribute('data-state');
+      await boot(false);
+      await waitUntil(async () => (await insecureState()) === 'broken', 'the http base URL to be refused');
+      assert((await page.locator('coze-chat.insecure #error-meta').textContent()).includes('INVALID_ARGUMENT'), 'http off loopback is INVALID_ARGUMENT');
+      await page.evaluate(() => document.querySelector('coze-chat.insecure').remove());
+      await boot(true);
+      await waitUntil(async () => (await insecureState()) === 'out', 'allowed with allow-insecure-http');
+      await page.evaluate(() => document.querySelector('coze-chat.insecure').remove());
     });
 
     await runner.test('k. strict CSP and console: no violations, no page errors', async () => {
