@@ -110,7 +110,7 @@ def main():
     extras = "CozeError, ChatEventType, ChatStatus, RoleType, COZE_CN_BASE_URL, COZE_COM_BASE_URL"
     public = ("default, initSync, generateCodeVerifier, calculatePKCECodeChallenge, generateState, "
               "parseAuthorizationCallback, getPKCEAuthenticationUrl, getPKCEOAuthToken, refreshOAuthToken, "
-              "startLogin, completeLogin, CozeAPI, TokenManager, SseParser, "
+              "startLogin, completeLogin, CozeAPI, TokenManager, SseParser, webChatAuth, "
               "getDeviceCode, getDeviceToken, getWebAuthenticationUrl, getWebOAuthToken")
 
     write(out_dir, "index.js", f"""// Browsers and bundlers: `await init()` once, then use the API.
@@ -131,6 +131,7 @@ export * from './index.js';
 export {{ default }} from './index.js';
 """)
     write_types(out_dir, name)
+    element_sizes = build_element(out_dir)
     # The subpath's own declarations, beside auto.js: TypeScript's node10 resolution ignores exports.
     write(out_dir, "auto.d.ts", "export * from './index.js';\nexport { default } from './index.js';\n")
 
@@ -152,8 +153,43 @@ export {{ default }} from './index.js';
     budget = cfg["size"]["budget_bytes" if env else "budget_bytes_without_build_std"]
     detail = ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in parts.items())
     print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
+    print("size: <coze-chat> element (not in the core): " +
+          ", ".join(f"{k} {v / 1000:.2f} kB" for k, v in element_sizes.items()) + " gzip -9")
     if total > budget and not NAMED:
         sys.exit(f"build: over the size budget by {total - budget} bytes")
+
+
+def build_element(out_dir):
+    """The <coze-chat> element, outside the core: element.js (the element with its Markdown
+    renderer; it imports ./index.js, so a bundler shares one wasm with API users) and coze-chat.js,
+    the same with the core's JS bundled in: one self-contained module for a <script type="module">
+    tag. markdown.js alone is for the demo page. Returns gzip -9 sizes."""
+    src = os.path.join(ROOT, "src", "element")
+    element, bundle = os.path.join(out_dir, "element.js"), os.path.join(out_dir, "coze-chat.js")
+    esbuild = ["esbuild", "--bundle", "--minify", "--format=esm", "--log-level=error"]
+    run(*esbuild, os.path.join(src, "coze-chat.js"), "--external:./index.js", f"--outfile={element}")
+    run(*esbuild, element, f"--outfile={bundle}")
+    run("esbuild", os.path.join(src, "markdown.js"), "--minify", "--format=esm", "--log-level=error",
+        f"--outfile={os.path.join(out_dir, 'markdown.js')}")
+    write(out_dir, "element.d.ts", ELEMENT_TYPES)
+    return {"element.js": gz(element), "coze-chat.js (with the core's JS; + the .wasm)": gz(bundle)}
+
+
+ELEMENT_TYPES = """// <coze-chat>: attributes client-id, bot-id, base-url (required), redirect-url, storage, lang,
+// title, placeholder, launcher, open, bot-icon, www-url, allow-insecure-http; events coze-login,
+// coze-logout, coze-message, coze-error (see README).
+export declare class CozeChat extends HTMLElement {}
+export interface CozeChatEventMap {
+  'coze-login': CustomEvent<{ restored: boolean }>;
+  'coze-logout': CustomEvent<{ reason: 'user' | 'expired' }>;
+  'coze-message': CustomEvent<{ content: string; chatId: string | null; conversationId: string | null }>;
+  'coze-error': CustomEvent<{ error: Error; code?: string; message?: string; logid?: string }>;
+}
+declare global {
+  interface HTMLElementTagNameMap { 'coze-chat': CozeChat }
+  interface HTMLElementEventMap extends CozeChatEventMap {}
+}
+"""
 
 
 def write_types(out_dir, name):

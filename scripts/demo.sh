@@ -101,6 +101,8 @@ cat <<EOF
     Open $OPEN_URL
 
     demo page      $DEMO_URL/   (serves www/, with pkg/ linked in)
+    <coze-chat>    $DEMO_URL/embed.html?emulator=$EMULATOR_URL
+                   (a static shop page: the chat element from one script tag, launcher bubble bottom right)
     Coze emulator  $EMULATOR_URL   (consent page, OAuth and API; client id demo-client.app.coze)
 
   In the page: "Log in with Coze" → Allow → pick a bot → chat. The Slow Bot is good for trying Stop.

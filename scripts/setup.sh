@@ -65,6 +65,13 @@ if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null; 
   apt_install webkit2gtk-driver xvfb
 fi
 
+# A CJK font, so headless screenshots show Chinese text instead of empty boxes (the element's and
+# the demo's font stacks name Noto Sans CJK as the fallback).
+if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+  say "installing fonts-noto-cjk (apt)"
+  apt_install fonts-noto-cjk
+fi
+
 if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
   say "installing wasm-pack $WASM_PACK_VERSION (cargo install, ~2 min)"
   cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --quiet

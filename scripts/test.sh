@@ -39,9 +39,15 @@ node tests/boundary/run.mjs
 step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
 CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
 
+step "webChatAuth against a stand-in for Coze's Web Chat SDK (tests/webchat/run.mjs)"
+node tests/webchat/run.mjs
+
 step "end-to-end in Chromium (Playwright) and Firefox (geckodriver): the demo; two tabs sharing one login; the device-login page"
 node tests/e2e/run.mjs
 node tests/e2e/two-tabs.mjs
 node tests/e2e/device.mjs
+
+step "end-to-end: <coze-chat> on www/embed.html in Chromium (login, Markdown, Stop, refresh, errors, axe-core, strict CSP)"
+node tests/e2e/element.mjs
 
 step "all tests passed"

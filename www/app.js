@@ -14,6 +14,8 @@ const CALLBACK_PARAMS = ['code', 'state', 'error', 'error_description', 'error_u
 
 /** The loaded package (filled by boot()). */
 let lib = null;
+/** The package's safe Markdown renderer, shared with <coze-chat> (filled by boot()). */
+let renderMarkdown = null;
 
 const app = {
   settings: null,
@@ -473,8 +475,25 @@ function flash(el) {
 // ---------------------------------------------------------------------------------------------
 // User, workspaces, bots
 
-function setImage(img, url) {
+/** An SVG data URL showing the initial of `name`: what an avatar shows when its image fails. */
+function initialsImage(name) {
+  const letter = String(name || '?').trim().charAt(0).toUpperCase().replace(/[&<>"']/g, '');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" fill="#e9ebf3"/>` +
+    `<text x="16" y="21" font-size="15" font-weight="700" text-anchor="middle" fill="#5b6075" font-family="system-ui,sans-serif">${letter}</text></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+}
+
+/** Swaps in the initials of `name` if the image at `img.src` does not load. */
+function fallBackToInitials(img, name) {
+  img.onerror = () => {
+    img.onerror = null;
+    img.src = initialsImage(name);
+  };
+}
+
+function setImage(img, url, name) {
   if (url && /^(https?:|data:image\/)/.test(url)) {
+    fallBackToInitials(img, name);
     img.src = url;
     img.hidden = false;
   } else {
@@ -490,7 +509,7 @@ async function loadUser(epoch) {
   $('user-name').textContent = me.nick_name || me.user_name || 'Coze user';
   $('user-handle').textContent = me.user_name ? `@${me.user_name}` : '';
   $('user').title = [me.nick_name, me.user_name && `@${me.user_name}`, me.user_id && `id ${me.user_id}`].filter(Boolean).join(' · ');
-  setImage($('user-avatar'), me.avatar_url);
+  setImage($('user-avatar'), me.avatar_url, me.nick_name || me.user_name);
   $('user').hidden = false;
 }
 
@@ -579,9 +598,9 @@ function renderBot() {
   const bot = currentBot();
   $('bot-info').hidden = !bot;
   if (bot) {
-    setImage($('bot-icon'), bot.icon_url);
+    setImage($('bot-icon'), bot.icon_url, bot.name);
     $('bot-desc').textContent = bot.description || 'No description.';
-    setImage($('chat-icon'), bot.icon_url);
+    setImage($('chat-icon'), bot.icon_url, bot.name);
     $('chat-icon-fallback').hidden = !$('chat-icon').hidden;
     $('chat-title').textContent = bot.name || 'Bot';
     setConversationLabel(app.conversationId);
@@ -657,6 +676,7 @@ function avatar(kind, bot) {
     img.alt = '';
     img.width = 32;
     img.height = 32;
+    fallBackToInitials(img, bot.name || 'Bot');
     img.src = bot.icon_url;
     return img;
   }
@@ -671,6 +691,7 @@ function avatar(kind, bot) {
     img.alt = '';
     img.width = 32;
     img.height = 32;
+    fallBackToInitials(img, app.user.nick_name || app.user.user_name || 'You');
     img.src = app.user.avatar_url;
     return img;
   }
@@ -754,6 +775,7 @@ async function send() {
   const { CONVERSATION_CHAT_CREATED, CONVERSATION_MESSAGE_DELTA, CONVERSATION_MESSAGE_COMPLETED } = lib.ChatEventType;
   const followUps = [];
   let received = false;
+  let replyText = '';
   const append = (delta) => {
     if (!delta) return;
     if (!received) {
@@ -762,7 +784,8 @@ async function send() {
       reply.bubble.classList.remove('waiting');
     }
     const follow = nearBottom();
-    reply.textNode.appendData(delta);
+    replyText += delta;
+    renderMarkdown(reply.bubble, replyText); // Markdown as DOM nodes, never HTML
     if (follow) scrollToBottom(true);
   };
 
@@ -892,6 +915,7 @@ async function boot() {
 
   try {
     lib = await import('./pkg/index.js');
+    ({ renderMarkdown } = await import('./pkg/markdown.js'));
     await lib.default();
   } catch (err) {
     setAuth('out');

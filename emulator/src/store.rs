@@ -60,7 +60,7 @@ pub struct Client {
     pub name: String,
     /// Exact-match redirect URIs.
     pub redirect_uris: Vec<String>,
-    /// Also accept loopback URLs `http://127.0.0.1|localhost[:port]{/,/index.html,/callback}[?query]`.
+    /// Also accept loopback URLs `http://127.0.0.1|localhost[:port]{/,/index.html,/embed.html,/callback}[?query]`.
     pub loopback_rule: bool,
     /// Access-token lifetime override (seconds).
     pub access_ttl: Option<u64>,
@@ -169,7 +169,7 @@ impl Client {
 }
 
 /// The demo client's loopback rule: `http`, host `127.0.0.1` or `localhost`, any (or no) port, path
-/// exactly `/`, `/index.html` or `/callback`, an optional query, no fragment, no userinfo.
+/// exactly `/`, `/index.html`, `/embed.html` or `/callback`, an optional query, no fragment, no userinfo.
 pub fn loopback_redirect_ok(uri: &str) -> bool {
     let Some(rest) = uri.strip_prefix("http://") else { return false };
     if uri.contains('#') {
@@ -194,7 +194,8 @@ pub fn loopback_redirect_ok(uri: &str) -> bool {
         }
     }
     let path = path_query.split('?').next().unwrap_or("");
-    matches!(path, "/" | "/index.html" | "/callback")
+    // /embed.html: the demo's <coze-chat> product page (www/embed.html).
+    matches!(path, "/" | "/index.html" | "/embed.html" | "/callback")
 }
 
 pub struct PendingAuth {
@@ -770,6 +771,7 @@ mod tests {
             "http://127.0.0.1:1/callback",
             "http://localhost/callback",
             "http://127.0.0.1:8080/callback?x=1",
+            "http://127.0.0.1:8080/embed.html",
         ] {
             assert!(loopback_redirect_ok(ok), "{ok}");
         }
@@ -785,6 +787,7 @@ mod tests {
             "http://localhost:/",
             "http://localhost.evil.com:80/",
             "http://127.0.0.1:8080/callback/",
+            "http://127.0.0.1:8080/embed.htm",
         ] {
             assert!(!loopback_redirect_ok(bad), "{bad}");
         }

@@ -479,6 +479,22 @@ export declare class TokenManager {
   free(): void;
 }
 
+/** The `auth` option of Coze's Web Chat SDK (`new CozeWebSDK.WebChatClient({ auth })`). */
+export interface WebChatAuth {
+  type: 'token';
+  /** The access token the SDK uses now; updated by `onRefreshToken`. */
+  token: string;
+  /** Resolves the token that replaced the last one handed out (one refresh, single-flight). Rejects with the refresh's `CozeError` (a refused refresh also signs the manager out). */
+  onRefreshToken: () => Promise<string>;
+}
+
+/**
+ * Per-user tokens for Coze's Web Chat SDK, backed by PKCE login and refresh: the current access
+ * token (refreshed first if it is about to expire), and `onRefreshToken` for when it runs out.
+ * Rejects with `NOT_LOGGED_IN` when the manager holds no token.
+ */
+export declare function webChatAuth(tokenManager: AccessTokenSource): Promise<WebChatAuth>;
+
 // ---------------------------------------------------------------------------------------------
 // Coze objects (fields from Coze's docs and SDKs; Coze may add more)
 

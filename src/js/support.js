@@ -989,7 +989,30 @@ const ENTRIES = {
   getDeviceToken: deviceToken,
   getWebAuthenticationUrl: webUrl,
   getWebOAuthToken: webToken,
+  webChatAuth,
 };
+
+// ------------------------------------------------------------------------------ Web Chat SDK auth
+
+/**
+ * The `auth` object of Coze's Web Chat SDK (`new CozeWebSDK.WebChatClient({auth})`) backed by a
+ * TokenManager: the current access token now, and `onRefreshToken` that hands the SDK the token
+ * that replaced the one it last got (refreshing once, single-flight, when none has yet).
+ */
+async function webChatAuth(manager) {
+  let usable = false;
+  try {
+    usable = typeof manager.getAccessToken === 'function' && typeof manager.refresh === 'function';
+  } catch {} // null, undefined, a revoked Proxy: not a manager
+  if (!usable) throw invalid('webChatAuth: `tokenManager` must be a TokenManager (getAccessToken and refresh)');
+  const auth = { type: 'token', token: await manager.getAccessToken() };
+  // The SDK calls it when its token was refused or ran out; what it passes is not documented.
+  auth.onRefreshToken = async () => {
+    auth.token = (await manager.refresh(auth.token)).access_token;
+    return auth.token;
+  };
+  return auth;
+}
 
 export function entry(c, name, a, b) {
   core = c;

@@ -792,6 +792,13 @@ class Suite {
       valid: async () => [],
       expectValid: { ok: (v) => v === token.access_token || 'another token' },
     });
+    add('webChatAuth', {
+      type: 'async',
+      valid: async () => [manager],
+      expectValid: { ok: (v) => (v && v.type === 'token' && isString(v.token) && typeof v.onRefreshToken === 'function') || 'not a Web Chat SDK auth object' },
+      params: [kind('tokenManager', { extra: () => [['object without refresh', { getAccessToken: () => 'x' }], ['object with non-function members', { getAccessToken: 1, refresh: 2 }]] })],
+      edges: [{ label: 'a manager holding no token', args: async () => [tm()], expect: { code: 'NOT_LOGGED_IN' } }],
+    });
     add('TokenManager#refresh', {
       type: 'async',
       call: (args) => manager.refresh(...args),
