@@ -121,6 +121,8 @@ mod facade {
     #[wasm_bindgen(js_name = getWebOAuthToken)]
     pub fn get_web_oauth_token(params: JsValue, options: JsValue) -> Promise {
         promise("getWebOAuthToken", params, options)
+    }
+
     /// The `auth` object of Coze's Web Chat SDK from a TokenManager →
     /// `Promise<{type: 'token', token, onRefreshToken}>`.
     #[wasm_bindgen(js_name = webChatAuth)]
