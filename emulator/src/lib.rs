@@ -11,6 +11,7 @@ mod api;
 mod chat;
 pub mod config;
 mod device;
+mod files;
 mod http;
 mod oauth;
 mod pages;
@@ -38,6 +39,8 @@ pub struct App {
     /// The advertised base URL (`--public-url`, else the bound URL).
     pub base_url: String,
     store: Mutex<store::Store>,
+    /// Uploaded files (`/v1/files/*`) and the upload rules of the admin route.
+    files: Mutex<files::Files>,
     streams: Arc<http::StreamStats>,
     /// Opens the admin routes to non-loopback peers / origins (`X-Emulator-Secret`).
     pub(crate) admin_secret: String,
@@ -50,6 +53,7 @@ impl App {
             config,
             base_url,
             store: Mutex::new(store::Store::new()),
+            files: Mutex::new(files::Files::default()),
             streams: Arc::new(http::StreamStats::default()),
             admin_secret,
         }
@@ -57,6 +61,11 @@ impl App {
 
     pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Never held across `.await`; taken after `store()` when both are needed.
+    pub(crate) fn files(&self) -> MutexGuard<'_, files::Files> {
+        self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
