@@ -154,9 +154,11 @@ impl Config {
                 }
                 "--max-file-bytes" => {
                     let v = value("number of bytes")?;
-                    c.limits.max_file_bytes = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        format!("--max-file-bytes: expected a positive number of bytes, got {v}")
-                    })?;
+                    c.limits.max_file_bytes = v
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| format!("--max-file-bytes: expected a positive number of bytes, got {v}"))?;
                 }
                 "--allow-host" => {
                     let v = value("host name")?;

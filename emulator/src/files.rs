@@ -7,6 +7,7 @@
 //! /_emulator/uploads`) make uploads slow (for progress and abort tests) or faulty.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -171,7 +172,7 @@ fn client_key(ctx: &Ctx) -> String {
 }
 
 /// `POST /v1/files/upload`.
-pub async fn upload(app: &App, ctx: &Ctx, req: Req) -> Resp {
+pub async fn upload(app: &Arc<App>, ctx: &Ctx, req: Req) -> Resp {
     let key = client_key(ctx);
     let rule = {
         let mut files = app.files();
@@ -184,25 +185,26 @@ pub async fn upload(app: &App, ctx: &Ctx, req: Req) -> Resp {
     };
     match rule.fault {
         Some(UploadFault::Http500) => {
-            return refused(api_error(StatusCode::INTERNAL_SERVER_ERROR, 5000, "emulated failure: http_500"))
+            drain_body(req).await;
+            return refused(api_error(StatusCode::INTERNAL_SERVER_ERROR, 5000, "emulated failure: http_500"));
         }
         Some(UploadFault::Html200) => {
-            return refused(http::html(StatusCode::OK, "<html><body>upstream gateway</body></html>".into()))
+            drain_body(req).await;
+            return refused(http::html(StatusCode::OK, "<html><body>upstream gateway</body></html>".into()));
         }
         _ => {}
     }
     let limit = rule.max_bytes.unwrap_or(app.config.limits.max_file_bytes);
     let boundary = match header(&req, "content-type").map(multer::parse_boundary) {
         Some(Ok(b)) => b,
-        _ => return refused(api_fail(4000, "invalid parameter: expected multipart/form-data with a boundary")),
+        _ => {
+            drain_body(req).await;
+            return refused(api_fail(4000, "invalid parameter: expected multipart/form-data with a boundary"));
+        }
     };
     let declared = header(&req, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
-    // The multipart framing around the file is small; a body far over the limit is refused unread.
-    if declared.is_some_and(|n| n > limit.saturating_add(64 * 1024)) {
-        return refused(too_large(limit));
-    }
     let drop_after = (rule.fault == Some(UploadFault::Drop)).then(|| declared.unwrap_or(0) / 2);
-    let mut multipart = multer::Multipart::new(body_stream(req, rule.read_bytes_per_second), boundary);
+    let mut multipart = multer::Multipart::new(body_stream(req, app.clone(), key.clone()), boundary);
     let mut file: Option<FileRec> = None;
     let mut read: u64 = 0;
     loop {
@@ -226,6 +228,9 @@ pub async fn upload(app: &App, ctx: &Ctx, req: Req) -> Resp {
                         bytes += chunk.len() as u64;
                         hasher.update(&chunk);
                         if bytes > limit {
+                            // Read to the end before answering: a client still sending when the
+                            // connection closes sees a reset, not the 413.
+                            drain(field, &mut multipart).await;
                             return refused(too_large(limit));
                         }
                     }
@@ -255,6 +260,23 @@ pub async fn upload(app: &App, ctx: &Ctx, req: Req) -> Resp {
     http::ok(data)
 }
 
+/// Reads and discards a whole request body. A reply sent while the client is still sending makes
+/// hyper close the connection with unread data, which resets it: the client (Node's fetch at
+/// least) then sees a network error instead of the reply. So every early upload reply waits.
+pub async fn drain_body(req: Req) {
+    let mut body = req.into_body();
+    while let Some(Ok(_)) = body.frame().await {}
+}
+
+/// Reads and discards the rest of a multipart body.
+async fn drain(mut field: multer::Field<'static>, multipart: &mut multer::Multipart<'static>) {
+    while let Ok(Some(_)) = field.chunk().await {}
+    drop(field);
+    while let Ok(Some(mut next)) = multipart.next_field().await {
+        while let Ok(Some(_)) = next.chunk().await {}
+    }
+}
+
 fn interrupted_or_malformed(app: &App, key: &str, e: multer::Error) -> Resp {
     let mut files = app.files();
     if matches!(e, multer::Error::StreamReadFailed(_)) {
@@ -266,21 +288,29 @@ fn interrupted_or_malformed(app: &App, key: &str, e: multer::Error) -> Resp {
     api_fail(4000, &format!("invalid parameter: malformed multipart body ({e})"))
 }
 
-/// The request body as a stream of data chunks, read at `rate` bytes per second when given.
+/// The request body as a stream of data chunks, read at the client's `read_bytes_per_second`
+/// when its rule sets one — looked up per chunk, so a test can end the slowness midway (e.g.
+/// after an abort, to let the server reach the end of what is buffered sooner).
 fn body_stream(
     req: Req,
-    rate: Option<u64>,
+    app: Arc<App>,
+    key: String,
 ) -> impl futures_util::Stream<Item = Result<Bytes, hyper::Error>> + Send + 'static {
-    futures_util::stream::unfold(req.into_body(), move |mut body| async move {
-        loop {
-            match body.frame().await? {
-                Err(e) => return Some((Err(e), body)),
-                Ok(frame) => {
-                    let Ok(data) = frame.into_data() else { continue };
-                    if let Some(rate) = rate.filter(|r| *r > 0) {
-                        tokio::time::sleep(Duration::from_micros(data.len() as u64 * 1_000_000 / rate)).await;
+    futures_util::stream::unfold(req.into_body(), move |mut body| {
+        let app = app.clone();
+        let key = key.clone();
+        async move {
+            loop {
+                match body.frame().await? {
+                    Err(e) => return Some((Err(e), body)),
+                    Ok(frame) => {
+                        let Ok(data) = frame.into_data() else { continue };
+                        let rate = app.files().rules.get(&key).and_then(|r| r.read_bytes_per_second);
+                        if let Some(rate) = rate.filter(|r| *r > 0) {
+                            tokio::time::sleep(Duration::from_micros(data.len() as u64 * 1_000_000 / rate)).await;
+                        }
+                        return Some((Ok(data), body));
                     }
-                    return Some((Ok(data), body));
                 }
             }
         }
@@ -459,7 +489,8 @@ mod tests {
     #[test]
     fn a_limited_fault_counts_down() {
         let mut f = Files::default();
-        f.rules.insert("c".into(), UploadRule { fault: Some(UploadFault::Http500), times: Some(2), ..Default::default() });
+        f.rules
+            .insert("c".into(), UploadRule { fault: Some(UploadFault::Http500), times: Some(2), ..Default::default() });
         assert_eq!(f.take_rule("c").fault, Some(UploadFault::Http500));
         assert_eq!(f.take_rule("c").fault, Some(UploadFault::Http500));
         assert_eq!(f.take_rule("c").fault, None);

@@ -380,6 +380,9 @@ async fn api_route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Res
     let path_key = if matches!(api, Api::Bot) { "/v1/bots/{bot_id}" } else { path };
     let (client_id, auth) = authenticate(app, &req, path_key, &request);
     if let Err(r) = auth {
+        if matches!(api, Api::FileUpload) {
+            crate::files::drain_body(req).await; // see drain_body
+        }
         return r;
     }
     let ctx = Ctx { client_id, request };

@@ -80,7 +80,9 @@ pub fn check_message(message: &Object, at: &str) -> Result<()> {
     let object_string = declared.as_deref() == Some("object_string");
     match message.get("content") {
         Some(Value::Array(list)) if declared.is_none() || object_string => check_items(list, at),
-        Some(Value::Array(_)) => Err(bad(at, "is a list of items: its content_type must be 'object_string' (or left out)")),
+        Some(Value::Array(_)) => {
+            Err(bad(at, "is a list of items: its content_type must be 'object_string' (or left out)"))
+        }
         Some(Value::String(text)) if object_string => {
             let wrapped = ["{\"v\":", &text, "}"].concat();
             match Object::parse(&wrapped).and_then(|o| o.get("v")) {
@@ -96,7 +98,8 @@ pub fn check_message(message: &Object, at: &str) -> Result<()> {
 /// `https://` followed by a host.
 fn is_https_url(url: &str) -> bool {
     let scheme = url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
-    scheme && url[8..].split(['/', '?', '#']).next().is_some_and(|host| !host.is_empty() && !host.starts_with('@'))
+    scheme
+        && url[8..].split(['/', '?', '#']).next().is_some_and(|host| !host.is_empty() && !host.starts_with('@'))
         && !url.bytes().any(|b| b <= b' ' || b == 0x7f)
 }
 
@@ -163,7 +166,10 @@ mod tests {
             (r#"[{"type":"image","file_id":""}]"#, "is empty"),
             (r#"[{"type":"text","text":"a","file_id":"1"},{"type":"image","file_id":"1"}]"#, "takes no file_id"),
             (r#"[{"type":"text","text":"only"}]"#, "holds only text"),
-            (r#"[{"type":"text","text":"a"},{"type":"text","text":"b"},{"type":"file","file_id":"1"}]"#, "more than one text"),
+            (
+                r#"[{"type":"text","text":"a"},{"type":"text","text":"b"},{"type":"file","file_id":"1"}]"#,
+                "more than one text",
+            ),
             (r#"["a string"]"#, "content[0]` must be an object"),
             (r#"[{"type":"image","file_id":"1"},null]"#, "content[1]` must be an object"),
         ];

@@ -388,19 +388,28 @@ mod tests {
         let bad = r#"[{"type":"image","file_id":"1","file_url":"https://x/y"}]"#;
         for (index, params) in [
             (0, format!(r#"{{"bot_id":"7","additional_messages":[{{"role":"user","content":{bad}}}]}}"#)),
-            (1, format!(r#"{{"bot_id":"7","additional_messages":[{{"role":"user","content":"x"}},{{"role":"user","content":{bad}}}]}}"#)),
+            (
+                1,
+                format!(
+                    r#"{{"bot_id":"7","additional_messages":[{{"role":"user","content":"x"}},{{"role":"user","content":{bad}}}]}}"#
+                ),
+            ),
             (5, format!(r#"{{"messages":[{{"role":"user","content":{bad}}}]}}"#)),
         ] {
             let err = call(index, &params, "null").unwrap_err();
             assert_eq!(err.code, super::super::ErrorCode::InvalidArgument);
             assert!(err.message.contains("content[0]` has both"), "{}", err.message);
         }
-        let e = call(1, r#"{"bot_id":"7","additional_messages":[{"content":"a"},{"content":[]}]}"#, "null").unwrap_err();
+        let e =
+            call(1, r#"{"bot_id":"7","additional_messages":[{"content":"a"},{"content":[]}]}"#, "null").unwrap_err();
         assert!(e.message.contains("`additional_messages[1].content` is an empty list"), "{}", e.message);
         let good = r#"{"messages":[{"role":"user","content":[{"type":"file","file_id":"9"}]}]}"#;
         let r = call(5, good, "null").unwrap();
         let body = r.str("body").unwrap();
-        assert!(body.contains(r#""content":"[{\"type\":\"file\",\"file_id\":\"9\"}]","content_type":"object_string""#), "{body}");
+        assert!(
+            body.contains(r#""content":"[{\"type\":\"file\",\"file_id\":\"9\"}]","content_type":"object_string""#),
+            "{body}"
+        );
     }
 
     #[test]
