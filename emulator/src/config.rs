@@ -6,6 +6,7 @@ coze-emulator — a local stand-in for the Coze API (OAuth PKCE + refresh, chat 
 USAGE:
     coze-emulator [--host 127.0.0.1] [--port 0] [--token-ttl 900] [--code-ttl 300] [--public-url URL]
                   [--auth-error-status 401|200] [--admin-secret S] [--allow-host HOST]...
+                  [--max-file-bytes N]
 
 OPTIONS:
     --host HOST          address to bind (default 127.0.0.1)

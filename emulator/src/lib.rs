@@ -183,6 +183,7 @@ fn banner(app: &App) -> String {
     s.push_str("  POST /_emulator/expire     {access_token?, refresh_token?} → those tokens expire now\n");
     s.push_str("  GET  /_emulator/stats?client_id=   token request and API request counters\n");
     s.push_str("  GET  /_emulator/streams    {open, peak, closed_by_client, started}\n");
+    s.push_str("  POST /_emulator/uploads    {client_id?, fault?, times?, max_bytes?, read_bytes_per_second?} → slow/faulty uploads\n");
     s.push_str("  GET  /_emulator/health     {ok: true}\n");
     s.push_str("  (more in emulator/README.md: clients/{id}, bots/{id}, chats/{id}, cancels, last_request, device)\n");
     s.push_str("  Admin routes answer loopback peers with a loopback (or no) Origin; others need the header\n");

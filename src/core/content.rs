@@ -95,12 +95,13 @@ pub fn check_message(message: &Object, at: &str) -> Result<()> {
     }
 }
 
-/// `https://` followed by a host.
+/// `https://` followed by a host, with no spaces or control characters.
 fn is_https_url(url: &str) -> bool {
-    let scheme = url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
-    scheme
-        && url[8..].split(['/', '?', '#']).next().is_some_and(|host| !host.is_empty() && !host.starts_with('@'))
-        && !url.bytes().any(|b| b <= b' ' || b == 0x7f)
+    let b = url.as_bytes();
+    b.len() > 8
+        && b[..8].eq_ignore_ascii_case(b"https://")
+        && !matches!(b[8], b'/' | b'?' | b'#' | b'@')
+        && b.iter().all(|&c| c > b' ' && c != 0x7f)
 }
 
 /// What the driver says about the file it is about to upload: `{file_name, bytes}`. Empty, over
@@ -113,7 +114,7 @@ pub fn check_upload(file: &Object) -> Result<()> {
     if name.trim().is_empty() {
         return Err(bad("name", "must not be empty"));
     }
-    if name.len() > MAX_FILE_NAME || name.chars().any(|c| c.is_control()) {
+    if name.len() > MAX_FILE_NAME || name.bytes().any(|b| b < b' ' || b == 0x7f) {
         return Err(bad("name", "must be at most 1024 bytes without control characters"));
     }
     match file.integer("bytes") {

@@ -802,9 +802,10 @@ export interface UploadProgress {
 
 export interface UploadFileOptions extends RequestOptions {
   /**
-   * Called with `{loaded: 0, total}` at the start and `{loaded: total, total}` once the server has
-   * the whole file. In pages and workers (XMLHttpRequest) also as the bytes go out; in Node
-   * (fetch) only at the start and the end.
+   * Called with `{loaded: 0, total}` at the start and `{loaded: total, total}` once the whole file
+   * has been sent (with fetch: once a success reply arrived). In pages and workers
+   * (XMLHttpRequest) also as the bytes go out; in Node (fetch) only at the start and the end.
+   * Never called after the promise settled; a throwing listener breaks no upload.
    */
   onProgress?: (progress: UploadProgress) => void;
 }
