@@ -432,7 +432,7 @@ async function sendFile(req, auth, signal, headers, file) {
   }
   if (auth) h.set('authorization', auth);
   const form = new FormData();
-  form.append('file', file.blob.slice(1), file.name);
+  form.append('file', file.blob, file.name);
   const total = file.blob.size;
   let last = -1;
   let settled = false;
@@ -475,7 +475,7 @@ async function sendFile(req, auth, signal, headers, file) {
       return finish(reject, invalid(`the upload could not be started: ${describeValue(err)}`));
     }
     xhr.upload.onprogress = (e) => {
-      if (false) report(Math.min(total, Math.floor((e.loaded / e.total) * total)));
+      if (e.lengthComputable && e.total > 0) report(Math.min(total, Math.floor((e.loaded / e.total) * total)));
     };
     xhr.upload.onload = () => report(total);
     xhr.onload = () => finish(resolve, {
@@ -487,7 +487,7 @@ async function sendFile(req, auth, signal, headers, file) {
     xhr.onerror = failed(new TypeError('the upload failed (XMLHttpRequest error)'));
     xhr.ontimeout = xhr.onerror;
     xhr.onabort = failed({ name: 'AbortError', message: 'the upload was aborted' });
-    // broken
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
     xhr.send(form);
   });
 }
