@@ -279,7 +279,15 @@ async fn drain(mut field: multer::Field<'static>, multipart: &mut multer::Multip
 
 fn interrupted_or_malformed(app: &App, key: &str, e: multer::Error) -> Resp {
     let mut files = app.files();
-    if matches!(e, multer::Error::StreamReadFailed(_)) {
+    // A read error, or the body ending before the multipart did: the client went away.
+    let cut_short = matches!(
+        e,
+        multer::Error::StreamReadFailed(_)
+            | multer::Error::IncompleteStream
+            | multer::Error::IncompleteFieldData { .. }
+            | multer::Error::IncompleteHeaders
+    );
+    if cut_short {
         // The client went away mid-body (abort, network): nobody reads this reply.
         files.stats_mut(key).interrupted += 1;
         return api_fail(4000, "the upload was interrupted");

@@ -804,7 +804,8 @@ export interface UploadFileOptions extends RequestOptions {
   /**
    * Called with `{loaded: 0, total}` at the start and `{loaded: total, total}` once the whole file
    * has been sent (with fetch: once a success reply arrived). In pages and workers
-   * (XMLHttpRequest) also as the bytes go out; in Node (fetch) only at the start and the end.
+   * (XMLHttpRequest) also as the bytes go out (as the browser counts them: WebKit's count can run
+   * ahead of what the server read); in Node (fetch) only at the start and the end.
    * Never called after the promise settled; a throwing listener breaks no upload.
    */
   onProgress?: (progress: UploadProgress) => void;

@@ -304,11 +304,13 @@ async fn an_upload_aborted_midway_rejects_and_reports_nothing_more() {
     let seen = progress.events().len();
     sleep_ms(200).await;
     let events = progress.events();
-    assert_eq!(events.len(), seen, "no progress after the rejection: {events:?}");
-    assert!(events.iter().all(|e| e.0 < size as f64), "{events:?}");
+    assert_eq!(events.len(), seen, "no progress after the rejection ({} events)", events.len());
+    // (Progress may have reached the total: WebKit counts the bytes handed to its network
+    // process, which takes in the whole body at once. What reached the server is checked here:)
     // The emulator saw the upload stop mid-body (once it has read what the sockets still buffer:
     // the rule's rate is read per chunk, so clearing it makes that quick).
     upload_rule(&client_id, "").await;
     let s = poll_admin(&format!("/_emulator/uploads?client_id={client_id}"), |s| num(s, &["interrupted"]) == 1.0).await;
-    assert_eq!((num(&s, &["interrupted"]), num(&s, &["completed"])), (1.0, 0.0));
+    let counts = ["started", "interrupted", "completed", "refused"].map(|k| num(&s, &[k]));
+    assert_eq!(counts, [1.0, 1.0, 0.0, 0.0], "started, interrupted, completed, refused");
 }
