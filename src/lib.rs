@@ -173,6 +173,12 @@ mod facade {
         pub fn users(&self) -> JsValue {
             js::get(&self.client, "users")
         }
+
+        /// `files.upload({file, name?}, {signal?, onProgress?})`, `files.retrieve(file_id)`.
+        #[wasm_bindgen(getter)]
+        pub fn files(&self) -> JsValue {
+            js::get(&self.client, "files")
+        }
     }
 
     /// Holds and refreshes OAuth tokens (the driver's TokenManager: single-flight refresh in the

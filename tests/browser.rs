@@ -6,6 +6,8 @@
 
 #[path = "shared/api.rs"]
 mod api;
+#[path = "shared/files.rs"]
+mod files;
 mod support;
 
 use api::*;

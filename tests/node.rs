@@ -7,6 +7,9 @@
 #[path = "shared/api.rs"]
 mod api;
 #[allow(dead_code)]
+#[path = "shared/files.rs"]
+mod files;
+#[allow(dead_code)]
 mod support;
 
 use coze_wasm::*;

@@ -3,6 +3,8 @@
 //   * everything that comes from the server is rendered as text (textContent / Text nodes), never HTML;
 //   * nothing secret (tokens, code, verifier) is ever written to the console.
 
+import { createAttachments, messageContent, showWithMessage } from './attachments.js';
+
 const $ = (id) => document.getElementById(id);
 
 const SETTINGS_KEY = 'coze-wasm-demo:settings'; // localStorage: non-secret settings
@@ -16,6 +18,8 @@ const CALLBACK_PARAMS = ['code', 'state', 'error', 'error_description', 'error_u
 let lib = null;
 /** The package's safe Markdown renderer, shared with <coze-chat> (filled by boot()). */
 let renderMarkdown = null;
+/** The composer's attached files (bindAttachments()). */
+let attachments = null;
 
 const app = {
   settings: null,
@@ -630,7 +634,9 @@ function updateComposer() {
   const input = $('message');
   input.disabled = !bot;
   input.placeholder = !signedIn ? 'Log in to start chatting' : bot ? `Message ${bot.name || 'the bot'}…` : 'Pick a bot first';
-  $('send').disabled = !bot || streaming || !input.value.trim();
+  const attached = attachments ? attachments.count : 0;
+  $('send').disabled = !bot || streaming || (!input.value.trim() && !attached);
+  $('attach').disabled = !bot || streaming;
   $('send').hidden = streaming;
   $('stop').hidden = !streaming;
   $('new-conversation').disabled = !bot;
@@ -752,13 +758,15 @@ async function send() {
   const input = $('message');
   const text = input.value.trim();
   const bot = currentBot();
-  if (!text || !bot || app.run || !app.client) return;
+  if ((!text && !(attachments && attachments.count)) || !bot || app.run || !app.client) return;
   clearError();
   removeSuggestions();
   input.value = '';
   autoGrow();
 
-  appendRow('user', text);
+  const sent = appendRow('user', text);
+  const taken = attachments ? attachments.take() : [];
+  const uploadBars = showWithMessage(sent, taken);
   const reply = appendRow('bot', '', bot);
   reply.bubble.classList.add('streaming', 'waiting');
   reply.bubble.setAttribute('aria-busy', 'true');
@@ -796,10 +804,12 @@ async function send() {
       run.conversationId = conversation.id;
     }
     setConversationLabel(app.conversationId);
+    // Attached files are uploaded first; the message then refers to them (object_string items).
+    const message = await messageContent(app.client, text, taken, uploadBars, signal);
     const params = {
       bot_id: String(bot.id),
       conversation_id: app.conversationId,
-      additional_messages: [{ role: 'user', content: text, content_type: 'text' }],
+      additional_messages: [{ role: 'user', ...message }],
     };
     if (app.user && app.user.user_id) params.user_id = String(app.user.user_id);
     for await (const part of app.client.chat.stream(params, { signal })) {
@@ -888,6 +898,19 @@ function bindChat() {
     loadBots();
   });
   $('bot').addEventListener('change', selectBot);
+  bindAttachments();
+}
+
+/** The paperclip button, the file picker and dropping files on the chat (www/attachments.js). */
+function bindAttachments() {
+  attachments = createAttachments({
+    tray: $('attachments'),
+    input: $('attach-input'),
+    button: $('attach'),
+    dropZone: $('chat'),
+    onChange: updateComposer,
+    warn: (text) => notice(text, 'warn'),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

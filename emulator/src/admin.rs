@@ -35,10 +35,12 @@ pub async fn route(app: &App, req: Req, path: &str, method: &Method) -> Resp {
         ("last_request", None) if get => last_request(app, &req),
         ("cancels", None) if get => cancels(app, &req),
         ("chats", Some(id)) if get && !id.is_empty() => chat_info(app, id),
+        ("uploads", None) if post => crate::files::admin_set_rule(app, req).await,
+        ("uploads", None) if get => crate::files::admin_stats(app, &req),
         ("icon", Some(name)) if get => icon(name.trim_end_matches(".svg")),
         (
             "health" | "streams" | "stats" | "bots" | "clients" | "authorize" | "expire" | "last_request" | "cancels"
-            | "chats" | "icon",
+            | "chats" | "icon" | "uploads",
             _,
         ) => http::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
         _ => admin_error_status(StatusCode::NOT_FOUND, "not_found", &format!("no such admin route: {path}")),

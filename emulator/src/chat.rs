@@ -271,6 +271,12 @@ pub async fn create(app: Arc<App>, ctx: &Ctx, req: Req) -> Resp {
         Ok(r) => r,
         Err(m) => return api_fail(4000, &m),
     };
+    // An object_string message: the bot answers about its text and files (unknown file_id: 4200).
+    let multimodal = match crate::files::object_string_text(&app, &creq.messages) {
+        Ok(text) => text,
+        Err(m) if m.starts_with("file not found") => return api_fail(4200, &m),
+        Err(m) => return api_fail(4000, &m),
+    };
 
     let mut st = app.store();
     let Some(bot) = st.bots.get_mut(&creq.bot_id) else {
@@ -331,7 +337,7 @@ pub async fn create(app: Arc<App>, ctx: &Ctx, req: Req) -> Resp {
     let conv = st.conversations.get_mut(&conversation_id).expect("conversation exists");
     let now = now_secs();
     let chat_id = new_id();
-    let text = user_text(&creq.messages);
+    let text = multimodal.unwrap_or_else(|| user_text(&creq.messages));
     let reply = behaviour.reply_text(&text);
     let input_count = 10 + text.chars().count() as u64 / 2;
     let output_count = 1 + reply.chars().count() as u64 / 2;

@@ -6,6 +6,7 @@ coze-emulator — a local stand-in for the Coze API (OAuth PKCE + refresh, chat 
 USAGE:
     coze-emulator [--host 127.0.0.1] [--port 0] [--token-ttl 900] [--code-ttl 300] [--public-url URL]
                   [--auth-error-status 401|200] [--admin-secret S] [--allow-host HOST]...
+                  [--max-file-bytes N]
 
 OPTIONS:
     --host HOST          address to bind (default 127.0.0.1)
@@ -17,6 +18,7 @@ OPTIONS:
                          401 (default) or 200 (Coze's business-error style); per client overridable
     --admin-secret S     secret that opens /_emulator/* to non-loopback peers/origins (header
                          X-Emulator-Secret); default $COZE_EMULATOR_ADMIN_SECRET, else a random one
+    --max-file-bytes N   largest accepted upload (default 536870912, Coze's 512 MB); larger → 413
     --allow-host HOST    also accept this Host header (name or name:port; repeatable). Loopback
                          names, the bound address and --public-url's host are always accepted
     --quiet              do not log requests to stderr
@@ -57,6 +59,10 @@ pub struct Limits {
     pub max_reply_bytes: u64,
     /// Redirect URIs per registered client.
     pub max_redirect_uris: usize,
+    /// The largest file `POST /v1/files/upload` accepts (Coze documents 512 MB); over it → 413.
+    pub max_file_bytes: u64,
+    /// Uploaded files remembered (least recently used forgotten first).
+    pub max_files: usize,
 }
 
 impl Default for Limits {
@@ -67,6 +73,8 @@ impl Default for Limits {
             max_admin_body: 1024 * 1024,
             max_reply_bytes: crate::scenarios::MAX_REPLY_BYTES,
             max_redirect_uris: 10,
+            max_file_bytes: 512 * 1024 * 1024,
+            max_files: 10_000,
         }
     }
 }
@@ -144,6 +152,14 @@ impl Config {
                         return Err("--admin-secret must be at least 8 printable ASCII characters".into());
                     }
                     c.admin_secret = Some(v);
+                }
+                "--max-file-bytes" => {
+                    let v = value("number of bytes")?;
+                    c.limits.max_file_bytes = v
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| format!("--max-file-bytes: expected a positive number of bytes, got {v}"))?;
                 }
                 "--allow-host" => {
                     let v = value("host name")?;

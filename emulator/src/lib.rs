@@ -11,6 +11,7 @@ mod api;
 mod chat;
 pub mod config;
 mod device;
+mod files;
 mod http;
 mod oauth;
 mod pages;
@@ -39,6 +40,8 @@ pub struct App {
     /// The advertised base URL (`--public-url`, else the bound URL).
     pub base_url: String,
     store: Mutex<store::Store>,
+    /// Uploaded files (`/v1/files/*`) and the upload rules of the admin route.
+    files: Mutex<files::Files>,
     streams: Arc<http::StreamStats>,
     /// Opens the admin routes to non-loopback peers / origins (`X-Emulator-Secret`).
     pub(crate) admin_secret: String,
@@ -51,6 +54,7 @@ impl App {
             config,
             base_url,
             store: Mutex::new(store::Store::new()),
+            files: Mutex::new(files::Files::default()),
             streams: Arc::new(http::StreamStats::default()),
             admin_secret,
         }
@@ -58,6 +62,11 @@ impl App {
 
     pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Never held across `.await`; taken after `store()` when both are needed.
+    pub(crate) fn files(&self) -> MutexGuard<'_, files::Files> {
+        self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -175,6 +184,7 @@ fn banner(app: &App) -> String {
     s.push_str("  POST /_emulator/expire     {access_token?, refresh_token?} → those tokens expire now\n");
     s.push_str("  GET  /_emulator/stats?client_id=   token request and API request counters\n");
     s.push_str("  GET  /_emulator/streams    {open, peak, closed_by_client, started}\n");
+    s.push_str("  POST /_emulator/uploads    {client_id?, fault?, times?, max_bytes?, read_bytes_per_second?} → slow/faulty uploads\n");
     s.push_str("  GET  /_emulator/health     {ok: true}\n");
     s.push_str("  (more in emulator/README.md: clients/{id}, bots/{id}, chats/{id}, cancels, last_request, device)\n");
     s.push_str("  Admin routes answer loopback peers with a loopback (or no) Origin; others need the header\n");

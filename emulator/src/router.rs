@@ -300,6 +300,8 @@ enum Api {
     PublishedBots,
     Workspaces,
     Me,
+    FileUpload,
+    FileRetrieve,
 }
 
 /// `(route, GET allowed, POST allowed)`.
@@ -316,6 +318,8 @@ fn api_table(path: &str) -> Option<(Api, bool, bool)> {
         "/v1/space/published_bots_list" => (Api::PublishedBots, true, false),
         "/v1/workspaces" => (Api::Workspaces, true, false),
         "/v1/users/me" => (Api::Me, true, false),
+        "/v1/files/upload" => (Api::FileUpload, false, true),
+        "/v1/files/retrieve" => (Api::FileRetrieve, true, false),
         p if p.strip_prefix("/v1/bots/").is_some_and(|id| !id.is_empty() && !id.contains('/')) => {
             (Api::Bot, true, false)
         }
@@ -376,6 +380,9 @@ async fn api_route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Res
     let path_key = if matches!(api, Api::Bot) { "/v1/bots/{bot_id}" } else { path };
     let (client_id, auth) = authenticate(app, &req, path_key, &request);
     if let Err(r) = auth {
+        if matches!(api, Api::FileUpload) {
+            crate::files::drain_body(req).await; // see drain_body
+        }
         return r;
     }
     let ctx = Ctx { client_id, request };
@@ -392,5 +399,7 @@ async fn api_route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Res
         Api::PublishedBots => api::published_bots(app, &req),
         Api::Workspaces => api::workspaces(app, &req),
         Api::Me => api::me(app),
+        Api::FileUpload => crate::files::upload(app, &ctx, req).await,
+        Api::FileRetrieve => crate::files::retrieve(app, &req),
     }
 }

@@ -33,6 +33,7 @@ fn http_error_message(status: u16, msg: Option<&str>) -> String {
         401 => "unauthorized",
         403 => "forbidden",
         404 => "not found",
+        413 => "payload too large",
         429 => "rate limited",
         500..=599 => "server error",
         _ => "request failed",

@@ -31,6 +31,9 @@ enum Params {
         strings: &'static [&'static str],
         numbers: &'static [&'static str],
     },
+    /// `files.upload`: the driver's `{file_name, bytes}` of the file it will send as
+    /// multipart/form-data (checked here; the driver builds the form).
+    Upload,
 }
 
 struct Endpoint {
@@ -51,7 +54,7 @@ const CHAT_IDS: &[&str] = &["conversation_id", "chat_id"];
 const PAGE: &[&str] = &["page_num", "page_size"];
 
 /// Indexed by the JS driver's endpoint numbers (the resource table in support.js).
-const ENDPOINTS: [Endpoint; 12] = [
+const ENDPOINTS: [Endpoint; 14] = [
     row("POST", "/v3/chat", &[], Params::Chat(true)),
     row("POST", "/v3/chat", &[], Params::Chat(false)),
     row("POST", "/v3/chat/retrieve", CHAT_IDS, Params::None),
@@ -82,6 +85,8 @@ const ENDPOINTS: [Endpoint; 12] = [
     ),
     row("GET", "/v1/workspaces", &[], Params::Query { strings: &[], numbers: PAGE, required: false }),
     row("GET", "/v1/users/me", &[], Params::None),
+    row("POST", "/v1/files/upload", &[], Params::Upload),
+    row("GET", "/v1/files/retrieve", &["file_id"], Params::None),
 ];
 
 /// A request for the JS driver, as JSON: `{"method","url","body"?,"auth"?,"pick"}`; `body` is the
@@ -168,8 +173,9 @@ fn push_member(out: &mut String, key: &str, raw_value: &str) {
     out.push_str(raw_value);
 }
 
-/// The messages array at `key`, with object/array `content` serialized to the JSON string Coze
-/// expects (`content_type` defaulting to `object_string`); `None` when absent.
+/// The messages array at `key`, each message's content checked (`content::check_message`), a list
+/// `content` serialized to the JSON string Coze expects (`content_type` defaulting to
+/// `object_string`); `None` when absent.
 fn messages(params: &Object, key: &str) -> Result<Option<String>> {
     let list = match params.get(key) {
         None | Some(Value::Null) => return Ok(None),
@@ -177,8 +183,10 @@ fn messages(params: &Object, key: &str) -> Result<Option<String>> {
         Some(_) => return Err(invalid(key, "must be an array")),
     };
     let mut out = String::from("[");
-    for message in elements(list) {
+    for (index, message) in elements(list).enumerate() {
         let Value::Object(m) = message else { return Err(invalid(key, "must hold objects")) };
+        let at = [key, "[", &super::json::decimal(index as i64), "].content"].concat();
+        super::content::check_message(&m, &at)?;
         if out.len() > 1 {
             out.push(',');
         }
@@ -282,6 +290,7 @@ pub fn request(index: u32, base_url: &str, args: [Option<&Value>; 2], user_id: &
             read_query(&o, strings, numbers, &mut Vec::new())?;
             body = Some(o.text().to_owned());
         }
+        Params::Upload => super::content::check_upload(&object(rest, false)?)?,
     }
     // Checked after the fields (their errors name them): anything else JSON would have changed.
     if body.as_deref().is_some_and(|b| super::json::contains(b, NOT_JSON)) {
@@ -323,14 +332,14 @@ mod tests {
 
     #[test]
     fn structured_content_becomes_an_object_string() {
-        let msgs = r#"{"bot_id":"7","additional_messages":[{"role":"user","content":[{"type":"text","text":"hi"}]},{"role":"user","content":"plain","content_type":"text"}]}"#;
+        let msgs = r#"{"bot_id":"7","additional_messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image","file_id":"5"}]},{"role":"user","content":"plain","content_type":"text"}]}"#;
         let r = call(1, msgs, "null").unwrap();
         let body = r.str("body").unwrap();
         let body = Object::parse(&body).unwrap();
         let Some(Value::Array(list)) = body.get("additional_messages") else { panic!("no messages") };
         let list: Vec<Value> = elements(list).collect();
         let Value::Object(first) = &list[0] else { panic!() };
-        assert_eq!(first.str("content").unwrap(), r#"[{"type":"text","text":"hi"}]"#);
+        assert_eq!(first.str("content").unwrap(), r#"[{"type":"text","text":"hi"},{"type":"image","file_id":"5"}]"#);
         assert_eq!(first.str("content_type").unwrap(), "object_string");
         let Value::Object(second) = &list[1] else { panic!() };
         assert_eq!(second.str("content").unwrap(), "plain");
@@ -360,6 +369,47 @@ mod tests {
         assert!(call(1, r#"{"bot_id":"7","meta_data":{"text":"\u0000 is fine"}}"#, "null").is_ok());
         let e = call(10, r#"{"\u0000coze-wasm:not-JSON":0}"#, "null").unwrap_err();
         assert!(e.message.contains("`params` must be an object"), "NaN as the params: {}", e.message);
+    }
+
+    #[test]
+    fn files_upload_and_retrieve() {
+        let r = call(12, r#"{"file_name":"a.png","bytes":3}"#, "null").unwrap();
+        assert_eq!(r.str("url").unwrap(), "https://api.coze.cn/v1/files/upload");
+        assert_eq!(r.str("method").unwrap(), "POST");
+        assert!(r.get("body").is_none(), "the driver sends the multipart form");
+        assert!(call(12, r#"{"file_name":"a.png","bytes":0}"#, "null").unwrap_err().message.contains("empty"));
+        let r = call(13, r#""f 1""#, "null").unwrap();
+        assert_eq!(r.str("url").unwrap(), "https://api.coze.cn/v1/files/retrieve?file_id=f+1");
+        assert!(call(13, r#""""#, "null").is_err());
+    }
+
+    #[test]
+    fn wrong_content_shapes_are_refused_in_chat_and_conversations() {
+        let bad = r#"[{"type":"image","file_id":"1","file_url":"https://x/y"}]"#;
+        for (index, params) in [
+            (0, format!(r#"{{"bot_id":"7","additional_messages":[{{"role":"user","content":{bad}}}]}}"#)),
+            (
+                1,
+                format!(
+                    r#"{{"bot_id":"7","additional_messages":[{{"role":"user","content":"x"}},{{"role":"user","content":{bad}}}]}}"#
+                ),
+            ),
+            (5, format!(r#"{{"messages":[{{"role":"user","content":{bad}}}]}}"#)),
+        ] {
+            let err = call(index, &params, "null").unwrap_err();
+            assert_eq!(err.code, super::super::ErrorCode::InvalidArgument);
+            assert!(err.message.contains("content[0]` has both"), "{}", err.message);
+        }
+        let e =
+            call(1, r#"{"bot_id":"7","additional_messages":[{"content":"a"},{"content":[]}]}"#, "null").unwrap_err();
+        assert!(e.message.contains("`additional_messages[1].content` is an empty list"), "{}", e.message);
+        let good = r#"{"messages":[{"role":"user","content":[{"type":"file","file_id":"9"}]}]}"#;
+        let r = call(5, good, "null").unwrap();
+        let body = r.str("body").unwrap();
+        assert!(
+            body.contains(r#""content":"[{\"type\":\"file\",\"file_id\":\"9\"}]","content_type":"object_string""#),
+            "{body}"
+        );
     }
 
     #[test]

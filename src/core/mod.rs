@@ -8,6 +8,7 @@ pub mod api;
 pub mod authorize;
 pub mod batch;
 pub mod chat;
+pub mod content;
 pub mod endpoints;
 pub mod error;
 pub mod flows;

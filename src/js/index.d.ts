@@ -512,10 +512,16 @@ export type MessageType =
   | 'verbose'
   | 'knowledge';
 
-/** One item of a multimodal (`object_string`) message. */
+/**
+ * One item of a multimodal (`object_string`) message: a text, or an image / file / audio given
+ * by exactly one of `file_id` (from `client.files.upload`) and `file_url` (an `https://` URL Coze
+ * can fetch). A list holds at most one text item, and text only with an image or file
+ * (Coze's rules); a wrong shape is `INVALID_ARGUMENT` before any request.
+ */
 export type ObjectStringItem =
   | { type: 'text'; text: string }
-  | { type: 'image' | 'file' | 'audio'; file_id?: string; file_url?: string };
+  | { type: 'image' | 'file' | 'audio'; file_id: string; file_url?: undefined }
+  | { type: 'image' | 'file' | 'audio'; file_url: string; file_id?: undefined };
 
 /** A message you send (`additional_messages`, `conversations.create`). */
 export interface EnterMessage {
@@ -692,8 +698,8 @@ export interface CreateConversationReq {
   bot_id?: string;
   /** At most 100 characters. */
   name?: string;
-  /** Sent as given: `content` must already be a string here (JSON-encode multimodal items yourself). */
-  messages?: (EnterMessage & { content?: string })[];
+  /** As in `additional_messages`: `content` may be multimodal items. */
+  messages?: EnterMessage[];
   meta_data?: Record<string, string>;
   connector_id?: string;
 }
@@ -837,6 +843,7 @@ export declare class CozeAPI {
   readonly bots: Bots;
   readonly workspaces: Workspaces;
   readonly users: Users;
+  readonly files: Files;
   /** Releases the wasm-side object now instead of at garbage collection. */
   free(): void;
 }
@@ -892,6 +899,49 @@ export interface Workspaces {
 /** `client.users`. */
 export interface Users {
   me(options?: RequestOptions): Promise<User>;
+}
+
+/** An uploaded file (`files.upload`, `files.retrieve`); refer to it by `id` in object_string items. */
+export interface FileObject {
+  id: string;
+  /** Size in bytes. */
+  bytes: number;
+  /** Unix seconds. */
+  created_at: number;
+  file_name: string;
+  [key: string]: unknown;
+}
+
+/** What to upload: a `File` (its name is used unless `name` is given), or a `Blob` or `Uint8Array` with a `name`. */
+export type UploadFileReq =
+  | { file: File; name?: string }
+  | { file: Blob | Uint8Array; name: string };
+
+/** Upload progress in bytes of the file: `total` is its size. */
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+export interface UploadFileOptions extends RequestOptions {
+  /**
+   * Called with `{loaded: 0, total}` at the start and `{loaded: total, total}` once the whole file
+   * has been sent (with fetch: once a success reply arrived). In pages and workers
+   * (XMLHttpRequest) also as the bytes go out (as the browser counts them: WebKit's count can run
+   * ahead of what the server read); in Node (fetch) only at the start and the end.
+   * Never called after the promise settled; a throwing listener breaks no upload.
+   */
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+/** `client.files`. */
+export interface Files {
+  /**
+   * `POST /v1/files/upload` (multipart/form-data). Checked before sending: an empty file or one
+   * over Coze's 512 MB limit, or no name, is `INVALID_ARGUMENT`. Aborting rejects with `ABORTED`.
+   */
+  upload(params: UploadFileReq, options?: UploadFileOptions): Promise<FileObject>;
+  retrieve(file_id: string, options?: RequestOptions): Promise<FileObject>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -201,13 +201,13 @@ async function tokenCall(req, signal) {
  * a refreshable token source: one refresh and one retry) → the envelope's data, or the live
  * response of an event stream.
  */
-async function call(client, endpoint, a, b, options, stream) {
+async function call(client, endpoint, a, b, options, stream, file) {
   const signal = signalOf(options);
   const req = ask('request', paramsJson({ endpoint, baseURL: client.baseURL, userId: client.userId, args: [a, b] }));
   let rejected;
   for (;;) {
     const auth = client.bearer(await client.token(rejected));
-    const res = await send(req, auth, signal, client.headers);
+    const res = file ? await sendFile(req, auth, signal, client.headers, file) : await send(req, auth, signal, client.headers);
     if (stream && run('streamReady', { status: res.status, type: res.headers.get('content-type') })) return res;
     const body = await readText(res, req.url, signal);
     const canRetry = client.canRefresh && rejected === undefined;
@@ -361,7 +361,135 @@ function newClient(options) {
     bots: { list: api(8, 1), listNew: api(9, 1) },
     workspaces: { list: api(10, 1) },
     users: { me: api(11, 0) },
+    files: {
+      upload: (params, options) => uploadFile(client, params, options),
+      retrieve: api(FILES_RETRIEVE, 1),
+    },
   };
+}
+
+// ------------------------------------------------------------------------------ files
+
+const FILES_UPLOAD = 12;
+const FILES_RETRIEVE = 13;
+
+/** A brand-checked getter of a platform class (`undefined` where the class is missing). */
+const platformGetter = (cls, name) => (typeof cls === 'function' ? Object.getOwnPropertyDescriptor(cls.prototype, name).get : undefined);
+const blobSize = platformGetter(globalThis.Blob, 'size');
+const fileName = platformGetter(globalThis.File, 'name');
+
+/** `getter.call(value)`, or undefined when `value` is not of the getter's class. */
+function branded(getter, value) {
+  if (!getter) return undefined;
+  try {
+    return getter.call(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `client.files.upload({file, name?}, {signal?, onProgress?})`. `file`: a Blob or File (`name`
+ * defaults to the File's name) or a Uint8Array (copied at the call; `name` required). The wasm
+ * checks size and name and reads the reply, through the one request path (`call`).
+ */
+async function uploadFile(client, params, options) {
+  const o = reader('files.upload options', options, true);
+  const signal = o.signal();
+  const onProgress = o.get('onProgress');
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw o.bad('onProgress', 'must be a function');
+  const r = reader('files.upload', params);
+  const given = r.get('file');
+  let name = r.text('name');
+  let blob;
+  if (branded(blobSize, given) !== undefined) {
+    blob = given;
+    name = name ?? branded(fileName, given);
+  } else {
+    const length = byteLength(given);
+    if (length === -2) throw r.bad('file', 'is a Uint8Array whose buffer was detached (transferred)');
+    if (length < 0) throw r.bad('file', 'must be a File, a Blob or a Uint8Array');
+    if (typeof Blob !== 'function') throw fail('INVALID_ARGUMENT', 'files.upload needs Blob (Node ≥ 20, any browser)');
+    blob = new Blob([new Uint8Array(given)]);
+  }
+  const file = { blob, name, onProgress };
+  return call(client, FILES_UPLOAD, { file_name: name, bytes: blob.size }, undefined, { signal }, false, file);
+}
+
+/**
+ * Sends `file` as multipart/form-data (field `file`). XMLHttpRequest where there is one (pages,
+ * workers) reports upload progress as it goes; fetch (Node) reports only the start and the end.
+ * Progress is in bytes of the file: `{loaded, total}`, `total` = its size. Resolves to what
+ * `call` reads from a fetch Response: status, headers.get, text().
+ */
+async function sendFile(req, auth, signal, headers, file) {
+  if (signal && signal.aborted) throw fetchFailed(signal, null, req.url);
+  let h;
+  try {
+    h = new Headers(headers);
+  } catch {
+    throw invalid('an invalid header name or value in `headers`');
+  }
+  if (auth) h.set('authorization', auth);
+  const form = new FormData();
+  form.append('file', file.blob, file.name);
+  const total = file.blob.size;
+  let last = -1;
+  let settled = false;
+  const report = (loaded) => {
+    if (!file.onProgress || settled || loaded <= last) return;
+    last = loaded;
+    try {
+      file.onProgress({ loaded, total });
+    } catch (err) {
+      // The listener's own bug: shown where the platform reports errors, and it breaks no upload.
+      if (typeof globalThis.reportError === 'function') globalThis.reportError(err);
+    }
+  };
+  report(0);
+  if (typeof XMLHttpRequest !== 'function') {
+    let res;
+    try {
+      res = await fetch(req.url, { method: req.method, headers: h, body: form, signal });
+    } catch (err) {
+      settled = true;
+      throw fetchFailed(signal, err, req.url);
+    }
+    if (res.ok) report(total);
+    settled = true;
+    return res;
+  }
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const onAbort = () => xhr.abort();
+    const finish = (settle, value) => {
+      if (settled) return;
+      settled = true;
+      if (signal) signal.removeEventListener('abort', onAbort);
+      settle(value);
+    };
+    try {
+      xhr.open(req.method, req.url);
+      h.forEach((value, key) => xhr.setRequestHeader(key, value));
+    } catch (err) {
+      return finish(reject, invalid(`the upload could not be started: ${describeValue(err)}`));
+    }
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) report(Math.min(total, Math.floor((e.loaded / e.total) * total)));
+    };
+    xhr.upload.onload = () => report(total);
+    xhr.onload = () => finish(resolve, {
+      status: xhr.status,
+      headers: { get: (key) => xhr.getResponseHeader(key) },
+      text: async () => xhr.responseText,
+    });
+    const failed = (why) => () => finish(reject, fetchFailed(signal, why, req.url));
+    xhr.onerror = failed(new TypeError('the upload failed (XMLHttpRequest error)'));
+    xhr.ontimeout = xhr.onerror;
+    xhr.onabort = failed({ name: 'AbortError', message: 'the upload was aborted' });
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    xhr.send(form);
+  });
 }
 
 // ------------------------------------------------------------------------------ chat stream

@@ -27,6 +27,7 @@ const GLUE_STATICS = new Set(['length', 'name', 'prototype', '__wrap']);
 const RESOURCES = {
   Chat: (c) => c.chat, ChatMessages: (c) => c.chat.messages, Conversations: (c) => c.conversations,
   ConversationMessages: (c) => c.conversations.messages, Bots: (c) => c.bots, Workspaces: (c) => c.workspaces, Users: (c) => c.users,
+  Files: (c) => c.files,
 };
 
 export async function runBoundary(api, env) {
@@ -864,7 +865,11 @@ class Suite {
       user_id: str('user_id', { optional: true }),
       additional_messages: kind('additional_messages', {
         optional: true,
-        extra: () => [['array with a number', [1]], ['array with a string', ['hi']], ['array with a revoked Proxy', [revokedProxy()]], ['array with a throwing content getter', [{ role: 'user', get content() { throw new Error('content'); } }]], ['a Proxy of an array whose get throws', new Proxy([{}], { get() { throw new Error('get'); } })]],
+        extra: () => [['array with a number', [1]], ['array with a string', ['hi']], ['array with a revoked Proxy', [revokedProxy()]], ['array with a throwing content getter', [{ role: 'user', get content() { throw new Error('content'); } }]], ['a Proxy of an array whose get throws', new Proxy([{}], { get() { throw new Error('get'); } })],
+          ['a message with an unknown item type', [{ role: 'user', content: [{ type: 'video', file_id: '1' }] }]],
+          ['a message with file_id and file_url', [{ role: 'user', content: [{ type: 'image', file_id: '1', file_url: 'https://x/y' }] }]],
+          ['a message with an http file_url', [{ role: 'user', content: [{ type: 'image', file_url: 'http://x/y.png' }] }]],
+          ['a message with an empty item list', [{ role: 'user', content: [] }]]],
         accepts: (v, label) => label === 'array',
       }),
     });
@@ -896,6 +901,34 @@ class Suite {
       [id('conversation_id'), id('chat_id'), requestOptions()]);
     resource('Chat#cancel', (a) => client.chat.cancel(...a), async () => ['7999999999999999999', '7999999999999999998', undefined], { code: 'COZE_API_ERROR' }, // unknown chat: the server answered
       [id('conversation_id', { codes: INVALID }), id('chat_id'), requestOptions()]);
+
+    // --- files
+    const fileKind = kind('file', {
+      extra: () => [
+        ['detached Uint8Array', detachedUint8Array()], ['empty Uint8Array', new Uint8Array(0)], ['Int8Array', new Int8Array(3)],
+        ['array of byte values', [1, 2, 3]], ['text', 'hello'], ['Blob look-alike', { size: 3, type: '', name: 'a' }],
+        ['object with Uint8Array.prototype', Object.setPrototypeOf({ length: 4, 0: 100 }, Uint8Array.prototype)],
+        ...(typeof Blob === 'function' ? [['empty Blob', new Blob([])]] : []),
+      ],
+      accepts: (v, label) => label === 'Uint8Array',
+    });
+    const uploaded = (name, size) => (v) => (isString(v.id) && v.bytes === size && v.file_name === name) || `got ${JSON.stringify(v)}`;
+    resource('Files#upload', (a) => client.files.upload(...a), async () => [{ file: bytes('hello'), name: 'a.txt' }, undefined], { ok: uploaded('a.txt', 5) },
+      [obj('params', { file: fileKind, name: str('name', { blank: false }) }),
+        requestOptions('options', { onProgress: kind('onProgress', { optional: true, accepts: (v) => typeof v === 'function' }) })],
+      { edges: [
+        { label: 'an aborted signal', args: async () => [{ file: bytes('x'), name: 'a' }, { signal: aborted() }], expect: { code: 'ABORTED' } },
+        { label: 'a name with a newline', args: async () => [{ file: bytes('x'), name: 'a\nb' }], expect: { code: 'INVALID_ARGUMENT' } },
+        ...(typeof Blob === 'function' ? [
+          { label: 'a Blob without a name', args: async () => [{ file: new Blob(['x']) }], expect: { code: 'INVALID_ARGUMENT' } },
+          { label: 'a Blob with a name', args: async () => [{ file: new Blob(['blob!']), name: 'b.bin' }], expect: { ok: uploaded('b.bin', 5) } },
+        ] : []),
+        ...(typeof File === 'function' ? [{ label: 'a File', args: async () => [{ file: new File(['file'], 'f.txt') }], expect: { ok: uploaded('f.txt', 4) } }] : []),
+        ...(typeof Buffer === 'function' ? [{ label: 'a Node Buffer', args: async () => [{ file: Buffer.from('buf'), name: 'n' }], expect: { ok: uploaded('n', 3) } }] : []),
+      ] });
+    const fileId = (await client.files.upload({ file: bytes('kept'), name: 'kept.txt' })).id;
+    resource('Files#retrieve', (a) => client.files.retrieve(...a), async () => [fileId, undefined], { ok: uploaded('kept.txt', 4) },
+      [id('file_id'), requestOptions()]);
 
     // --- SseParser
     const parser = new api.SseParser();
@@ -959,6 +992,7 @@ class Suite {
       ['CozeAPI#baseURL', () => fresh().baseURL, null], ['CozeAPI#chat', () => fresh().chat, 'stream'],
       ['CozeAPI#conversations', () => fresh().conversations, 'create'], ['CozeAPI#bots', () => fresh().bots, 'listNew'],
       ['CozeAPI#workspaces', () => fresh().workspaces, 'list'], ['CozeAPI#users', () => fresh().users, 'me'],
+      ['CozeAPI#files', () => fresh().files, 'upload'],
       ['Chat#messages', () => fresh().chat.messages, 'list'], ['Conversations#messages', () => fresh().conversations.messages, 'list'],
     ]) {
       add(key, { call: get, valid: async () => [], expectValid: { ok: (v) => (method ? typeof v[method] === 'function' : v === EMU) || 'wrong type' } });

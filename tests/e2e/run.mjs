@@ -3,6 +3,7 @@
 // `python3 scripts/build.py`:  node tests/e2e/run.mjs [chromium|firefox]...
 // Uses $EMULATOR_URL when set, else starts target/debug/coze-emulator itself. Screenshots go to
 // tests/e2e/artifacts/<browser>/. Exit status 0 only when every case passed in every browser.
+import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,8 @@ const TOKEN_KEY = `coze-wasm:token:${CLIENT_ID}`;
 const PERSONAL_WORKSPACE = '7400000000000000101';
 const ECHO_BOT = '7000000000000000001';
 const SLOW_BOT = '7000000000000000002';
+/** A 1×1 PNG: the image case attaches it and checks its SHA-256 in the bot's reply. */
+const PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 async function main() {
   let code = 0;
@@ -294,6 +297,59 @@ async function suite(browserName) {
       await replyDone();
       assertEqual(await lastBot().textContent(), 'You said: after refresh', 'reply with the refreshed token');
       assertEqual(leaked().length, 0, 'console lines containing a token or the code');
+    });
+
+    await runner.test('e2. attach an image: picked, removed, dropped, uploaded byte-exact', async () => {
+      await chooseBot(ECHO_BOT);
+      const bytes = Buffer.from(PIXEL_PNG, 'base64');
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      // What the file picker and a drop hand the page: a DataTransfer holding a File.
+      const attach = (how) => page.evaluate(({ how, b64 }) => {
+        const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([data], 'pixel.png', { type: 'image/png' }));
+        if (how === 'picker') {
+          const input = document.getElementById('attach-input');
+          input.files = transfer.files;
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        } else {
+          const chat = document.getElementById('chat');
+          chat.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+          chat.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        }
+        return document.querySelectorAll('#attachments .attachment img.attachment-thumb').length;
+      }, { how, b64: PIXEL_PNG });
+      assertEqual(await attach('picker'), 1, 'a thumbnail in the tray after picking');
+      await page.locator('#attachments .attachment-remove').click();
+      await waitUntil(async () => page.evaluate(() => document.getElementById('attachments').hidden), 'the tray to empty');
+      assertEqual(await attach('drop'), 1, 'a thumbnail in the tray after dropping');
+      const before = await page.locator('#messages .msg.bot').count();
+      await page.fill('#message', 'what is this?');
+      await page.locator('#send').click();
+      await waitUntil(async () => (await page.locator('#messages .msg.bot').count()) > before, 'the bot reply element');
+      await replyDone();
+      assertEqual(await lastBot().textContent(), `You said: what is this? [image pixel.png, ${bytes.length} bytes, sha256 ${sha}]`,
+        'the bot saw the image byte-exact');
+      const sent = await page.evaluate(() => {
+        const rows = document.querySelectorAll('#messages .row.user');
+        const row = rows[rows.length - 1];
+        const figure = row.querySelector('.bubble-attachment');
+        const bar = figure && figure.querySelector('progress');
+        return {
+          text: row.querySelector('.msg.user').textContent,
+          thumb: !!(figure && figure.querySelector('img.attachment-thumb')),
+          fileId: figure && figure.dataset.fileId,
+          progress: bar ? [bar.value, bar.max] : null,
+          tray: document.getElementById('attachments').hidden,
+        };
+      });
+      assertEqual(sent.text, 'what is this?', 'the user bubble holds the text');
+      assert(sent.thumb, 'a thumbnail beside the user message');
+      assert(/^\d+$/.test(sent.fileId || ''), `the uploaded file id is recorded (got ${sent.fileId})`);
+      assertEqual(JSON.stringify(sent.progress), JSON.stringify([bytes.length, bytes.length]), 'the upload progress reached the end');
+      assert(sent.tray, 'the tray is empty after sending');
+      assert(await page.locator('#error').isHidden(), 'no error banner');
+      await shot('chat-with-image.png');
     });
 
     await runner.test('f. Log out', async () => {

@@ -27,6 +27,7 @@ import init, {
   type Conversation,
   type CozeErrorCode,
   type CreateChatData,
+  type FileObject,
   type InitOutput,
   type ListBotData,
   type ListBotNewData,
@@ -38,6 +39,7 @@ import init, {
   type StartedLogin,
   type StorageLike,
   type StreamChatData,
+  type UploadProgress,
   type User,
 } from 'coze-wasm';
 
@@ -169,6 +171,23 @@ export async function client(tokens: TokenManager): Promise<void> {
   await api.workspaces.list();
   const me = await api.users.me({ signal: new AbortController().signal });
   expect<Equal<typeof me, User>>();
+
+  const seen: UploadProgress[] = [];
+  const uploaded = await api.files.upload(
+    { file: new File(['x'], 'a.png') },
+    { signal: new AbortController().signal, onProgress: (p) => seen.push(p) },
+  );
+  expect<Equal<typeof uploaded, FileObject>>();
+  await api.files.upload({ file: new Blob(['x']), name: 'b.txt' });
+  await api.files.upload({ file: new Uint8Array([1, 2]), name: 'c.bin' });
+  expect<Equal<Awaited<ReturnType<typeof api.files.retrieve>>, FileObject>>();
+  await api.conversations.create({
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'file', file_id: uploaded.id }] }],
+  });
+  await api.chat.create({
+    bot_id: 'b',
+    additional_messages: [{ role: 'user', content: [{ type: 'image', file_url: 'https://x.cn/a.png' }] }],
+  });
   api.free();
 }
 

@@ -93,6 +93,27 @@ export async function stream(api: CozeAPI): Promise<void> {
   api.chat.stream({ bot_id: 'b' }).then;
 }
 
+export async function files(api: CozeAPI): Promise<void> {
+  // @ts-expect-error a Blob has no name: `name` is required
+  await api.files.upload({ file: new Blob(['x']) });
+  // @ts-expect-error a Uint8Array needs a name too
+  await api.files.upload({ file: new Uint8Array([1]) });
+  // @ts-expect-error text is not a file
+  await api.files.upload({ file: 'hello', name: 'a.txt' });
+  // @ts-expect-error onProgress gets {loaded, total}, not a number
+  await api.files.upload({ file: new File([], 'a') }, { onProgress: (p: number) => p });
+  await api.chat.create({
+    bot_id: 'b',
+    // @ts-expect-error an image item takes file_id or file_url, not both
+    additional_messages: [{ role: 'user', content: [{ type: 'image', file_id: 'f', file_url: 'https://x/y' }] }],
+  });
+  await api.chat.create({
+    bot_id: 'b',
+    // @ts-expect-error 'video' is no object_string item type
+    additional_messages: [{ role: 'user', content: [{ type: 'video', file_id: 'f' }] }],
+  });
+}
+
 export function misc(part: StreamChatData, e: CozeError): void {
   // @ts-expect-error SseParser.feed takes bytes, not text
   new SseParser().feed('data: x\n\n');
