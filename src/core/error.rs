@@ -54,6 +54,8 @@ pub enum ErrorCode {
     Storage,
     /// No secure random number generator (`crypto.getRandomValues` / OS RNG) was available.
     Crypto,
+    /// getJWTToken in a page or a Web Worker: the private key would be readable there.
+    JwtInBrowser,
 }
 
 impl ErrorCode {
@@ -83,10 +85,11 @@ impl ErrorCode {
             Self::PatInBrowser => "PAT_IN_BROWSER",
             Self::Storage => "STORAGE",
             Self::Crypto => "CRYPTO_UNAVAILABLE",
+            Self::JwtInBrowser => "JWT_IN_BROWSER",
         }
     }
 
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::InvalidArgument,
         Self::UnsupportedChallengeMethod,
         Self::OAuthStateMismatch,
@@ -111,6 +114,7 @@ impl ErrorCode {
         Self::PatInBrowser,
         Self::Storage,
         Self::Crypto,
+        Self::JwtInBrowser,
     ];
 }
 
@@ -133,6 +137,8 @@ pub struct CozeError {
     pub error_description: Option<String>,
     /// The raw body (or event data) when it could not be parsed.
     pub raw: Option<String>,
+    /// Why a JWT was refused (or would be), a stable snake_case word: see `core::jwt`.
+    pub reason: Option<&'static str>,
 }
 
 impl CozeError {
@@ -147,6 +153,7 @@ impl CozeError {
             error: None,
             error_description: None,
             raw: None,
+            reason: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod chat;
 pub mod endpoints;
 pub mod error;
 pub mod json;
+pub mod jwt;
 pub mod ops;
 pub mod pkce;
 pub mod sse;

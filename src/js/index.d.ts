@@ -112,7 +112,8 @@ export type CozeErrorCode =
   | 'EVENT_TOO_LARGE'
   | 'CHAT_FAILED'
   | 'PAT_IN_BROWSER'
-  | 'STORAGE';
+  | 'STORAGE'
+  | 'JWT_IN_BROWSER';
 
 /** The optional fields of a `CozeError`; each is present only when known. */
 export interface CozeErrorDetails {
@@ -132,6 +133,8 @@ export interface CozeErrorDetails {
   raw?: string;
   /** `EVENT_TOO_LARGE` from `SseParser.feed`: the other events that chunk completed. */
   events?: SseEvent[];
+  /** getJWTToken: why the JWT (or the key) was refused — see the README's JWT troubleshooting. */
+  reason?: JWTRefusalReason;
 }
 
 /** The class of every error coze-wasm throws or rejects with. Check `code`, not `message`. */
@@ -147,6 +150,7 @@ export declare class CozeError extends Error implements CozeErrorDetails {
   readonly error_description?: string;
   readonly raw?: string;
   readonly events?: SseEvent[];
+  readonly reason?: JWTRefusalReason;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ function ask(op, input) {
   const e = out.e;
   throw new CozeError(e.code, e.message, {
     status: e.status, cozeCode: e.cozeCode, msg: e.msg, logid: e.logid, error: e.error,
-    error_description: e.error_description, raw: e.raw,
+    error_description: e.error_description, raw: e.raw, reason: e.reason,
   });
 }
 
