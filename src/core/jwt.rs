@@ -246,9 +246,7 @@ pub fn start(a: &Object) -> Result<String> {
 /// The signed JWT (`input` + the driver's RS256 signature, as a byte array) → the token request.
 pub fn request(a: &Object) -> Result<String> {
     let signature: Option<Vec<u8>> = match a.get("signature") {
-        Some(Value::Array(list)) => {
-            elements(list).map(|v| v.as_integer().and_then(|n| u8::try_from(n).ok())).collect()
-        }
+        Some(Value::Array(list)) => elements(list).map(|v| v.as_integer().and_then(|n| u8::try_from(n).ok())).collect(),
         _ => None,
     };
     let signature = signature.ok_or_else(|| CozeError::new(ErrorCode::Crypto, "RS256 signing gave no signature"))?;
@@ -278,8 +276,7 @@ pub fn reply(a: &Object) -> Result<String> {
     let o = Object::parse(&body);
     let access_token = o.as_ref().and_then(|o| text_field(o, "access_token")).filter(|t| !t.trim().is_empty());
     let refused = o.as_ref().is_some_and(|o| {
-        ["error", "error_code"].iter().any(|k| o.get(k).is_some())
-            || o.integer("code").is_some_and(|c| c != 0)
+        ["error", "error_code"].iter().any(|k| o.get(k).is_some()) || o.integer("code").is_some_and(|c| c != 0)
     });
     if let (true, Some(o), Some(token)) = ((200..300).contains(&status), &o, access_token.filter(|_| !refused)) {
         // Success: `{access_token, expires_in}`, no refresh token (mint another when it expires).
@@ -297,8 +294,9 @@ pub fn reply(a: &Object) -> Result<String> {
                     .with_logid(reply_logid(Some(o), logid.as_deref())))
             }
         };
-        return Ok(["{\"access_token\":", &json_string(token.trim()), ",\"expires_in\":", &decimal(expires), "}"]
-            .concat());
+        return Ok(
+            ["{\"access_token\":", &json_string(token.trim()), ",\"expires_in\":", &decimal(expires), "}"].concat()
+        );
     }
     let mut err = match interpret_token_response(status, &body, logid.as_deref(), now) {
         Err(err) => err,
@@ -306,7 +304,8 @@ pub fn reply(a: &Object) -> Result<String> {
     };
     if err.code == ErrorCode::OAuthTokenError || (400..500).contains(&status) {
         let date = a.str("date").and_then(|d| http_date(&d));
-        let said = [&err.error, &err.error_description, &err.msg].iter().filter_map(|t| t.as_deref()).collect::<Vec<_>>();
+        let said =
+            [&err.error, &err.error_description, &err.msg].iter().filter_map(|t| t.as_deref()).collect::<Vec<_>>();
         let reason = diagnose(&Refusal {
             said: &said.join(" ").to_ascii_lowercase(),
             aud: &a.str("aud").unwrap_or_default(),

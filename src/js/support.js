@@ -358,7 +358,10 @@ function newClient(options) {
       retrieve: api(6, 1),
       messages: { list: api(7, 2) },
     },
-    bots: { list: api(8, 1), listNew: api(9, 1) },
+    bots: {
+      list: api(8, 1), listNew: api(9, 1),
+      create: api(12, 1), update: api(13, 1), publish: api(14, 1), retrieve: api(15, 1),
+    },
     workspaces: { list: api(10, 1) },
     users: { me: api(11, 0) },
   };
@@ -847,6 +850,108 @@ class Manager {
   }
 }
 
+// ------------------------------------------------------------------------------ JWT (server runtimes)
+// The wasm builds and checks the JWT and reads the reply; WebCrypto signs it (no RSA in the wasm).
+
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+
+/** In a page or a Web Worker the private key would be readable: the wasm refuses (JWT_IN_BROWSER). */
+function jwtOnServerOnly() {
+  if (isBrowser()) run('jwtStart', { inBrowser: true });
+}
+
+const isCryptoKey = (value) => {
+  try {
+    return Object.prototype.toString.call(value) === '[object CryptoKey]';
+  } catch {
+    return false;
+  }
+};
+
+/** getJWTToken's params as the wasm reads them, and the CryptoKey when one was given. */
+function jwtArgs(r) {
+  const given = r.get('privateKey');
+  const cryptoKey = isCryptoKey(given) ? given : null;
+  const args = {
+    appId: r.text('appId', REQUIRED), keyid: r.text('keyid') ?? '', aud: r.text('aud', REQUIRED),
+    privateKey: cryptoKey ? undefined : r.text('privateKey', REQUIRED), baseURL: r.text('baseURL'),
+    durationSeconds: r.get('durationSeconds'), scope: r.get('scope'), sessionName: r.text('sessionName'),
+    accountId: r.text('accountId', NOT_BLANK), insecure: r.bool('allowInsecureHttp'),
+  };
+  ask('jwtStart', paramsJson({ ...args, now: nowSeconds() })); // refuses bad input and keys now
+  return { args, cryptoKey };
+}
+
+/** One JWT → one `{access_token, expires_in}` from the token endpoint. */
+async function mintJwt({ args, cryptoKey }, signal) {
+  const start = ask('jwtStart', paramsJson({ ...args, now: nowSeconds() }));
+  const subtle = globalThis.crypto && globalThis.crypto.subtle;
+  if (!subtle) throw fail('CRYPTO_UNAVAILABLE', 'getJWTToken needs WebCrypto (crypto.subtle): Node ≥ 20, Deno or a workers-style runtime');
+  let signature;
+  try {
+    const key = cryptoKey || (await subtle.importKey('pkcs8', new Uint8Array(start.der), RS256, false, ['sign']));
+    signature = new Uint8Array(await subtle.sign(RS256, key, new TextEncoder().encode(start.input)));
+  } catch {
+    run('jwtKeyRefused', { cryptoKey: !!cryptoKey });
+  }
+  const req = run('jwtRequest', { input: start.input, url: start.url, body: start.body, signature: Array.from(signature) });
+  const res = await send(req, req.auth, signal);
+  const body = await readText(res, req.url, signal);
+  return run('jwtReply', {
+    status: res.status, logid: logidOf(res), date: res.headers.get('date') || undefined, body, now: nowSeconds(),
+    iat: start.iat, aud: start.aud, baseURL: start.baseURL,
+  });
+}
+
+async function jwtToken(params, options) {
+  jwtOnServerOnly();
+  const r = reader('getJWTToken', params);
+  const signal = signalOf(options);
+  return mintJwt(jwtArgs(r), signal);
+}
+
+/** A token source for CozeAPI: mints a JWT token ahead of expiry, one mint at a time. */
+class JwtManager {
+  constructor(r) {
+    jwtOnServerOnly();
+    this.jwt = jwtArgs(r);
+    this.ahead = r.number('refreshAheadSeconds') ?? 60;
+    this.token = null;
+    this.inflight = null;
+  }
+
+  async getToken() {
+    return this.token ? { ...this.token } : null;
+  }
+
+  async getAccessToken() {
+    const token = this.token;
+    if (token && !run('needsRefresh', { expires: token.expires_in, now: nowSeconds(), ahead: Math.trunc(this.ahead) })) {
+      return token.access_token;
+    }
+    return (await this.mint()).access_token;
+  }
+
+  /** Mints now; with the access token an API refused, a token that already replaced it is returned. */
+  async refresh(rejected) {
+    if (rejected != null && (typeof rejected !== 'string' || textProblem(rejected))) {
+      throw invalid('refresh: `rejectedAccessToken` must be the refused access token (a string)');
+    }
+    if (rejected != null && this.token && this.token.access_token !== rejected) return { ...this.token };
+    return { ...(await this.mint()) };
+  }
+
+  mint() {
+    if (!this.inflight) {
+      const flight = mintJwt(this.jwt).then((token) => (this.token = token));
+      this.inflight = flight;
+      const done = () => { if (this.inflight === flight) this.inflight = null; };
+      flight.then(done, done);
+    }
+    return this.inflight;
+  }
+}
+
 // ------------------------------------------------------------------------------ storage
 
 /** `'memory' | 'session' | 'local'` or a `{getItem, setItem, removeItem}` (sync or async). */
@@ -923,6 +1028,8 @@ const ENTRIES = {
   completeLogin,
   CozeAPI: newClient,
   TokenManager: (options) => new Manager(reader('new TokenManager', options)),
+  getJWTToken: jwtToken,
+  JWTTokenManager: (options) => new JwtManager(reader('new JWTTokenManager', options)),
 };
 
 export function entry(c, name, a, b) {
