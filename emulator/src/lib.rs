@@ -12,6 +12,8 @@ mod chat;
 pub mod config;
 mod device;
 mod http;
+mod jwt;
+mod maker;
 mod oauth;
 mod pages;
 mod router;
