@@ -355,13 +355,14 @@ pub fn diagnose(r: &Refusal) -> &'static str {
             return "clock_skew";
         }
     }
+    // Most specific first: a bad signature or key id also comes as `invalid_client`.
     const WORDS: [(&[&str], &str); 6] = [
         (&["app type", "not a jwt", "service app"], "not_jwt_app"),
-        (&["key id", "kid", "public key"], "key_not_of_app"),
-        (&["app not found", "unknown app", "invalid client", "invalid_client", "iss"], "unknown_app"),
+        (&["key id", "kid"], "key_not_of_app"),
         (&["signature"], "bad_signature"),
         (&["jti"], "jti_reused"),
-        (&["expired", "iat", "exp"], "clock_skew"),
+        (&["expired", "not valid yet", "iat"], "clock_skew"),
+        (&["app not found", "unknown app", "invalid client", "invalid_client"], "unknown_app"),
     ];
     WORDS.iter().find(|(words, _)| said(words)).map_or("refused", |(_, reason)| reason)
 }
@@ -418,7 +419,10 @@ mod tests {
             (refusal("access_deny invalid app type: not a jwt app", host, here, Some(1_000_000)), "not_jwt_app"),
             (refusal("invalid_client the key id does not belong to this app", host, here, None), "key_not_of_app"),
             (refusal("invalid_client app not found", host, here, None), "unknown_app"),
-            (refusal("invalid signature", "API.coze.cn", COZE_CN_BASE_URL, Some(1_000_030)), "bad_signature"),
+            (
+                refusal("invalid_client invalid signature", "API.coze.cn", COZE_CN_BASE_URL, Some(1_000_030)),
+                "bad_signature",
+            ),
             (refusal("jti already used", host, here, None), "jti_reused"),
             (refusal("internal_error", host, here, None), "refused"),
         ];
