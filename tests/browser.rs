@@ -70,7 +70,7 @@ async fn pat_guard_and_bad_params() {
 // The JWT flow is for servers: a page would expose the private key (tests/shared/jwt.rs runs it in Node).
 #[wasm_bindgen_test]
 async fn jwt_is_refused_in_a_page_and_names_pkce() {
-    let key = "-----BEGIN PRIVATE KEY-----\nMII=\n-----END PRIVATE KEY-----";
+    let key = r"-----BEGIN PRIVATE KEY-----\nMII=\n-----END PRIVATE KEY-----";
     let params = json(&format!(
         r#"{{"appId":"1","keyid":"k","aud":"api.coze.cn","privateKey":"{key}","baseURL":"{}"}}"#,
         emulator()
