@@ -111,6 +111,7 @@ def main():
     public = ("default, initSync, generateCodeVerifier, calculatePKCECodeChallenge, generateState, "
               "parseAuthorizationCallback, getPKCEAuthenticationUrl, getPKCEOAuthToken, refreshOAuthToken, "
               "startLogin, completeLogin, CozeAPI, TokenManager, SseParser")
+    public += ", getJWTToken, JWTTokenManager"  # the JWT flow (server runtimes)
 
     write(out_dir, "index.js", f"""// Browsers and bundlers: `await init()` once, then use the API.
 export {{ {public} }} from '{web}';

@@ -5,12 +5,11 @@
 //! The wasm holds no RSA code: the driver signs the bytes [`start`] gives it with
 //! `crypto.subtle` and hands the signature back to [`request`].
 
-use super::api::{reply_logid, text_field};
 use super::authorize::{encode_path_segment, normalize_base_url, require_https, COZE_CN_BASE_URL, COZE_COM_BASE_URL};
 use super::error::{CozeError, ErrorCode, Result};
-use super::json::{contains, decimal, elements, json_string, parse_integer, Object, Value};
+use super::json::{contains, decimal, json_string, Object, Value};
 use super::pkce::{base64url, generate_state};
-use super::token::{interpret_token_response, token_endpoint, RELATIVE_EXPIRY_THRESHOLD};
+use super::token::{read_token_reply, token_endpoint};
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 pub const DEFAULT_DURATION_SECONDS: i64 = 900;
@@ -114,18 +113,42 @@ pub fn wrap_pkcs1(pkcs1: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Where `needle` starts in `hay`: a plain window scan (std's substring search is ~2 kB of wasm).
+fn find(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
+}
+
 /// The private key as people paste it — PKCS#8 or PKCS#1 PEM, CRLF line ends, the literal `\n`
 /// of an environment variable, surrounding quotes — → PKCS#8 DER. Anything else is refused with
 /// the reason that names it (a public key, a certificate, an encrypted or a non-RSA key).
+#[inline(never)]
 pub fn private_key_der(pem: &str) -> Result<Vec<u8>> {
-    let text = pem.replace("\\r", "").replace("\\n", "\n");
-    let text = text.trim().trim_matches(['"', '\'']);
-    let Some(begin) = text.find("-----BEGIN ") else { return Err(refuse("key_not_pem")) };
+    // The literal `\n` (and `\r`) of a key kept in an environment variable.
+    let mut text = String::with_capacity(pem.len());
+    let mut rest = pem;
+    while let Some(at) = find(rest, "\\") {
+        text.push_str(&rest[..at]);
+        let skip = match rest.as_bytes().get(at + 1) {
+            Some(b'n') => {
+                text.push('\n');
+                2
+            }
+            Some(b'r') => 2,
+            _ => {
+                text.push('\\');
+                1
+            }
+        };
+        rest = &rest[at + skip..];
+    }
+    text.push_str(rest);
+    let missing = || refuse("key_not_pem");
+    let begin = find(&text, "-----BEGIN ").ok_or_else(missing)?;
     let rest = &text[begin + 11..];
-    let Some(label_end) = rest.find("-----") else { return Err(refuse("key_not_pem")) };
+    let label_end = find(rest, "-----").ok_or_else(missing)?;
     let label = &rest[..label_end];
     let body = &rest[label_end + 5..];
-    let body = &body[..body.find("-----END ").ok_or_else(|| refuse("key_not_pem"))?];
+    let body = &body[..find(body, "-----END ").ok_or_else(missing)?];
     match label {
         "PRIVATE KEY" | "RSA PRIVATE KEY" => {}
         "ENCRYPTED PRIVATE KEY" => return Err(refuse("encrypted_key")),
@@ -157,13 +180,14 @@ fn bad(key: &str, why: &str) -> CozeError {
 
 /// `host[:port]` of a normalized base URL.
 fn authority(base_url: &str) -> &str {
-    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    let rest = find(base_url, "://").map_or(base_url, |at| &base_url[at + 3..]);
     rest.split('/').next().unwrap_or(rest)
 }
 
 /// `getJWTToken`'s arguments → `{input, der?, url, body, iat, aud, baseURL}`: `input` is the JWT's
 /// signing input (`header.claims`, base64url) for the driver to sign with RS256; `der` the
-/// PKCS#8 key (bytes) to import when the caller gave a PEM string.
+/// PKCS#8 key (base64url) to import when the caller gave a PEM string.
+#[inline(never)]
 pub fn start(a: &Object) -> Result<String> {
     if a.get("inBrowser") == Some(Value::Bool(true)) {
         return Err(CozeError::new(
@@ -172,7 +196,7 @@ pub fn start(a: &Object) -> Result<String> {
              the private key is readable by anyone. Pages log in with PKCE (startLogin / getPKCEAuthenticationUrl)",
         ));
     }
-    let text = |key: &str| a.str(key).map(|s| s.into_owned());
+    let text = |key: &str| arg(a, key);
     let base_url = text("baseURL");
     if let Some(url) = &base_url {
         require_https(url, "baseURL", a.get("insecure") == Some(Value::Bool(true)))?;
@@ -198,31 +222,25 @@ pub fn start(a: &Object) -> Result<String> {
     };
     let iat = a.integer("now").unwrap_or(0);
     let aud = text("aud").unwrap_or_default();
-    let mut claims = [
-        "{\"iss\":",
-        &json_string(&text("appId").unwrap_or_default()),
-        ",\"aud\":",
-        &json_string(&aud),
-        ",\"iat\":",
-        &decimal(iat),
-        ",\"exp\":",
-        &decimal(iat + duration),
-        ",\"jti\":",
-        &json_string(&generate_state()?),
-    ]
-    .concat();
+    let mut claims = String::new();
+    member(&mut claims, "iss", &json_string(&text("appId").unwrap_or_default()));
+    member(&mut claims, "aud", &json_string(&aud));
+    member(&mut claims, "iat", &decimal(iat));
+    member(&mut claims, "exp", &decimal(iat + duration));
+    member(&mut claims, "jti", &json_string(&generate_state()?));
     if let Some(name) = text("sessionName").filter(|s| !s.is_empty()) {
-        claims.push_str(&[",\"session_name\":", &json_string(&name)].concat());
+        member(&mut claims, "session_name", &json_string(&name));
     }
     claims.push('}');
     let header = ["{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":", &json_string(&kid), "}"].concat();
-    let input = [base64url(header.as_bytes()), base64url(claims.as_bytes())].join(".");
 
-    let mut body = ["{\"grant_type\":\"", GRANT_TYPE, "\",\"duration_seconds\":", &decimal(duration)].concat();
+    let mut body = String::new();
+    member(&mut body, "grant_type", &json_string(GRANT_TYPE));
+    member(&mut body, "duration_seconds", &decimal(duration));
     match a.get("scope") {
         None | Some(Value::Null) => {}
         Some(Value::Object(scope)) if !contains(scope.text(), "coze-wasm:not-JSON") => {
-            body.push_str(&[",\"scope\":", scope.text()].concat())
+            member(&mut body, "scope", scope.text())
         }
         Some(_) => return Err(bad("scope", "must be a JSON object (Coze's scope)")),
     }
@@ -231,31 +249,46 @@ pub fn start(a: &Object) -> Result<String> {
         Some(id) => [&base_url, "/api/permission/oauth2/account/", &encode_path_segment(&id), "/token"].concat(),
         None => token_endpoint(&base_url),
     };
-    let mut out = ["{\"input\":", &json_string(&input)].concat();
+    let mut out = String::new();
+    let input = [base64url(header.as_bytes()), base64url(claims.as_bytes())].join(".");
+    for (key, value) in [("input", &input), ("url", &url), ("body", &body), ("aud", &aud), ("baseURL", &base_url)] {
+        member(&mut out, key, &json_string(value));
+    }
     if let Some(der) = der {
-        let bytes: Vec<String> = der.iter().map(|b| decimal(i64::from(*b))).collect();
-        out.push_str(&[",\"der\":[", &bytes.join(","), "]"].concat());
+        member(&mut out, "der", &json_string(&base64url(&der)));
     }
-    for (key, value) in [("url", &url), ("body", &body), ("aud", &aud), ("baseURL", &base_url)] {
-        out.push_str(&[",\"", key, "\":", &json_string(value)].concat());
-    }
-    out.push_str(&[",\"iat\":", &decimal(iat), "}"].concat());
+    member(&mut out, "iat", &decimal(iat));
+    out.push('}');
     Ok(out)
 }
 
-/// The signed JWT (`input` + the driver's RS256 signature, as a byte array) → the token request.
+/// A string argument (one copy of the lookup, however many arguments are read).
+#[inline(never)]
+fn arg(a: &Object, key: &str) -> Option<String> {
+    a.str(key).map(|s| s.into_owned())
+}
+
+/// Appends `"key":json` to an object being written (opened by the first member).
+fn member(out: &mut String, key: &str, json: &str) {
+    out.push(if out.is_empty() { '{' } else { ',' });
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+    out.push_str(json);
+}
+
+/// The signed JWT (`input` + the driver's RS256 signature, base64) → the token request.
+#[inline(never)]
 pub fn request(a: &Object) -> Result<String> {
-    let signature: Option<Vec<u8>> = match a.get("signature") {
-        Some(Value::Array(list)) => elements(list).map(|v| v.as_integer().and_then(|n| u8::try_from(n).ok())).collect(),
-        _ => None,
-    };
+    let signature = arg(a, "signature").and_then(|s| base64_decode(&s)).filter(|s| !s.is_empty());
     let signature = signature.ok_or_else(|| CozeError::new(ErrorCode::Crypto, "RS256 signing gave no signature"))?;
-    let jwt = [a.str("input").unwrap_or_default().as_ref(), ".", &base64url(&signature)].concat();
-    let text = |key: &str| a.str(key).unwrap_or_default().into_owned();
+    let text = |key: &str| arg(a, key).unwrap_or_default();
+    let jwt = [&text("input"), ".", &base64url(&signature)].concat();
     Ok(super::endpoints::describe("POST", &text("url"), Some(&text("body")), Some(&["Bearer ", &jwt].concat()), ""))
 }
 
 /// WebCrypto could not import or sign with the key the caller gave.
+#[inline(never)]
 pub fn key_refused(a: &Object) -> CozeError {
     // A CryptoKey of another algorithm (ECDSA, RSA-PSS…) or a DER WebCrypto cannot parse.
     if a.get("cryptoKey") == Some(Value::Bool(true)) {
@@ -268,50 +301,33 @@ pub fn key_refused(a: &Object) -> CozeError {
 // The reply
 
 /// The token reply → `{access_token, expires_in}`, or the refusal with its likely `reason`.
+#[inline(never)]
 pub fn reply(a: &Object) -> Result<String> {
     let status = a.integer("status").unwrap_or(0) as u16;
-    let body = a.str("body").unwrap_or_default();
-    let logid = a.str("logid");
+    let body = arg(a, "body").unwrap_or_default();
     let now = a.integer("now").unwrap_or(0);
-    let o = Object::parse(&body);
-    let access_token = o.as_ref().and_then(|o| text_field(o, "access_token")).filter(|t| !t.trim().is_empty());
-    let refused = o.as_ref().is_some_and(|o| {
-        ["error", "error_code"].iter().any(|k| o.get(k).is_some()) || o.integer("code").is_some_and(|c| c != 0)
-    });
-    if let (true, Some(o), Some(token)) = ((200..300).contains(&status), &o, access_token.filter(|_| !refused)) {
-        // Success: `{access_token, expires_in}`, no refresh token (mint another when it expires).
-        let expires = match o.get("expires_in") {
-            Some(Value::String(s)) => parse_integer(s.trim()),
-            Some(v) => v.as_integer(),
-            None => None,
-        };
-        let expires = match expires {
-            Some(e) if e > 0 && e < RELATIVE_EXPIRY_THRESHOLD => now + e,
-            Some(e) if e > 0 => e,
-            _ => {
-                return Err(CozeError::new(ErrorCode::InvalidResponse, "token reply has no valid expires_in")
-                    .with_status(status)
-                    .with_logid(reply_logid(Some(o), logid.as_deref())))
-            }
-        };
-        return Ok(
-            ["{\"access_token\":", &json_string(token.trim()), ",\"expires_in\":", &decimal(expires), "}"].concat()
-        );
-    }
-    let mut err = match interpret_token_response(status, &body, logid.as_deref(), now) {
+    // Success is `{access_token, expires_in}`: no refresh token (mint another when it expires).
+    let mut err = match read_token_reply(status, &body, arg(a, "logid").as_deref(), now, false) {
+        Ok(t) => {
+            return Ok([
+                "{\"access_token\":",
+                &json_string(&t.access_token),
+                ",\"expires_in\":",
+                &decimal(t.expires_in),
+                "}",
+            ]
+            .concat())
+        }
         Err(err) => err,
-        Ok(_) => CozeError::new(ErrorCode::InvalidResponse, "token reply is not a JWT token reply").with_status(status),
     };
     if err.code == ErrorCode::OAuthTokenError || (400..500).contains(&status) {
-        let date = a.str("date").and_then(|d| http_date(&d));
-        let said =
-            [&err.error, &err.error_description, &err.msg].iter().filter_map(|t| t.as_deref()).collect::<Vec<_>>();
+        let said = [&err.error, &err.error_description, &err.msg].map(|t| t.as_deref().unwrap_or_default()).join(" ");
         let reason = diagnose(&Refusal {
-            said: &said.join(" ").to_ascii_lowercase(),
-            aud: &a.str("aud").unwrap_or_default(),
-            base_url: &a.str("baseURL").unwrap_or_default(),
+            said: &said.to_ascii_lowercase(),
+            aud: &arg(a, "aud").unwrap_or_default(),
+            base_url: &arg(a, "baseURL").unwrap_or_default(),
             iat: a.integer("iat").unwrap_or(now),
-            server_now: date,
+            server_now: arg(a, "date").and_then(|d| http_date(&d)),
         });
         err.reason = Some(reason);
         err.message.push_str(&[" — likely cause (", reason, "): ", fix(reason)].concat());
@@ -336,6 +352,7 @@ fn region(host: &str) -> Option<&'static str> {
 
 /// The likely cause of a refusal: Coze's own words where they are unambiguous, then what can be
 /// checked locally (aud, region, clocks), then the rest of Coze's words; `"refused"` otherwise.
+#[inline(never)]
 pub fn diagnose(r: &Refusal) -> &'static str {
     let said = |words: &[&str]| words.iter().any(|w| contains(r.said, w));
     if said(&["empty jwt"]) {
@@ -368,12 +385,16 @@ pub fn diagnose(r: &Refusal) -> &'static str {
 }
 
 /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, the `Date` header) → Unix seconds.
+#[inline(never)]
 pub fn http_date(text: &str) -> Option<i64> {
     let parts: Vec<&str> = text.split_ascii_whitespace().collect();
     let [_, day, month, year, time, "GMT"] = parts[..] else { return None };
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
-    let number = |s: &str| s.parse::<i64>().ok();
+    let number = |s: &str| {
+        let digits = !s.is_empty() && s.len() < 6 && s.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| s.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
+    };
     let (day, year) = (number(day)?, number(year)?);
     let hms: Vec<i64> = time.split(':').map(number).collect::<Option<_>>()?;
     let [h, m, s] = hms[..] else { return None };

@@ -889,12 +889,13 @@ async function mintJwt({ args, cryptoKey }, signal) {
   if (!subtle) throw fail('CRYPTO_UNAVAILABLE', 'getJWTToken needs WebCrypto (crypto.subtle): Node ≥ 20, Deno or a workers-style runtime');
   let signature;
   try {
-    const key = cryptoKey || (await subtle.importKey('pkcs8', new Uint8Array(start.der), RS256, false, ['sign']));
-    signature = new Uint8Array(await subtle.sign(RS256, key, new TextEncoder().encode(start.input)));
+    const der = cryptoKey ? null : Uint8Array.from(atob(start.der.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const key = cryptoKey || (await subtle.importKey('pkcs8', der, RS256, false, ['sign']));
+    signature = btoa(String.fromCharCode(...new Uint8Array(await subtle.sign(RS256, key, new TextEncoder().encode(start.input)))));
   } catch {
     run('jwtKeyRefused', { cryptoKey: !!cryptoKey });
   }
-  const req = run('jwtRequest', { input: start.input, url: start.url, body: start.body, signature: Array.from(signature) });
+  const req = run('jwtRequest', { input: start.input, url: start.url, body: start.body, signature });
   const res = await send(req, req.auth, signal);
   const body = await readText(res, req.url, signal);
   return run('jwtReply', {
@@ -913,7 +914,6 @@ async function jwtToken(params, options) {
 /** A token source for CozeAPI: mints a JWT token ahead of expiry, one mint at a time. */
 class JwtManager {
   constructor(r) {
-    jwtOnServerOnly();
     this.jwt = jwtArgs(r);
     this.ahead = r.number('refreshAheadSeconds') ?? 60;
     this.token = null;
@@ -1029,7 +1029,10 @@ const ENTRIES = {
   CozeAPI: newClient,
   TokenManager: (options) => new Manager(reader('new TokenManager', options)),
   getJWTToken: jwtToken,
-  JWTTokenManager: (options) => new JwtManager(reader('new JWTTokenManager', options)),
+  JWTTokenManager: (options) => {
+    jwtOnServerOnly(); // before the options are read: in a page the answer is always JWT_IN_BROWSER
+    return new JwtManager(reader('new JWTTokenManager', options));
+  },
 };
 
 export function entry(c, name, a, b) {
