@@ -200,7 +200,7 @@ pub fn register(app: &App, v: &Value) -> Resp {
     let key_id = v.get("key_id").and_then(Value::as_str).map_or_else(|| random_token(12), str::to_string);
     let offset = v.get("clock_offset_seconds").and_then(Value::as_i64).unwrap_or(0);
     let name = v.get("name").and_then(Value::as_str).unwrap_or("JWT App").chars().take(256).collect();
-    let app_id = format!("{}", crate::util::new_id());
+    let app_id = crate::util::new_id();
     let mut st = app.store();
     if st.jwt_apps.len() >= app.config.limits.max_clients {
         return http::admin_error_status(StatusCode::TOO_MANY_REQUESTS, "too_many_clients", "too many JWT apps");

@@ -21,25 +21,28 @@ pub const CLOCK_SKEW_SECONDS: i64 = 60;
 /// Every `reason` value with the fix the error message gives for it (README's troubleshooting
 /// table lists the same words).
 pub const REASONS: [(&str, &str); 19] = [
-    ("key_not_pem", "privateKey is not a PEM key: pass the file's text, from -----BEGIN PRIVATE KEY----- to its END line"),
-    ("public_key", "privateKey is a public key: pass the private key you downloaded when you added the public key to the app"),
-    ("certificate", "privateKey is a certificate: pass the private key, not the certificate"),
-    ("encrypted_key", "privateKey is encrypted: decrypt it (openssl pkcs8 -topk8 -nocrypt -in key.pem)"),
-    ("key_not_rsa", "the key is not an RSA key: Coze signs JWTs with RS256, create an RSA key pair in the app's settings"),
-    ("key_not_pkcs8", "the key is not PKCS#8 or PKCS#1 PEM: convert it (openssl pkcs8 -topk8 -nocrypt -in key.pem)"),
-    ("empty_kid", "keyid is empty: pass the public key's id shown next to it in the OAuth app's settings"),
-    ("exp_not_after_iat", "durationSeconds must be at least 1 (exp must be after iat)"),
-    ("duration_too_long", "durationSeconds must be at most 86399 (Coze's limit)"),
-    ("empty_jwt", "Coze received no JWT (invalid jwt: empty jwt token): a proxy may strip the Authorization header"),
-    ("wrong_region", "aud and baseURL name different Coze regions: a coze.cn app uses https://api.coze.cn and aud api.coze.cn, a coze.com app https://api.coze.com and aud api.coze.com"),
-    ("aud_mismatch", "aud must be the API host of baseURL (e.g. api.coze.cn), without https:// or a path"),
-    ("iat_in_future", "iat is ahead of the server's clock: your clock runs fast, sync it (NTP)"),
-    ("clock_skew", "your clock runs behind the server's by over 60 s, so the JWT looked expired or stale: sync it (NTP)"),
-    ("unknown_app", "appId is not an OAuth app Coze knows: copy the app id of the OAuth app (not a bot id or key id); an app made on coze.com is unknown to api.coze.cn and the other way round"),
-    ("not_jwt_app", "the app is not a JWT (service) app: create an OAuth app of type service / JWT for server-side tokens"),
-    ("key_not_of_app", "keyid is not a key of this app: use the key id listed under this app's public keys"),
-    ("bad_signature", "the signature does not match the app's public key: the private key is not the one paired with keyid"),
-    ("jti_reused", "this JWT was used before: mint a new one for every token request"),
+    ("key_not_pem", "privateKey is not PEM: pass the key file's text (-----BEGIN PRIVATE KEY----- …)"),
+    ("public_key", "privateKey is a public key: pass the private key of the pair"),
+    ("certificate", "privateKey is a certificate: pass the private key"),
+    ("encrypted_key", "privateKey is encrypted: openssl pkcs8 -topk8 -nocrypt -in key.pem"),
+    ("key_not_rsa", "the key is not RSA: Coze JWTs are RS256, use the app's RSA key pair"),
+    ("key_not_pkcs8", "the key is not PKCS#8/PKCS#1 PEM: openssl pkcs8 -topk8 -nocrypt -in key.pem"),
+    ("empty_kid", "keyid is empty: pass the public key's id from the OAuth app"),
+    ("exp_not_after_iat", "durationSeconds must be at least 1 (exp after iat)"),
+    ("duration_too_long", "durationSeconds must be at most 86399"),
+    ("empty_jwt", "Coze got no JWT: a proxy may drop the Authorization header"),
+    (
+        "wrong_region",
+        "aud and baseURL are different regions: coze.cn apps use api.coze.cn for both, coze.com apps api.coze.com",
+    ),
+    ("aud_mismatch", "aud must be baseURL's host (e.g. api.coze.cn), no scheme or path"),
+    ("iat_in_future", "iat is ahead of the server's clock: sync your clock (NTP)"),
+    ("clock_skew", "your clock is over 60 s behind the server's: sync it (NTP)"),
+    ("unknown_app", "appId is not a known OAuth app: use the app id (not a bot or key id), in its region"),
+    ("not_jwt_app", "the app is not a JWT (service) app: create a service app for server tokens"),
+    ("key_not_of_app", "keyid is not a key of this app: use a key id listed under the app"),
+    ("bad_signature", "the signature does not match keyid's public key: wrong private key"),
+    ("jti_reused", "this JWT was used before: mint a new one per request"),
 ];
 
 /// The fix for a reason (its entry in [`REASONS`]).
@@ -121,7 +124,6 @@ fn find(hay: &str, needle: &str) -> Option<usize> {
 /// The private key as people paste it — PKCS#8 or PKCS#1 PEM, CRLF line ends, the literal `\n`
 /// of an environment variable, surrounding quotes — → PKCS#8 DER. Anything else is refused with
 /// the reason that names it (a public key, a certificate, an encrypted or a non-RSA key).
-#[inline(never)]
 pub fn private_key_der(pem: &str) -> Result<Vec<u8>> {
     // The literal `\n` (and `\r`) of a key kept in an environment variable.
     let mut text = String::with_capacity(pem.len());
@@ -187,7 +189,6 @@ fn authority(base_url: &str) -> &str {
 /// `getJWTToken`'s arguments → `{input, der?, url, body, iat, aud, baseURL}`: `input` is the JWT's
 /// signing input (`header.claims`, base64url) for the driver to sign with RS256; `der` the
 /// PKCS#8 key (base64url) to import when the caller gave a PEM string.
-#[inline(never)]
 pub fn start(a: &Object) -> Result<String> {
     if a.get("inBrowser") == Some(Value::Bool(true)) {
         return Err(CozeError::new(
@@ -262,8 +263,7 @@ pub fn start(a: &Object) -> Result<String> {
     Ok(out)
 }
 
-/// A string argument (one copy of the lookup, however many arguments are read).
-#[inline(never)]
+/// A string argument.
 fn arg(a: &Object, key: &str) -> Option<String> {
     a.str(key).map(|s| s.into_owned())
 }
@@ -278,7 +278,6 @@ fn member(out: &mut String, key: &str, json: &str) {
 }
 
 /// The signed JWT (`input` + the driver's RS256 signature, base64) → the token request.
-#[inline(never)]
 pub fn request(a: &Object) -> Result<String> {
     let signature = arg(a, "signature").and_then(|s| base64_decode(&s)).filter(|s| !s.is_empty());
     let signature = signature.ok_or_else(|| CozeError::new(ErrorCode::Crypto, "RS256 signing gave no signature"))?;
@@ -288,7 +287,6 @@ pub fn request(a: &Object) -> Result<String> {
 }
 
 /// WebCrypto could not import or sign with the key the caller gave.
-#[inline(never)]
 pub fn key_refused(a: &Object) -> CozeError {
     // A CryptoKey of another algorithm (ECDSA, RSA-PSS…) or a DER WebCrypto cannot parse.
     if a.get("cryptoKey") == Some(Value::Bool(true)) {
@@ -301,7 +299,6 @@ pub fn key_refused(a: &Object) -> CozeError {
 // The reply
 
 /// The token reply → `{access_token, expires_in}`, or the refusal with its likely `reason`.
-#[inline(never)]
 pub fn reply(a: &Object) -> Result<String> {
     let status = a.integer("status").unwrap_or(0) as u16;
     let body = arg(a, "body").unwrap_or_default();
@@ -352,7 +349,6 @@ fn region(host: &str) -> Option<&'static str> {
 
 /// The likely cause of a refusal: Coze's own words where they are unambiguous, then what can be
 /// checked locally (aud, region, clocks), then the rest of Coze's words; `"refused"` otherwise.
-#[inline(never)]
 pub fn diagnose(r: &Refusal) -> &'static str {
     let said = |words: &[&str]| words.iter().any(|w| contains(r.said, w));
     if said(&["empty jwt"]) {
@@ -385,7 +381,6 @@ pub fn diagnose(r: &Refusal) -> &'static str {
 }
 
 /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, the `Date` header) → Unix seconds.
-#[inline(never)]
 pub fn http_date(text: &str) -> Option<i64> {
     let parts: Vec<&str> = text.split_ascii_whitespace().collect();
     let [_, day, month, year, time, "GMT"] = parts[..] else { return None };

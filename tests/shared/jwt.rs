@@ -134,7 +134,7 @@ async fn every_refusal_of_the_token_endpoint_is_diagnosed() {
     let e = refusal(&app, &kid, PKCS8, |p| set(p, "aud", "api.coze.cn")).await;
     assert_reason(&e, refused, "aud_mismatch");
     assert_eq!(get(&e, "status").as_f64(), Some(401.0));
-    assert!(get_str(&e, "message").contains("API host of baseURL"), "{}", get_str(&e, "message"));
+    assert!(get_str(&e, "message").contains("baseURL's host"), "{}", get_str(&e, "message"));
     assert_reason(&refusal("1234", &kid, PKCS8, |_| {}).await, refused, "unknown_app");
     assert_reason(&refusal("demo-client.app.coze", &kid, PKCS8, |_| {}).await, refused, "not_jwt_app");
     assert_reason(&refusal(&app, "another-key", PKCS8, |_| {}).await, refused, "key_not_of_app");
