@@ -138,6 +138,7 @@ function checkOutcome(outcome, { context, emulator, redirectUrl, message }) {
     'calculatePKCECodeChallenge("too-short") throws a CozeError');
   if (context === 'window' || context === 'worker') assertEqual(r.patWithoutOptIn, 'PAT_IN_BROWSER', `PAT without opt-in in a ${context}`);
   if (context === 'node') assertEqual(r.patWithoutOptIn, 'allowed', 'PAT in Node');
+  if (context === 'worker') assertEqual(r.jwtHere, 'JWT_IN_BROWSER', 'getJWTToken in a worker');
 
   const reply = `You said: ${message}`;
   assertEqual(r.chat.answer, reply, 'the completed answer');
