@@ -878,7 +878,6 @@ function jwtArgs(r) {
     durationSeconds: r.get('durationSeconds'), scope: r.get('scope'), sessionName: r.text('sessionName'),
     accountId: r.text('accountId', NOT_BLANK), insecure: r.bool('allowInsecureHttp'),
   };
-  ask('jwtStart', paramsJson({ ...args, now: nowSeconds() })); // refuses bad input and keys now
   return { args, cryptoKey };
 }
 
@@ -915,6 +914,7 @@ async function jwtToken(params, options) {
 class JwtManager {
   constructor(r) {
     this.jwt = jwtArgs(r);
+    ask('jwtStart', paramsJson({ ...this.jwt.args, now: nowSeconds() })); // bad input and keys: refused now, not at first use
     this.ahead = r.number('refreshAheadSeconds') ?? 60;
     this.token = null;
     this.inflight = null;
