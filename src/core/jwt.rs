@@ -227,7 +227,7 @@ pub fn start(a: &Object) -> Result<String> {
     member(&mut claims, "iss", &json_string(&text("appId").unwrap_or_default()));
     member(&mut claims, "aud", &json_string(&aud));
     member(&mut claims, "iat", &decimal(iat));
-    member(&mut claims, "exp", &decimal(iat + duration));
+    member(&mut claims, "exp", &decimal(iat.saturating_add(duration)));
     member(&mut claims, "jti", &json_string(&generate_state()?));
     if let Some(name) = text("sessionName").filter(|s| !s.is_empty()) {
         member(&mut claims, "session_name", &json_string(&name));
