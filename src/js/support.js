@@ -1096,7 +1096,16 @@ function replaceLocation(url) {
 function isBrowser() {
   if (typeof globalThis.window !== 'undefined' && typeof globalThis.document !== 'undefined') return true;
   const Worker = globalThis.WorkerGlobalScope;
-  return typeof Worker === 'function' && globalThis instanceof Worker;
+  return typeof Worker === 'function' && globalThis instanceof Worker && !isServerWorker();
+}
+
+/** Cloudflare's workerd has a WorkerGlobalScope too, but it is a server; its user agent says so. */
+function isServerWorker() {
+  try {
+    return globalThis.navigator.userAgent === 'Cloudflare-Workers';
+  } catch {
+    return false;
+  }
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);

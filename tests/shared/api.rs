@@ -82,6 +82,18 @@ export async function rsaKeyPair() {
 export async function ecPrivateKey() {
   return (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])).privateKey;
 }
+/** Makes this Node process look like a Web Worker (a WorkerGlobalScope global) with `userAgent`;
+ *  returns the undo. */
+export function pretendWorker(userAgent) {
+  const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  globalThis.WorkerGlobalScope = class { static [Symbol.hasInstance]() { return true; } };
+  Object.defineProperty(globalThis, 'navigator', { value: { userAgent }, configurable: true, writable: true });
+  return () => {
+    delete globalThis.WorkerGlobalScope;
+    if (navigator) Object.defineProperty(globalThis, 'navigator', navigator);
+    else delete globalThis.navigator;
+  };
+}
 /** Sends every fetch of `from` (an origin) to `to` instead — the DNS of a test; returns the undo. */
 export function redirectOrigin(from, to) {
   const real = globalThis.fetch;
@@ -94,6 +106,8 @@ extern "C" {
     pub fn rsa_key_pair() -> Promise;
     #[wasm_bindgen(js_name = ecPrivateKey)]
     pub fn ec_private_key() -> Promise;
+    #[wasm_bindgen(js_name = pretendWorker)]
+    pub fn pretend_worker(user_agent: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = redirectOrigin)]
     pub fn redirect_origin(from: &str, to: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = stubRetrieveStatus)]

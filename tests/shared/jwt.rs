@@ -3,7 +3,7 @@
 //! diagnosed (`reason`), and a maker's bot set up by API. Included by tests/node.rs only: pages
 //! and workers refuse the flow (tests/browser.rs checks JWT_IN_BROWSER).
 
-use super::api::{chat_params, ec_private_key, redirect_origin, rsa_key_pair, ECHO_BOT};
+use super::api::{chat_params, ec_private_key, pretend_worker, redirect_origin, rsa_key_pair, ECHO_BOT};
 use super::support::*;
 use coze_wasm::*;
 use js_sys::{Object, Reflect};
@@ -204,4 +204,19 @@ async fn a_maker_creates_publishes_and_chats_with_a_bot_using_a_jwt_token() {
     assert_eq!(delta_text(&events_js(&events)), "You said: hi");
     let e = await_err(api(&c.bots(), "publish", (json(&format!(r#"{{"bot_id":"{bot}"}}"#)),))).await;
     assert_eq!(get_str(&e, "code"), "INVALID_ARGUMENT", "connector_ids is required");
+}
+
+// A browser's Web Worker is refused; Cloudflare's workerd (a WorkerGlobalScope too, but a server
+// that says so in navigator.userAgent) is not. Node plays both here.
+#[wasm_bindgen_test]
+async fn a_web_worker_is_refused_and_a_workers_runtime_is_not() {
+    let (app, kid) = jwt_app(PUBLIC, "").await;
+    let undo = pretend_worker("Mozilla/5.0 (X11; Linux x86_64) Chrome/156");
+    let refused = wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
+    undo.call0(&JsValue::NULL).unwrap();
+    assert_eq!(get_str(&refused.unwrap_err(), "code"), "JWT_IN_BROWSER");
+    let undo = pretend_worker("Cloudflare-Workers");
+    let minted = wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
+    undo.call0(&JsValue::NULL).unwrap();
+    assert!(get_str(&minted.expect("minted in a workers runtime"), "access_token").starts_with("czs_"));
 }
