@@ -212,11 +212,13 @@ async fn a_maker_creates_publishes_and_chats_with_a_bot_using_a_jwt_token() {
 async fn a_web_worker_is_refused_and_a_workers_runtime_is_not() {
     let (app, kid) = jwt_app(PUBLIC, "").await;
     let undo = pretend_worker("Mozilla/5.0 (X11; Linux x86_64) Chrome/156");
-    let refused = wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
+    let refused =
+        wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
     undo.call0(&JsValue::NULL).unwrap();
     assert_eq!(get_str(&refused.unwrap_err(), "code"), "JWT_IN_BROWSER");
     let undo = pretend_worker("Cloudflare-Workers");
-    let minted = wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
+    let minted =
+        wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
     undo.call0(&JsValue::NULL).unwrap();
     assert!(get_str(&minted.expect("minted in a workers runtime"), "access_token").starts_with("czs_"));
 }
