@@ -111,7 +111,8 @@ def main():
     public = ("default, initSync, generateCodeVerifier, calculatePKCECodeChallenge, generateState, "
               "parseAuthorizationCallback, getPKCEAuthenticationUrl, getPKCEOAuthToken, refreshOAuthToken, "
               "startLogin, completeLogin, CozeAPI, TokenManager, SseParser, webChatAuth, "
-              "getDeviceCode, getDeviceToken, getWebAuthenticationUrl, getWebOAuthToken")
+              "getDeviceCode, getDeviceToken, getWebAuthenticationUrl, getWebOAuthToken, "
+              "getJWTToken, JWTTokenManager")
 
     write(out_dir, "index.js", f"""// Browsers and bundlers: `await init()` once, then use the API.
 export {{ {public} }} from '{web}';

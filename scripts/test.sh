@@ -36,6 +36,9 @@ step "types: tsc against the built package"
 step "boundary: malformed input at every export, in Node and headless Chromium"
 node tests/boundary/run.mjs
 
+step "examples: examples/maker-setup.mjs and examples/jwt-server.mjs against the emulator"
+node tests/examples/run.mjs
+
 step "consumers: npm pack, publint, attw, Vite / esbuild / plain page / Node / Worker"
 CONSUMERS_SKIP_BUILD=1 ./scripts/consumers.sh
 

@@ -220,6 +220,44 @@ mod facade {
         }
     }
 
+    /// `{appId, keyid, aud, privateKey, baseURL?, durationSeconds?, scope?, sessionName?, accountId?},
+    /// {signal?}` → `Promise<{access_token, expires_in}>`. Server runtimes only (JWT_IN_BROWSER in a
+    /// page or worker); the JWT is built in `core::jwt` and signed with WebCrypto (RS256).
+    #[wasm_bindgen(js_name = getJWTToken)]
+    pub fn get_jwt_token(params: JsValue, options: JsValue) -> Promise {
+        promise("getJWTToken", params, options)
+    }
+
+    /// A JWT token source for `CozeAPI` (server runtimes): `new JWTTokenManager({...getJWTToken's
+    /// params, refreshAheadSeconds?})` mints a new token before the old one expires (there is no
+    /// refresh token), one mint at a time; a 401 mints once and retries.
+    #[wasm_bindgen]
+    pub struct JWTTokenManager {
+        manager: JsValue,
+    }
+
+    #[wasm_bindgen]
+    impl JWTTokenManager {
+        #[wasm_bindgen(constructor)]
+        pub fn new(options: JsValue) -> Result<JWTTokenManager, JsValue> {
+            Ok(JWTTokenManager { manager: entry("JWTTokenManager", options, U)? })
+        }
+
+        #[wasm_bindgen(js_name = getToken)]
+        pub fn get_token(&self) -> Promise {
+            js::invoke(&self.manager, "getToken", U)
+        }
+
+        #[wasm_bindgen(js_name = getAccessToken)]
+        pub fn get_access_token(&self) -> Promise {
+            js::invoke(&self.manager, "getAccessToken", U)
+        }
+
+        pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
+            js::invoke(&self.manager, "refresh", rejected_access_token)
+        }
+    }
+
     /// The decisions the JS driver asks for (see `core::ops`), and the chat stream engine.
     #[wasm_bindgen]
     pub struct Core;

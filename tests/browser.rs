@@ -69,6 +69,23 @@ async fn pat_guard_and_bad_params() {
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
 }
 
+// The JWT flow is for servers: a page would expose the private key (tests/shared/jwt.rs runs it in Node).
+#[wasm_bindgen_test]
+async fn jwt_is_refused_in_a_page_and_names_pkce() {
+    let key = r"-----BEGIN PRIVATE KEY-----\nMII=\n-----END PRIVATE KEY-----";
+    let params = json(&format!(
+        r#"{{"appId":"1","keyid":"k","aud":"api.coze.cn","privateKey":"{key}","baseURL":"{}"}}"#,
+        emulator()
+    ));
+    for p in [params.clone(), json("{}"), JsValue::UNDEFINED] {
+        let err = await_err(get_jwt_token(p, JsValue::UNDEFINED)).await;
+        assert_eq!(get_str(&err, "code"), "JWT_IN_BROWSER");
+        assert!(get_str(&err, "message").contains("PKCE"), "{}", get_str(&err, "message"));
+    }
+    let err = JWTTokenManager::new(params).err().unwrap();
+    assert_eq!(get_str(&err, "code"), "JWT_IN_BROWSER");
+}
+
 // Hides navigator.locks (Node has no navigator to hide it from).
 #[wasm_bindgen_test]
 async fn concurrent_refreshes_make_one_request_without_web_locks() {

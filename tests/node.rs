@@ -6,6 +6,8 @@
 #[allow(dead_code)]
 #[path = "shared/api.rs"]
 mod api;
+#[path = "shared/jwt.rs"]
+mod jwt;
 #[allow(dead_code)]
 #[path = "shared/files.rs"]
 mod files;

@@ -32,6 +32,15 @@ pub async fn route(app: &App, req: Req, path: &str, method: &Method) -> Resp {
         ("authorize", None) if post => crate::oauth::admin_authorize(app, req).await,
         ("expire", None) if post => expire(app, req).await,
         ("device", None) if post => crate::device::admin_decide(app, req).await,
+        ("jwt_apps", None) if post => match body_json(app, req).await {
+            Ok(v) => crate::jwt::register(app, &v),
+            Err(r) => r,
+        },
+        ("jwt_apps", Some(id)) if get && !id.is_empty() => crate::jwt::info(app, id),
+        ("jwt_apps", Some(id)) if post && !id.is_empty() => match body_json(app, req).await {
+            Ok(v) => crate::jwt::update(app, id, &v),
+            Err(r) => r,
+        },
         ("last_request", None) if get => last_request(app, &req),
         ("cancels", None) if get => cancels(app, &req),
         ("chats", Some(id)) if get && !id.is_empty() => chat_info(app, id),
@@ -40,7 +49,7 @@ pub async fn route(app: &App, req: Req, path: &str, method: &Method) -> Resp {
         ("icon", Some(name)) if get => icon(name.trim_end_matches(".svg")),
         (
             "health" | "streams" | "stats" | "bots" | "clients" | "authorize" | "expire" | "last_request" | "cancels"
-            | "chats" | "icon" | "uploads",
+            | "chats" | "icon" | "uploads" | "jwt_apps",
             _,
         ) => http::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
         _ => admin_error_status(StatusCode::NOT_FOUND, "not_found", &format!("no such admin route: {path}")),

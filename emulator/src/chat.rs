@@ -284,6 +284,9 @@ pub async fn create(app: Arc<App>, ctx: &Ctx, req: Req) -> Resp {
     };
     bot.chat_requests += 1;
     bot.last_request = Some(ctx.request.clone());
+    if bot.unpublished {
+        return api_fail(crate::maker::NOT_PUBLISHED, &crate::maker::not_published_msg(&creq.bot_id));
+    }
     let behaviour = bot.behaviour.clone();
     let bot_streams = bot.streams.clone();
     let auth_status = behaviour.auth_error_status.unwrap_or(app.config.auth_error_status);

@@ -13,6 +13,8 @@ pub mod config;
 mod device;
 mod files;
 mod http;
+mod jwt;
+mod maker;
 mod oauth;
 mod pages;
 mod router;

@@ -233,6 +233,9 @@ pub async fn token(app: &App, req: Req) -> Resp {
     // Any Authorization header (absent, `Bearer `, `Bearer <anything>`) is accepted: the demo and
     // registered clients are public PKCE clients without a secret.
     let both = OAuthShape::Both;
+    // The JWT grant needs the header (the signed JWT) and the Host (its `aud`).
+    let authorization = http::header(&req, "authorization").map(str::to_string);
+    let host = http::header(&req, "host").unwrap_or("").to_ascii_lowercase();
     if !http::is_json_content_type(&req) {
         return bad(both, "invalid_request", "invalid request: Content-Type must be application/json");
     }
@@ -249,6 +252,9 @@ pub async fn token(app: &App, req: Req) -> Resp {
         Ok(g) => g.to_string(),
         Err(r) => return r,
     };
+    if grant_type == crate::jwt::GRANT_TYPE {
+        return crate::jwt::token(app, authorization.as_deref(), &host, &obj);
+    }
     let client_id = match str_field(both, &obj, "client_id") {
         Ok(c) => c.to_string(),
         Err(r) => return r,

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::http::{self, header, Body, Req, Resp};
 use crate::store::RecordedRequest;
 use crate::util::ct_eq;
-use crate::{admin, api, chat, device, oauth, pages, App};
+use crate::{admin, api, chat, device, jwt, maker, oauth, pages, App};
 
 /// The connection a request arrived on.
 #[derive(Debug, Clone, Copy)]
@@ -272,6 +272,18 @@ async fn route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Resp {
     if let Some(ws) = device::match_device_code_path(path) {
         return if post { device::device_code(app, req, ws).await } else { method_not_allowed() };
     }
+    // JWT: the account-scoped token path, and a stand-in for a proxy that drops Authorization.
+    let (path, req) = match path.strip_prefix(jwt::STRIP_AUTHORIZATION_PREFIX) {
+        Some(rest) if rest == oauth::TOKEN_PATH || jwt::match_account_token_path(rest).is_some() => {
+            let mut req = req;
+            req.headers_mut().remove("authorization");
+            (rest, req)
+        }
+        _ => (path, req),
+    };
+    if jwt::match_account_token_path(path).is_some() {
+        return if post { oauth::token(app, req).await } else { method_not_allowed() };
+    }
     match path {
         "/" | "/index.html" if get => http::html(StatusCode::OK, pages::index(&app.base_url)),
         "/oauth/consent" if get => oauth::consent_page(app, &req),
@@ -302,6 +314,10 @@ enum Api {
     Me,
     FileUpload,
     FileRetrieve,
+    BotCreate,
+    BotUpdate,
+    BotPublish,
+    BotOnlineInfo,
 }
 
 /// `(route, GET allowed, POST allowed)`.
@@ -320,6 +336,10 @@ fn api_table(path: &str) -> Option<(Api, bool, bool)> {
         "/v1/users/me" => (Api::Me, true, false),
         "/v1/files/upload" => (Api::FileUpload, false, true),
         "/v1/files/retrieve" => (Api::FileRetrieve, true, false),
+        "/v1/bot/create" => (Api::BotCreate, false, true),
+        "/v1/bot/update" => (Api::BotUpdate, false, true),
+        "/v1/bot/publish" => (Api::BotPublish, false, true),
+        "/v1/bot/get_online_info" => (Api::BotOnlineInfo, true, false),
         p if p.strip_prefix("/v1/bots/").is_some_and(|id| !id.is_empty() && !id.contains('/')) => {
             (Api::Bot, true, false)
         }
@@ -401,5 +421,9 @@ async fn api_route(app: &Arc<App>, req: Req, path: &str, method: &Method) -> Res
         Api::Me => api::me(app),
         Api::FileUpload => crate::files::upload(app, &ctx, req).await,
         Api::FileRetrieve => crate::files::retrieve(app, &req),
+        Api::BotCreate => maker::create(app, req).await,
+        Api::BotUpdate => maker::update(app, req).await,
+        Api::BotPublish => maker::publish(app, req).await,
+        Api::BotOnlineInfo => maker::online_info(app, &req),
     }
 }

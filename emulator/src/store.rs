@@ -494,6 +494,9 @@ pub struct Bot {
     pub streams: Arc<StreamStats>,
     /// The last `/v3/chat` request naming this bot.
     pub last_request: Option<RecordedRequest>,
+    /// Created by `POST /v1/bot/create` and not yet published to the API channel: `/v3/chat`
+    /// refuses it (code 4015).
+    pub unpublished: bool,
 }
 
 impl Bot {
@@ -512,6 +515,7 @@ impl Bot {
             cancel_calls: 0,
             streams: Arc::new(StreamStats::default()),
             last_request: None,
+            unpublished: false,
         }
     }
 }
@@ -540,6 +544,11 @@ pub struct Store {
     /// Device authorizations by device_code, and user_code → device_code.
     pub devices: HashMap<String, DeviceRec>,
     pub user_codes: HashMap<String, String>,
+    /// JWT apps by app id, and the JWT ids already redeemed (`iss\njti` → expiry, unix seconds).
+    pub jwt_apps: HashMap<String, crate::jwt::JwtApp>,
+    pub jwt_ids_seen: HashMap<String, i64>,
+    /// What `/v1/bot/create` bots keep beyond the chat `Bot` (prompt, versions, connectors).
+    pub bot_configs: HashMap<String, crate::maker::BotConfig>,
 }
 
 impl Default for Store {
@@ -568,6 +577,9 @@ impl Store {
             cancels: VecDeque::new(),
             devices: HashMap::new(),
             user_codes: HashMap::new(),
+            jwt_apps: HashMap::new(),
+            jwt_ids_seen: HashMap::new(),
+            bot_configs: HashMap::new(),
         };
         s.clients.insert(
             DEMO_CLIENT_ID.into(),

@@ -34,6 +34,13 @@ enum Params {
     /// `files.upload`: the driver's `{file_name, bytes}` of the file it will send as
     /// multipart/form-data (checked here; the driver builds the form).
     Upload,
+    /// An options object sent as the JSON body: `required` keys are non-empty strings, `strings`
+    /// string IDs when present, `lists` non-empty arrays of string IDs.
+    Json {
+        required: &'static [&'static str],
+        strings: &'static [&'static str],
+        lists: &'static [&'static str],
+    },
 }
 
 struct Endpoint {
@@ -54,7 +61,7 @@ const CHAT_IDS: &[&str] = &["conversation_id", "chat_id"];
 const PAGE: &[&str] = &["page_num", "page_size"];
 
 /// Indexed by the JS driver's endpoint numbers (the resource table in support.js).
-const ENDPOINTS: [Endpoint; 14] = [
+const ENDPOINTS: [Endpoint; 18] = [
     row("POST", "/v3/chat", &[], Params::Chat(true)),
     row("POST", "/v3/chat", &[], Params::Chat(false)),
     row("POST", "/v3/chat/retrieve", CHAT_IDS, Params::None),
@@ -87,6 +94,21 @@ const ENDPOINTS: [Endpoint; 14] = [
     row("GET", "/v1/users/me", &[], Params::None),
     row("POST", "/v1/files/upload", &[], Params::Upload),
     row("GET", "/v1/files/retrieve", &["file_id"], Params::None),
+    // bots.create / update / publish / retrieve (a maker's setup: coze-api.md, issue 15).
+    row(
+        "POST",
+        "/v1/bot/create",
+        &[],
+        Params::Json { required: &["space_id", "name"], strings: &["icon_file_id"], lists: &[] },
+    ),
+    row("POST", "/v1/bot/update", &[], Params::Json { required: &["bot_id"], strings: &["icon_file_id"], lists: &[] }),
+    row(
+        "POST",
+        "/v1/bot/publish",
+        &[],
+        Params::Json { required: &["bot_id"], strings: &[], lists: &["connector_ids"] },
+    ),
+    row("GET", "/v1/bot/get_online_info", &[], Params::Query { strings: &["bot_id"], numbers: &[], required: true }),
 ];
 
 /// A request for the JS driver, as JSON: `{"method","url","body"?,"auth"?,"pick"}`; `body` is the
@@ -291,6 +313,27 @@ pub fn request(index: u32, base_url: &str, args: [Option<&Value>; 2], user_id: &
             body = Some(o.text().to_owned());
         }
         Params::Upload => super::content::check_upload(&object(rest, false)?)?,
+        Params::Json { required, strings, lists } => {
+            let o = object(rest, false)?;
+            for key in required {
+                id(key, o.get(key).as_ref())?;
+            }
+            read_query(&o, strings, &[], &mut Vec::new())?;
+            for key in lists {
+                let Some(Value::Array(list)) = o.get(key) else {
+                    return Err(invalid(key, "must be an array of strings"));
+                };
+                let mut n = 0;
+                for item in elements(list) {
+                    id(key, Some(&item))?;
+                    n += 1;
+                }
+                if n == 0 {
+                    return Err(invalid(key, "must not be empty"));
+                }
+            }
+            body = Some(o.text().to_owned());
+        }
     }
     // Checked after the fields (their errors name them): anything else JSON would have changed.
     if body.as_deref().is_some_and(|b| super::json::contains(b, NOT_JSON)) {
@@ -423,6 +466,19 @@ mod tests {
         assert_eq!(r.str("pick").unwrap(), "data first_id last_id has_more");
         assert_eq!(r.str("body").unwrap(), r#"{"limit":10,"order":"desc"}"#);
         assert!(call(7, r#""c1""#, r#""newest""#).is_err());
+        let r = call(14, r#"{"space_id":"7","name":"Bot","prompt_info":{"prompt":"hi"}}"#, "null").unwrap();
+        assert_eq!(r.str("url").unwrap(), "https://api.coze.cn/v1/bot/create");
+        assert!(call(14, r#"{"space_id":"7"}"#, "null").unwrap_err().message.contains("name"));
+        assert!(call(15, r#"{"name":"x"}"#, "null").unwrap_err().message.contains("bot_id"));
+        let r = call(16, r#"{"bot_id":"7","connector_ids":["1024"]}"#, "null").unwrap();
+        assert_eq!(r.str("body").unwrap(), r#"{"bot_id":"7","connector_ids":["1024"]}"#);
+        for bad in
+            [r#"{"bot_id":"7"}"#, r#"{"bot_id":"7","connector_ids":[]}"#, r#"{"bot_id":"7","connector_ids":[1024]}"#]
+        {
+            assert!(call(16, bad, "null").unwrap_err().message.contains("connector_ids"), "{bad}");
+        }
+        let r = call(17, r#"{"bot_id":"7"}"#, "null").unwrap();
+        assert_eq!(r.str("url").unwrap(), "https://api.coze.cn/v1/bot/get_online_info?bot_id=7");
         let r = call(11, "null", "null").unwrap();
         assert_eq!(r.str("url").unwrap(), "https://api.coze.cn/v1/users/me");
         assert!(r.get("body").is_none());

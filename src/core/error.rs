@@ -60,6 +60,8 @@ pub enum ErrorCode {
     OAuthExpiredToken,
     /// A client secret (web flow) in a page or a Web Worker, where anyone can read it.
     SecretInBrowser,
+    /// getJWTToken in a page or a Web Worker: the private key would be readable there.
+    JwtInBrowser,
 }
 
 impl ErrorCode {
@@ -92,10 +94,11 @@ impl ErrorCode {
             Self::OAuthAccessDenied => "OAUTH_ACCESS_DENIED",
             Self::OAuthExpiredToken => "OAUTH_EXPIRED_TOKEN",
             Self::SecretInBrowser => "SECRET_IN_BROWSER",
+            Self::JwtInBrowser => "JWT_IN_BROWSER",
         }
     }
 
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::InvalidArgument,
         Self::UnsupportedChallengeMethod,
         Self::OAuthStateMismatch,
@@ -123,6 +126,7 @@ impl ErrorCode {
         Self::OAuthAccessDenied,
         Self::OAuthExpiredToken,
         Self::SecretInBrowser,
+        Self::JwtInBrowser,
     ];
 }
 
@@ -145,6 +149,8 @@ pub struct CozeError {
     pub error_description: Option<String>,
     /// The raw body (or event data) when it could not be parsed.
     pub raw: Option<String>,
+    /// Why a JWT was refused (or would be), a stable snake_case word: see `core::jwt`.
+    pub reason: Option<&'static str>,
 }
 
 impl CozeError {
@@ -159,6 +165,7 @@ impl CozeError {
             error: None,
             error_description: None,
             raw: None,
+            reason: None,
         }
     }
 

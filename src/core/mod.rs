@@ -13,6 +13,7 @@ pub mod endpoints;
 pub mod error;
 pub mod flows;
 pub mod json;
+pub mod jwt;
 pub mod ops;
 pub mod pkce;
 pub mod sse;

@@ -42,6 +42,7 @@ pub fn error_json(err: &CozeError) -> String {
         ("error", &err.error),
         ("error_description", &err.error_description),
         ("raw", &err.raw),
+        ("reason", &err.reason.map(str::to_owned)),
     ];
     for (key, value) in texts {
         if let Some(value) = value {
@@ -181,6 +182,11 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         "strip" => json_string(&authorize::strip_callback_params(&a.string("url"))),
         "finishLogin" => finish_login(a)?,
         "fingerprint" => json_string(&pkce::fingerprint(&a.string("token"))),
+        // The JWT flow (server runtimes): see core::jwt.
+        "jwtStart" => super::jwt::start(&a.0)?,
+        "jwtRequest" => super::jwt::request(&a.0)?,
+        "jwtKeyRefused" => return Err(super::jwt::key_refused(&a.0)),
+        "jwtReply" => super::jwt::reply(&a.0)?,
         _ => match other_flow(op, a) {
             Some(value) => value?,
             None => return Err(CozeError::invalid_argument("unknown operation")),

@@ -171,6 +171,18 @@ pub fn interpret_token_response(
     header_logid: Option<&str>,
     now_unix: i64,
 ) -> Result<OAuthToken> {
+    read_token_reply(status, body, header_logid, now_unix, true)
+}
+
+/// [`interpret_token_response`]; without `need_refresh` a reply with no `refresh_token` is a
+/// token too (the JWT flow's `{access_token, expires_in}`; `refresh_token` is then empty).
+pub fn read_token_reply(
+    status: u16,
+    body: &str,
+    header_logid: Option<&str>,
+    now_unix: i64,
+    need_refresh: bool,
+) -> Result<OAuthToken> {
     let object = Object::parse(body);
     let logid = reply_logid(object.as_ref(), header_logid);
     let fail = |code: ErrorCode, message: String| {
@@ -236,7 +248,10 @@ pub fn interpret_token_response(
     let missing = |what: &str| fail(ErrorCode::InvalidResponse, ["token reply has ", what].concat());
     let token = |key: &str| o.str(key).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let access_token = token("access_token").ok_or_else(|| missing("no access_token"))?;
-    let refresh_token = token("refresh_token").ok_or_else(|| missing("no refresh_token"))?;
+    let refresh_token = match token("refresh_token") {
+        None if need_refresh => return Err(missing("no refresh_token")),
+        t => t.unwrap_or_default(),
+    };
     let expires_in = match o.get("expires_in") {
         None | Some(Value::Null) => return Err(missing("no expires_in")),
         Some(Value::String(s)) => parse_integer(s.trim()),

@@ -115,7 +115,8 @@ export type CozeErrorCode =
   | 'STORAGE'
   | 'OAUTH_ACCESS_DENIED'
   | 'OAUTH_EXPIRED_TOKEN'
-  | 'SECRET_IN_BROWSER';
+  | 'SECRET_IN_BROWSER'
+  | 'JWT_IN_BROWSER';
 
 /** The optional fields of a `CozeError`; each is present only when known. */
 export interface CozeErrorDetails {
@@ -135,6 +136,8 @@ export interface CozeErrorDetails {
   raw?: string;
   /** `EVENT_TOO_LARGE` from `SseParser.feed`: the other events that chunk completed. */
   events?: SseEvent[];
+  /** getJWTToken: why the JWT (or the key) was refused — see the README's JWT troubleshooting. */
+  reason?: JWTRefusalReason;
 }
 
 /** The class of every error coze-wasm throws or rejects with. Check `code`, not `message`. */
@@ -150,6 +153,7 @@ export declare class CozeError extends Error implements CozeErrorDetails {
   readonly error_description?: string;
   readonly raw?: string;
   readonly events?: SseEvent[];
+  readonly reason?: JWTRefusalReason;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,6 +500,93 @@ export interface WebChatAuth {
 export declare function webChatAuth(tokenManager: AccessTokenSource): Promise<WebChatAuth>;
 
 // ---------------------------------------------------------------------------------------------
+// JWT (server apps: Node ≥ 20, Deno, workers-style runtimes)
+
+/** Why a JWT or its key was refused: `CozeError.reason` (the README's JWT troubleshooting table). */
+export type JWTRefusalReason =
+  | 'key_not_pem'
+  | 'public_key'
+  | 'certificate'
+  | 'encrypted_key'
+  | 'key_not_rsa'
+  | 'key_not_pkcs8'
+  | 'empty_kid'
+  | 'exp_not_after_iat'
+  | 'duration_too_long'
+  | 'empty_jwt'
+  | 'wrong_region'
+  | 'aud_mismatch'
+  | 'iat_in_future'
+  | 'clock_skew'
+  | 'unknown_app'
+  | 'not_jwt_app'
+  | 'key_not_of_app'
+  | 'bad_signature'
+  | 'jti_reused'
+  | 'refused';
+
+/** Coze's `scope` object for a JWT token (e.g. `{account_permission: {permission_list: [...]}}`). */
+export interface JWTScope {
+  [key: string]: unknown;
+}
+
+export interface GetJWTTokenParams {
+  /** The OAuth (service / JWT) app's id: the JWT's `iss`. */
+  appId: string;
+  /** The public key's id in the app's settings: the JWT header's `kid`. */
+  keyid: string;
+  /** The API host, e.g. `'api.coze.cn'` (no scheme): the JWT's `aud`. */
+  aud: string;
+  /** PEM text (PKCS#8 `BEGIN PRIVATE KEY` or PKCS#1 `BEGIN RSA PRIVATE KEY`; CRLF and literal `\n` are fine) or an RSASSA-PKCS1-v1_5 `CryptoKey`. */
+  privateKey: string | CryptoKey;
+  /** Default `COZE_COM_BASE_URL`. */
+  baseURL?: string;
+  /** Token lifetime, 1–86399 seconds; default 900. */
+  durationSeconds?: number;
+  scope?: JWTScope;
+  /** The JWT's `session_name` (isolates one end user's conversations). */
+  sessionName?: string;
+  /** Mints through `/api/permission/oauth2/account/{accountId}/token`. */
+  accountId?: string;
+  /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
+  allowInsecureHttp?: boolean;
+}
+
+/** A JWT-flow token: no refresh token (mint another one). `expires_in` is absolute unix seconds. */
+export interface JWTToken {
+  access_token: string;
+  expires_in: number;
+}
+
+/**
+ * Mints an access token with a signed JWT (RS256 via WebCrypto). Server runtimes only: in a page
+ * or Web Worker it rejects with `JWT_IN_BROWSER` (pages use PKCE). A refused JWT rejects with
+ * `OAUTH_TOKEN_ERROR` and a `reason`; a bad key or `durationSeconds` with `INVALID_ARGUMENT` and a
+ * `reason`, before any request.
+ */
+export declare function getJWTToken(params: GetJWTTokenParams, options?: RequestOptions): Promise<JWTToken>;
+
+export interface JWTTokenManagerOptions extends GetJWTTokenParams {
+  /** Mint a new token when the current one expires within this many seconds; default 60. */
+  refreshAheadSeconds?: number;
+}
+
+/**
+ * A JWT token source for `new CozeAPI({ token: manager })` (server runtimes only): mints a token on
+ * first use and again before it expires, one mint at a time; a 401 mints once and retries.
+ */
+export declare class JWTTokenManager {
+  constructor(options: JWTTokenManagerOptions);
+  /** The current token, or `null` before the first mint. */
+  getToken(): Promise<JWTToken | null>;
+  /** A usable access token, minted first when it expires within `refreshAheadSeconds`. */
+  getAccessToken(): Promise<string>;
+  /** Mints now; with the access token an API just refused, a token that already replaced it is returned. */
+  refresh(rejectedAccessToken?: string): Promise<JWTToken>;
+  free(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Coze objects (fields from Coze's docs and SDKs; Coze may add more)
 
 /** Message content types (`card` and `audio` only appear in output). */
@@ -773,6 +864,70 @@ export interface ListBotNewData {
   items: BotListItem[];
 }
 
+export interface BotPromptInfo {
+  prompt?: string;
+  [key: string]: unknown;
+}
+
+export interface BotOnboardingInfo {
+  prologue?: string;
+  suggested_questions?: string[];
+  [key: string]: unknown;
+}
+
+export interface CreateBotReq {
+  space_id: string;
+  name: string;
+  description?: string;
+  icon_file_id?: string;
+  prompt_info?: BotPromptInfo;
+  onboarding_info?: BotOnboardingInfo;
+  [key: string]: unknown;
+}
+
+export interface CreateBotData {
+  bot_id: string;
+}
+
+export interface UpdateBotReq {
+  bot_id: string;
+  name?: string;
+  description?: string;
+  icon_file_id?: string;
+  prompt_info?: BotPromptInfo;
+  onboarding_info?: BotOnboardingInfo;
+  [key: string]: unknown;
+}
+
+export interface PublishBotReq {
+  bot_id: string;
+  /** `'1024'` is the API channel (what `chat` needs). */
+  connector_ids: string[];
+}
+
+export interface PublishBotData {
+  bot_id: string;
+  version: string;
+}
+
+export interface RetrieveBotReq {
+  bot_id: string;
+}
+
+/** A published bot's configuration. Times are unix seconds. */
+export interface BotInfo {
+  bot_id: string;
+  name: string;
+  description: string;
+  icon_url: string;
+  create_time: number;
+  update_time: number;
+  version: string;
+  prompt_info?: BotPromptInfo;
+  onboarding_info?: BotOnboardingInfo;
+  [key: string]: unknown;
+}
+
 export interface ListWorkspacesReq {
   /** Default 1. */
   page_num?: number;
@@ -822,7 +977,7 @@ export interface CozeAPIOptions {
    * triggers one refresh and one retry). A `pat_` string is refused in a page or worker
    * (`PAT_IN_BROWSER`) unless `allowPersonalAccessTokenInBrowser` is true.
    */
-  token: string | (() => string | PromiseLike<string>) | TokenManager | AccessTokenSource;
+  token: string | (() => string | PromiseLike<string>) | TokenManager | JWTTokenManager | AccessTokenSource;
   /** Default `COZE_COM_BASE_URL`. Pick your region explicitly. */
   baseURL?: string;
   /** Allow plain `http://` off loopback (default: only `http://127.x`, `localhost`, `[::1]`). */
@@ -889,6 +1044,12 @@ export interface Bots {
   /** Bots published to the API channel (deprecated by Coze; prefer `listNew`). */
   list(params: ListBotReq, options?: RequestOptions): Promise<ListBotData>;
   listNew(params: ListBotNewReq, options?: RequestOptions): Promise<ListBotNewData>;
+  /** Creates a bot (unpublished: chat with it after `publish` to connector `'1024'`, the API). */
+  create(params: CreateBotReq, options?: RequestOptions): Promise<CreateBotData>;
+  update(params: UpdateBotReq, options?: RequestOptions): Promise<unknown>;
+  publish(params: PublishBotReq, options?: RequestOptions): Promise<PublishBotData>;
+  /** The published bot's configuration (`GET /v1/bot/get_online_info`). */
+  retrieve(params: RetrieveBotReq, options?: RequestOptions): Promise<BotInfo>;
 }
 
 /** `client.workspaces`. */

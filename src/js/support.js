@@ -61,7 +61,7 @@ function ask(op, input) {
   const e = out.e;
   throw new CozeError(e.code, e.message, {
     status: e.status, cozeCode: e.cozeCode, msg: e.msg, logid: e.logid, error: e.error,
-    error_description: e.error_description, raw: e.raw,
+    error_description: e.error_description, raw: e.raw, reason: e.reason,
   });
 }
 
@@ -358,7 +358,10 @@ function newClient(options) {
       retrieve: api(6, 1),
       messages: { list: api(7, 2) },
     },
-    bots: { list: api(8, 1), listNew: api(9, 1) },
+    bots: {
+      list: api(8, 1), listNew: api(9, 1),
+      create: api(14, 1), update: api(15, 1), publish: api(16, 1), retrieve: api(17, 1),
+    },
     workspaces: { list: api(10, 1) },
     users: { me: api(11, 0) },
     files: {
@@ -1037,6 +1040,108 @@ class Manager {
   }
 }
 
+// ------------------------------------------------------------------------------ JWT (server runtimes)
+// The wasm builds and checks the JWT and reads the reply; WebCrypto signs it (no RSA in the wasm).
+
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+
+/** In a page or a Web Worker the private key would be readable: the wasm refuses (JWT_IN_BROWSER). */
+function jwtOnServerOnly() {
+  if (isBrowser()) run('jwtStart', { inBrowser: true });
+}
+
+const isCryptoKey = (value) => {
+  try {
+    return Object.prototype.toString.call(value) === '[object CryptoKey]';
+  } catch {
+    return false;
+  }
+};
+
+/** getJWTToken's params as the wasm reads them, and the CryptoKey when one was given. */
+function jwtArgs(r) {
+  const given = r.get('privateKey');
+  const cryptoKey = isCryptoKey(given) ? given : null;
+  const args = {
+    appId: r.text('appId', REQUIRED), keyid: r.text('keyid') ?? '', aud: r.text('aud', REQUIRED),
+    privateKey: cryptoKey ? undefined : r.text('privateKey', REQUIRED), baseURL: r.text('baseURL'),
+    durationSeconds: r.get('durationSeconds'), scope: r.get('scope'), sessionName: r.text('sessionName'),
+    accountId: r.text('accountId', NOT_BLANK), insecure: r.bool('allowInsecureHttp'),
+  };
+  return { args, cryptoKey };
+}
+
+/** One JWT → one `{access_token, expires_in}` from the token endpoint. */
+async function mintJwt({ args, cryptoKey }, signal) {
+  const start = ask('jwtStart', paramsJson({ ...args, now: nowSeconds() }));
+  const subtle = globalThis.crypto && globalThis.crypto.subtle;
+  if (!subtle) throw fail('CRYPTO_UNAVAILABLE', 'getJWTToken needs WebCrypto (crypto.subtle): Node ≥ 20, Deno or a workers-style runtime');
+  let signature;
+  try {
+    const der = cryptoKey ? null : Uint8Array.from(atob(start.der.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const key = cryptoKey || (await subtle.importKey('pkcs8', der, RS256, false, ['sign']));
+    signature = btoa(String.fromCharCode(...new Uint8Array(await subtle.sign(RS256, key, new TextEncoder().encode(start.input)))));
+  } catch {
+    run('jwtKeyRefused', { cryptoKey: !!cryptoKey });
+  }
+  const req = run('jwtRequest', { input: start.input, url: start.url, body: start.body, signature });
+  const res = await send(req, req.auth, signal);
+  const body = await readText(res, req.url, signal);
+  return run('jwtReply', {
+    status: res.status, logid: logidOf(res), date: res.headers.get('date') || undefined, body, now: nowSeconds(),
+    iat: start.iat, aud: start.aud, baseURL: start.baseURL,
+  });
+}
+
+async function jwtToken(params, options) {
+  jwtOnServerOnly();
+  const r = reader('getJWTToken', params);
+  const signal = signalOf(options);
+  return mintJwt(jwtArgs(r), signal);
+}
+
+/** A token source for CozeAPI: mints a JWT token ahead of expiry, one mint at a time. */
+class JwtManager {
+  constructor(r) {
+    this.jwt = jwtArgs(r);
+    ask('jwtStart', paramsJson({ ...this.jwt.args, now: nowSeconds() })); // bad input and keys: refused now, not at first use
+    this.ahead = r.number('refreshAheadSeconds') ?? 60;
+    this.token = null;
+    this.inflight = null;
+  }
+
+  async getToken() {
+    return this.token ? { ...this.token } : null;
+  }
+
+  async getAccessToken() {
+    const token = this.token;
+    if (token && !run('needsRefresh', { expires: token.expires_in, now: nowSeconds(), ahead: Math.trunc(this.ahead) })) {
+      return token.access_token;
+    }
+    return (await this.mint()).access_token;
+  }
+
+  /** Mints now; with the access token an API refused, a token that already replaced it is returned. */
+  async refresh(rejected) {
+    if (rejected != null && (typeof rejected !== 'string' || textProblem(rejected))) {
+      throw invalid('refresh: `rejectedAccessToken` must be the refused access token (a string)');
+    }
+    if (rejected != null && this.token && this.token.access_token !== rejected) return { ...this.token };
+    return { ...(await this.mint()) };
+  }
+
+  mint() {
+    if (!this.inflight) {
+      const flight = mintJwt(this.jwt).then((token) => (this.token = token));
+      this.inflight = flight;
+      const done = () => { if (this.inflight === flight) this.inflight = null; };
+      flight.then(done, done);
+    }
+    return this.inflight;
+  }
+}
+
 // ------------------------------------------------------------------------------ storage
 
 /** `'memory' | 'session' | 'local'` or a `{getItem, setItem, removeItem}` (sync or async). */
@@ -1118,6 +1223,11 @@ const ENTRIES = {
   getWebAuthenticationUrl: webUrl,
   getWebOAuthToken: webToken,
   webChatAuth,
+  getJWTToken: jwtToken,
+  JWTTokenManager: (options) => {
+    jwtOnServerOnly(); // before the options are read: in a page the answer is always JWT_IN_BROWSER
+    return new JwtManager(reader('new JWTTokenManager', options));
+  },
 };
 
 // ------------------------------------------------------------------------------ Web Chat SDK auth
@@ -1203,7 +1313,16 @@ function replaceLocation(url) {
 function isBrowser() {
   if (typeof globalThis.window !== 'undefined' && typeof globalThis.document !== 'undefined') return true;
   const Worker = globalThis.WorkerGlobalScope;
-  return typeof Worker === 'function' && globalThis instanceof Worker;
+  return typeof Worker === 'function' && globalThis instanceof Worker && !isServerWorker();
+}
+
+/** Cloudflare's workerd has a WorkerGlobalScope too, but it is a server; its user agent says so. */
+function isServerWorker() {
+  try {
+    return globalThis.navigator.userAgent === 'Cloudflare-Workers';
+  } catch {
+    return false;
+  }
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -135,6 +135,8 @@ const isPlainishObject = (v) => {
 // each of which is mutated in turn.
 
 const INVALID = ['INVALID_ARGUMENT'];
+/** The codes for an unreadable value: INVALID_ARGUMENT, unless the kind is refused before it is read (JWT in a page). */
+const unreadable = (k) => (k.codes.includes('INVALID_ARGUMENT') ? INVALID : k.codes);
 
 function kind(name, { optional = false, accepts = () => false, extra = () => [], codes = INVALID, fields = null, refuseObjects = false } = {}) {
   return {
@@ -246,6 +248,18 @@ function storageKind(name, { memoryOk = true, lane } = {}) {
     accepts: (v) => (isString(v) && (webStorage.includes(v) || (memoryOk && v === 'memory'))),
     codes: ['INVALID_ARGUMENT', 'STORAGE'],
   });
+}
+
+/** A fresh RSA key pair as PEM (WebCrypto, in Node and in the page). */
+async function rsaPem() {
+  const alg = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+  const pair = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const pem = async (label, format, key) => {
+    const bytes = new Uint8Array(await crypto.subtle.exportKey(format, key));
+    const base64 = btoa(String.fromCharCode(...bytes));
+    return `-----BEGIN ${label}-----\n${base64.match(/.{1,64}/g).join('\n')}\n-----END ${label}-----\n`;
+  };
+  return { privatePem: await pem('PRIVATE KEY', 'pkcs8', pair.privateKey), publicPem: await pem('PUBLIC KEY', 'spki', pair.publicKey) };
 }
 
 // ------------------------------------------------------------------------------------ the suite
@@ -477,20 +491,20 @@ class Suite {
       for (const [label, thrown] of [['Error', new Error('getter exploded')], ['string', 'getter exploded'], ['revoked Proxy', revokedProxy()]]) {
         const args = await fresh();
         Object.defineProperty(args[i], field, { enumerable: true, configurable: true, get() { throw thrown; } });
-        await this.expectRefused(`${where} getter throws ${label}`, spec, args, INVALID);
+        await this.expectRefused(`${where} getter throws ${label}`, spec, args, unreadable(fk));
       }
       {
         const args = await fresh();
         // The field is an own key (as a getter would be), so serializing or reading it hits the trap.
         const target = Object.assign({}, args[i], { [field]: args[i][field] });
         args[i] = new Proxy(target, { get(t, key, r) { if (key === field) throw new Error('get trap'); return Reflect.get(t, key, r); } });
-        await this.expectRefused(`${where} via a Proxy whose get throws`, spec, args, INVALID);
+        await this.expectRefused(`${where} via a Proxy whose get throws`, spec, args, unreadable(fk));
       }
     }
     // The whole object as a Proxy that only forwards (valid) and one that throws on every trap.
     const args = await spec.valid();
     args[i] = trapBomb(isPlainishObject(args[i]) ? args[i] : {});
-    await this.expectRefused(`${spec.name}: ${k.name} is a trap-bomb Proxy of a valid value`, spec, args, INVALID);
+    await this.expectRefused(`${spec.name}: ${k.name} is a trap-bomb Proxy of a valid value`, spec, args, unreadable(k));
   }
 
   // ----- receiver misuse (methods called on the wrong object or after free())
@@ -814,6 +828,65 @@ class Suite {
       expectValid: { ok: (v) => v === undefined },
     });
 
+    // --- JWT (server runtimes; in a page every call is JWT_IN_BROWSER, before any argument check)
+    const inPage = lane === 'browser';
+    const JWT = inPage ? ['JWT_IN_BROWSER'] : INVALID;
+    const jwtKey = await rsaPem();
+    const jwtApp = inPage ? { app_id: '1', key_id: 'k' } : await this.admin('POST', '/_emulator/jwt_apps', { public_key: jwtKey.publicPem });
+    const jwtParams = () => ({ appId: jwtApp.app_id, keyid: jwtApp.key_id, aud: new URL(EMU).host, privateKey: jwtKey.privatePem, baseURL: EMU });
+    const isJwtToken = (t) => (t && typeof t.access_token === 'string' && typeof t.expires_in === 'number' && !('refresh_token' in t)) || 'not a JWT token';
+    const jwtFields = (extra = {}) => ({
+      appId: id('appId', { codes: JWT }),
+      keyid: id('keyid', { codes: JWT }),
+      aud: id('aud', { codes: JWT }),
+      privateKey: kind('privateKey', { codes: JWT, extra: () => [['a public key', jwtKey.publicPem], ['an RSA PUBLIC KEY', '-----BEGIN RSA PUBLIC KEY-----\nMIIB\n-----END RSA PUBLIC KEY-----']] }),
+      baseURL: baseUrl('baseURL', { optional: true, codes: JWT }),
+      durationSeconds: kind('durationSeconds', {
+        optional: true, codes: JWT, extra: () => [['zero', 0], ['one day', 86400], ['fraction', 2.5], ['numeric string', '900']],
+        accepts: (v) => Number.isInteger(v) && v >= 1 && v <= 86399,
+      }),
+      sessionName: str('sessionName', { optional: true, empty: true, codes: JWT }),
+      accountId: id('accountId', { optional: true, codes: JWT }),
+      allowInsecureHttp: kind('allowInsecureHttp', { optional: true, codes: JWT, accepts: (v) => typeof v === 'boolean' }),
+      ...extra,
+    });
+    add('getJWTToken', {
+      type: 'async',
+      valid: async () => [jwtParams(), undefined],
+      expectValid: inPage ? { code: 'JWT_IN_BROWSER' } : { ok: isJwtToken },
+      params: [obj('params', jwtFields(), { codes: JWT }), obj('options', { signal: { ...signalKind(lane), codes: JWT } }, { optional: true, codes: JWT })],
+      edges: [
+        { label: 'an aborted signal', args: async () => [jwtParams(), { signal: aborted() }], expect: { code: inPage ? 'JWT_IN_BROWSER' : 'ABORTED' } },
+        { label: 'a refused JWT (another app)', args: async () => [{ ...jwtParams(), appId: '1234' }], expect: { code: inPage ? 'JWT_IN_BROWSER' : 'OAUTH_TOKEN_ERROR' } },
+      ],
+    });
+    add('JWTTokenManager', {
+      type: 'ctor',
+      call: (args) => new api.JWTTokenManager(...args),
+      valid: async () => [jwtParams()],
+      expectValid: inPage ? { code: 'JWT_IN_BROWSER' } : { ok: (v) => v instanceof api.JWTTokenManager },
+      params: [obj('options', jwtFields({ refreshAheadSeconds: kind('refreshAheadSeconds', { optional: true, codes: JWT, extra: () => [['negative number', -5], ['numeric string', '60']], accepts: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 }) }), { codes: JWT })],
+    });
+    // In a page no manager can be made: each member call then rejects with the constructor's JWT_IN_BROWSER.
+    const jwtManager = inPage ? null : new api.JWTTokenManager(jwtParams());
+    const onManager = (method) => (args) => {
+      try {
+        return (jwtManager || new api.JWTTokenManager(jwtParams()))[method](...args);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    const inPageOr = (expect) => (inPage ? { code: 'JWT_IN_BROWSER' } : expect);
+    add('JWTTokenManager#getToken', { type: 'async', call: onManager('getToken'), valid: async () => [], expectValid: inPageOr({ ok: (v) => v === null || isJwtToken(v) }) });
+    add('JWTTokenManager#getAccessToken', { type: 'async', call: onManager('getAccessToken'), valid: async () => [], expectValid: inPageOr({ ok: (v) => (isString(v) && v.startsWith('czs_')) || 'no czs_ token' }) });
+    add('JWTTokenManager#refresh', {
+      type: 'async',
+      call: onManager('refresh'),
+      valid: async () => ['some-other-access-token'],
+      expectValid: inPageOr({ ok: isJwtToken }),
+      params: [kind('rejectedAccessToken', { optional: true, codes: JWT, accepts: (v, label) => isString(v) && v !== BIG && !/surrogate/.test(label) })],
+    });
+
     // --- CozeAPI and its resources
     add('CozeAPI', {
       type: 'ctor',
@@ -847,6 +920,16 @@ class Suite {
       [obj('params', { space_id: id('space_id'), page_index: queryNum('page_index'), page_size: queryNum('page_size') }), requestOptions()]);
     resource('Bots#listNew', (a) => client.bots.listNew(...a), async () => [{ workspace_id: wsId }, undefined], { ok: (v) => Array.isArray(v.items) || 'no items' },
       [obj('params', { workspace_id: id('workspace_id'), publish_status: str('publish_status', { optional: true }), connector_id: id('connector_id', { optional: true }), page_num: queryNum('page_num'), page_size: queryNum('page_size') }), requestOptions()]);
+    const botParams = () => ({ space_id: wsId, name: 'Boundary Bot' });
+    const madeBot = (await client.bots.create(botParams())).bot_id;
+    resource('Bots#create', (a) => client.bots.create(...a), async () => [botParams(), undefined], { ok: (v) => isString(v.bot_id) || 'no bot_id' },
+      [obj('params', { space_id: id('space_id'), name: id('name'), icon_file_id: id('icon_file_id', { optional: true }) }), requestOptions()]);
+    resource('Bots#update', (a) => client.bots.update(...a), async () => [{ bot_id: madeBot, name: 'Renamed' }, undefined], { ok: (v) => v == null || 'data' },
+      [obj('params', { bot_id: id('bot_id'), icon_file_id: id('icon_file_id', { optional: true }) }), requestOptions()]);
+    resource('Bots#publish', (a) => client.bots.publish(...a), async () => [{ bot_id: madeBot, connector_ids: ['1024'] }, undefined], { ok: (v) => isString(v.version) || 'no version' },
+      [obj('params', { bot_id: id('bot_id'), connector_ids: kind('connector_ids', { extra: () => [['empty array', []], ['array with a number', [1024]], ['array with an empty string', ['']]], accepts: (v, label) => label === 'array of strings' }) }), requestOptions()]);
+    resource('Bots#retrieve', (a) => client.bots.retrieve(...a), async () => [{ bot_id: ECHO_BOT }, undefined], { ok: (v) => v.bot_id === ECHO_BOT || 'other bot' },
+      [obj('params', { bot_id: id('bot_id') }), requestOptions()]);
     resource('Conversations#create', (a) => client.conversations.create(...a), async () => [{ bot_id: ECHO_BOT }, undefined], { ok: (v) => isString(v.id) || 'no id' },
       [obj('params', { bot_id: id('bot_id', { optional: true }) }, { optional: true }), requestOptions()],
       { edges: [
@@ -1122,6 +1205,7 @@ class Suite {
     // Wrong receivers and use after free() for every class member; `new`-made inert objects too.
     const instances = {
       SseParser: () => new api.SseParser(), TokenManager: tm, CozeAPI: fresh,
+      ...(inPage ? {} : { JWTTokenManager: () => new api.JWTTokenManager(jwtParams()) }),
     };
     for (const name of this.exportNames) {
       const Class = api[name];

@@ -139,6 +139,7 @@ function checkOutcome(outcome, { context, emulator, redirectUrl, message }) {
   if (context === 'window' || context === 'worker') assertEqual(r.patWithoutOptIn, 'PAT_IN_BROWSER', `PAT without opt-in in a ${context}`);
   if (context === 'node') assertEqual(r.patWithoutOptIn, 'allowed', 'PAT in Node');
   assertEqual(r.webFlow, context === 'node' ? 'allowed' : 'SECRET_IN_BROWSER', `the web flow in a ${context}`);
+  if (context === 'worker') assertEqual(r.jwtHere, 'JWT_IN_BROWSER', 'getJWTToken in a worker');
 
   const reply = `You said: ${message}`;
   assertEqual(r.chat.answer, reply, 'the completed answer');

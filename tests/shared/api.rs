@@ -64,8 +64,52 @@ export async function compareReply(iterable, expected) {
   return { last, deltaDiff: diff(deltas, expected), completedDiff: diff(completed, expected),
     deltaLength: deltas.length, deltaSizes: [...deltaSizes].sort((a, b) => a - b) };
 }
+/** A fresh RSA key pair from WebCrypto (the JWT tests): `{privatePem (PKCS#8), publicPem (SPKI),
+ *  privateKey (the CryptoKey)}`. */
+export async function rsaKeyPair() {
+  const alg = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+  const pair = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const pem = (label, buffer) => {
+    const base64 = btoa(String.fromCharCode(...new Uint8Array(buffer)));
+    return `-----BEGIN ${label}-----\n${base64.match(/.{1,64}/g).join('\n')}\n-----END ${label}-----\n`;
+  };
+  return {
+    privatePem: pem('PRIVATE KEY', await crypto.subtle.exportKey('pkcs8', pair.privateKey)),
+    publicPem: pem('PUBLIC KEY', await crypto.subtle.exportKey('spki', pair.publicKey)),
+    privateKey: pair.privateKey,
+  };
+}
+export async function ecPrivateKey() {
+  return (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])).privateKey;
+}
+/** Makes this Node process look like a Web Worker (a WorkerGlobalScope global) with `userAgent`;
+ *  returns the undo. */
+export function pretendWorker(userAgent) {
+  const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  globalThis.WorkerGlobalScope = class { static [Symbol.hasInstance]() { return true; } };
+  Object.defineProperty(globalThis, 'navigator', { value: { userAgent }, configurable: true, writable: true });
+  return () => {
+    delete globalThis.WorkerGlobalScope;
+    if (navigator) Object.defineProperty(globalThis, 'navigator', navigator);
+    else delete globalThis.navigator;
+  };
+}
+/** Sends every fetch of `from` (an origin) to `to` instead — the DNS of a test; returns the undo. */
+export function redirectOrigin(from, to) {
+  const real = globalThis.fetch;
+  globalThis.fetch = (input, init) => real(String(input).replace(from, to), init);
+  return () => { globalThis.fetch = real; };
+}
 "#)]
 extern "C" {
+    #[wasm_bindgen(js_name = rsaKeyPair)]
+    pub fn rsa_key_pair() -> Promise;
+    #[wasm_bindgen(js_name = ecPrivateKey)]
+    pub fn ec_private_key() -> Promise;
+    #[wasm_bindgen(js_name = pretendWorker)]
+    pub fn pretend_worker(user_agent: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = redirectOrigin)]
+    pub fn redirect_origin(from: &str, to: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = stubRetrieveStatus)]
     pub fn stub_retrieve_status(status: &str) -> JsValue;
     pub fn retrieves(stub: &JsValue) -> u32;

@@ -14,7 +14,13 @@ import init, {
   CozeError,
   generateCodeVerifier,
   generateState,
+  getJWTToken,
   getPKCEAuthenticationUrl,
+  JWTTokenManager,
+  type BotInfo,
+  type JWTRefusalReason,
+  type JWTToken,
+  type PublishBotData,
   initSync,
   parseAuthorizationCallback,
   RoleType,
@@ -249,4 +255,30 @@ export function sse(bytes: Uint8Array): void {
   const retry: number | undefined = parser.retry;
   void [tail, id, retry];
   parser.free();
+}
+
+// ---- JWT (server runtimes) and a maker's bots
+export async function jwt(key: CryptoKey, pem: string): Promise<void> {
+  const params = { appId: '1', keyid: 'k', aud: 'api.coze.cn', privateKey: pem, baseURL: COZE_CN_BASE_URL } as const;
+  const token = await getJWTToken({ ...params, durationSeconds: 600, scope: { account_permission: { permission_list: ['Connector.botChat'] } }, sessionName: 'u1', accountId: '7' }, { signal: new AbortController().signal });
+  expect<Equal<typeof token, JWTToken>>();
+  const manager = new JWTTokenManager({ ...params, privateKey: key, refreshAheadSeconds: 30 });
+  const access: string = await manager.getAccessToken();
+  const current: JWTToken | null = await manager.getToken();
+  const minted: JWTToken = await manager.refresh(access);
+  const client = new CozeAPI({ token: manager, baseURL: COZE_CN_BASE_URL });
+  const { bot_id } = await client.bots.create({ space_id: 's', name: 'Glasses', prompt_info: { prompt: 'brief' }, onboarding_info: { prologue: 'hi' } });
+  await client.bots.update({ bot_id, description: 'new' });
+  const published: PublishBotData = await client.bots.publish({ bot_id, connector_ids: ['1024'] });
+  const info: BotInfo = await client.bots.retrieve({ bot_id });
+  try {
+    await getJWTToken(params);
+  } catch (e) {
+    if (e instanceof CozeError && e.code === 'JWT_IN_BROWSER') return;
+    if (e instanceof CozeError) {
+      const reason: JWTRefusalReason | undefined = e.reason;
+      void reason;
+    }
+  }
+  void [current, minted, published, info];
 }

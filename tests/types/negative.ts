@@ -6,6 +6,7 @@ import {
   ChatEventType,
   CozeAPI,
   CozeError,
+  getJWTToken,
   getPKCEAuthenticationUrl,
   getPKCEOAuthToken,
   initSync,
@@ -125,4 +126,17 @@ export function misc(part: StreamChatData, e: CozeError): void {
   initSync();
   // @ts-expect-error not an event of the union
   if (part.event === 'conversation.chat.updated') return;
+}
+
+export async function jwt(client: CozeAPI): Promise<void> {
+  // @ts-expect-error aud is required (the API host, e.g. 'api.coze.cn')
+  await getJWTToken({ appId: '1', keyid: 'k', privateKey: 'pem' });
+  // @ts-expect-error privateKey is a PEM string or a CryptoKey
+  await getJWTToken({ appId: '1', keyid: 'k', aud: 'a', privateKey: new Uint8Array(4) });
+  // @ts-expect-error a JWT token has no refresh token
+  (await getJWTToken({ appId: '1', keyid: 'k', aud: 'a', privateKey: 'pem' })).refresh_token;
+  // @ts-expect-error connector_ids is a list of strings
+  await client.bots.publish({ bot_id: 'b', connector_ids: 1024 });
+  // @ts-expect-error space_id is required
+  await client.bots.create({ name: 'x' });
 }

@@ -56,6 +56,16 @@ export async function runChecks(lib, { emulatorUrl, message, redirectUrl }) {
     out.webFlow = err.code || String(err);
   }
 
+  // 4c. The JWT flow (given by the worker consumer): refused in a page or worker, before any request.
+  if (lib.getJWTToken) {
+    try {
+      await lib.getJWTToken({ appId: '1', keyid: 'k', aud: 'api.coze.cn', privateKey: 'x', baseURL: emulatorUrl });
+      out.jwtHere = 'allowed';
+    } catch (err) {
+      out.jwtHere = err.code || String(err);
+    }
+  }
+
   // 5. A streamed chat with the Echo bot.
   const client = new CozeAPI({ token: PAT, baseURL: emulatorUrl, allowPersonalAccessTokenInBrowser: true });
   const events = [];

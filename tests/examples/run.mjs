@@ -1,0 +1,123 @@
+// Runs examples/jwt-server.mjs and examples/maker-setup.mjs against the emulator with the built
+// package (pkg/), as a user would after `npm install coze-wasm`: the examples are copied next to a
+// node_modules/coze-wasm that points at pkg/. Needs EMULATOR_URL (scripts/test.sh sets it).
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+
+const root = resolve(import.meta.dirname, '../..');
+const emulator = process.env.EMULATOR_URL ?? process.env.COZE_EMULATOR_URL;
+assert.ok(emulator, 'set EMULATOR_URL to a running emulator');
+const fixtures = join(root, 'tests/fixtures/jwt');
+
+const dir = mkdtempSync(join(tmpdir(), 'coze-wasm-examples-'));
+mkdirSync(join(dir, 'node_modules'));
+symlinkSync(join(root, 'pkg'), join(dir, 'node_modules/coze-wasm'), 'dir');
+cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true });
+writeFileSync(join(dir, 'public.pem'), readFileSync(join(fixtures, 'public.pem')));
+
+async function admin(path, body) {
+  const res = await fetch(emulator + path, { method: 'POST', body: JSON.stringify(body) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return res.json();
+}
+
+/** Runs a script to its end → {code, out}. */
+function run(script, args, env = {}) {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(dir, 'examples', script), ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => done({ code, out }));
+  });
+}
+
+let failures = 0;
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    failures++;
+    console.log(`FAIL ${name}\n${err.stack ?? err}`);
+  }
+}
+
+const { app_id: appId, key_id: keyId } = await admin('/_emulator/jwt_apps', {
+  public_key: readFileSync(join(fixtures, 'public.pem'), 'utf8'), name: 'Maker',
+});
+const pkcs1 = join(fixtures, 'pkcs1.pem');
+const maker = (extra) => run('maker-setup.mjs', ['--app-id', appId, '--key-id', keyId, '--private-key-file', pkcs1,
+  '--base-url', emulator, ...extra]);
+
+let botId;
+await check('maker-setup: token → create → publish → streamed chat', async () => {
+  const { code, out } = await maker([]);
+  assert.equal(code, 0, out);
+  assert.match(out, /OK published version 1 to the API channel/);
+  assert.match(out, /OK chat: "You said: Hello from the maker setup"/);
+  botId = out.match(/READY .* bot id (\d+)/)[1];
+});
+
+await check('maker-setup as a config checker: a good configuration passes', async () => {
+  const { code, out } = await maker(['--bot-id', botId]);
+  assert.equal(code, 0, out);
+  assert.match(out, /OK bot: "Device assistant" version 1/);
+});
+
+await check('maker-setup as a config checker: names the wrong input', async () => {
+  const cases = [
+    [['--key-id', 'not-this-apps-key'], /WRONG key id: key_not_of_app/],
+    [['--private-key-file', join(dir, 'public.pem')], /WRONG private key: public_key/],
+    [['--app-id', '1234'], /WRONG app id: unknown_app/],
+    [['--aud', 'api.coze.cn'], /WRONG base URL \/ aud: aud_mismatch/],
+    [['--bot-id', '42'], /WRONG bot id/],
+  ];
+  for (const [args, expected] of cases) {
+    // A later flag wins in node:util parseArgs, so each case overrides one input.
+    const { code, out } = await maker(args);
+    assert.equal(code, 1, out);
+    assert.match(out, expected);
+    assert.doesNotMatch(out, /MII/, 'no key material in the output');
+  }
+});
+
+await check('jwt-server: mints tokens for a static page', async () => {
+  const child = spawn(process.execPath, [join(dir, 'examples/jwt-server.mjs')], {
+    env: { ...process.env, COZE_APP_ID: appId, COZE_KEY_ID: keyId, COZE_PRIVATE_KEY: readFileSync(pkcs1, 'utf8').replaceAll('\n', '\\n'),
+      COZE_BASE_URL: emulator, PORT: '0', ALLOW_ORIGIN: 'http://127.0.0.1:5173' },
+  });
+  try {
+    const url = await new Promise((found, failed) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/JWT_SERVER_URL=(\S+)/);
+        if (m) found(m[1]);
+      });
+      child.on('exit', (code) => failed(new Error(`jwt-server exited (${code}): ${out}`)));
+    });
+    const res = await fetch(`${url}/token?session=visitor-1`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'http://127.0.0.1:5173');
+    const token = await res.json();
+    assert.match(token.access_token, /^czs_/);
+    assert.ok(token.expires_in > Date.now() / 1000);
+    const me = await (await fetch(`${emulator}/v1/users/me`, { headers: { authorization: `Bearer ${token.access_token}` } })).json();
+    assert.equal(me.code, 0, JSON.stringify(me));
+    assert.equal((await fetch(`${url}/other`)).status, 404);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+rmSync(dir, { recursive: true, force: true });
+if (failures) {
+  console.log(`${failures} example check(s) failed`);
+  process.exit(1);
+}
+console.log('examples: all checks passed');
