@@ -85,21 +85,11 @@ def main():
         sys.exit("build: CI=true needs the size-tuned release build (nightly with rust-src and "
                  "wasm32-unknown-unknown; scripts/setup.sh installs it), not the stable fallback")
     shutil.rmtree(out_dir, ignore_errors=True)
-    for target in pkg["targets"]:
-        target_dir = os.path.join(out_dir, target)
-        # --no-typescript: the package's types are the curated src/js/index.d.ts (write_types).
-        run("wasm-pack", "--quiet", "build", "--release", "--no-pack", "--no-typescript", "--target", target,
-            "--out-dir", target_dir, "--out-name", name, ".", "--", *cargo_args, env=env)
-        wasm = os.path.join(target_dir, f"{name}_bg.wasm")
-        flags = cfg["wasm_opt"]["flags"]
-        if NAMED:
-            flags = [f for f in flags if f != "--strip-debug"] + ["-g"]
-        run("wasm-opt", *flags, wasm, "-o", wasm)
-        minify_js(target_dir, name)
-        for junk in (".gitignore", "package.json", "README.md"):
-            path = os.path.join(target_dir, junk)
-            if os.path.exists(path):
-                os.remove(path)
+    # The page build (web/, what the size gate counts) leaves the server-only JWT flow out; the
+    # server build (server/) has it and shares the page build's JS, so it must bind identically.
+    build_wasm(cfg, os.path.join(out_dir, "web"), name, env, cargo_args + ["--no-default-features"])
+    if not NAMED:
+        build_server_wasm(cfg, out_dir, name, env, cargo_args)
 
     web = f"./web/{name}.js"
     snippets = glob.glob(os.path.join(out_dir, "web", "snippets", "*", "src", "js", "support.js"))
@@ -124,10 +114,17 @@ await init();
 export * from './index.js';
 export {{ default }} from './index.js';
 """)
-    write(out_dir, "node.js", f"""// Node >= 20: instantiates the wasm synchronously from disk; no init() call needed.
+    write(out_dir, "server.js", f"""// Server runtimes without Node's fs (Deno Deploy, Workers-style): the build with the JWT flow.
+// `await init()` (or `init({{ module_or_path }})` with the .wasm as your runtime loads it), then use the API.
+import init from '{web}';
+export * from './index.js';
+export default (input) => init(input ?? {{ module_or_path: new URL('./server/{name}_bg.wasm', import.meta.url) }});
+""")
+    write(out_dir, "node.js", f"""// Node >= 20 and Deno: the server build (with the JWT flow), instantiated synchronously from
+// disk; no init() call needed.
 import {{ readFileSync }} from 'node:fs';
 import {{ initSync }} from '{web}';
-initSync({{ module: readFileSync(new URL('./web/{name}_bg.wasm', import.meta.url)) }});
+initSync({{ module: readFileSync(new URL('./server/{name}_bg.wasm', import.meta.url)) }});
 export * from './index.js';
 export {{ default }} from './index.js';
 """)
@@ -135,6 +132,7 @@ export {{ default }} from './index.js';
     element_sizes = build_element(out_dir)
     # The subpath's own declarations, beside auto.js: TypeScript's node10 resolution ignores exports.
     write(out_dir, "auto.d.ts", "export * from './index.js';\nexport { default } from './index.js';\n")
+    write(out_dir, "server.d.ts", "export * from './index.js';\nexport { default } from './index.js';\n")
 
     with open(os.path.join(ROOT, "pkg.json")) as f:
         manifest = json.load(f)
@@ -154,10 +152,47 @@ export {{ default }} from './index.js';
     budget = cfg["size"]["budget_bytes" if env else "budget_bytes_without_build_std"]
     detail = ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in parts.items())
     print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
+    server_wasm = os.path.join(out_dir, "server", f"{name}_bg.wasm")
+    if os.path.exists(server_wasm):
+        print(f"size: server build (Node, Deno, coze-wasm/server; + the JWT flow): wasm {gz(server_wasm) / 1000:.1f} kB "
+              "gzip -9, same JS")
     print("size: <coze-chat> element (not in the core): " +
           ", ".join(f"{k} {v / 1000:.2f} kB" for k, v in element_sizes.items()) + " gzip -9")
     if total > budget and not NAMED:
         sys.exit(f"build: over the size budget by {total - budget} bytes")
+
+
+def build_wasm(cfg, target_dir, name, env, cargo_args):
+    # --no-typescript: the package's types are the curated src/js/index.d.ts (write_types).
+    run("wasm-pack", "--quiet", "build", "--release", "--no-pack", "--no-typescript", "--target", "web",
+        "--out-dir", target_dir, "--out-name", name, ".", "--", *cargo_args, env=env)
+    wasm = os.path.join(target_dir, f"{name}_bg.wasm")
+    flags = cfg["wasm_opt"]["flags"]
+    if NAMED:
+        flags = [f for f in flags if f != "--strip-debug"] + ["-g"]
+    run("wasm-opt", *flags, wasm, "-o", wasm)
+    minify_js(target_dir, name)
+    for junk in (".gitignore", "package.json", "README.md"):
+        path = os.path.join(target_dir, junk)
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def build_server_wasm(cfg, out_dir, name, env, cargo_args):
+    """server/<name>_bg.wasm: the build with the `server` feature (the JWT flow), for Node, Deno and
+    `coze-wasm/server`. It is loaded through web/'s JS, so that JS must come out byte for byte the
+    same from both builds (the feature only changes what `Core.run` answers, not any binding)."""
+    scratch = os.path.join(out_dir, ".server")
+    build_wasm(cfg, scratch, name, env, cargo_args)
+    web = os.path.join(out_dir, "web")
+    for rel in [f"{name}.js"] + [os.path.relpath(p, scratch) for p in
+                                 glob.glob(os.path.join(scratch, "snippets", "**", "*.js"), recursive=True)]:
+        with open(os.path.join(scratch, rel), "rb") as a, open(os.path.join(web, rel), "rb") as b:
+            if a.read() != b.read():
+                sys.exit(f"build: the server build's {rel} differs from the page build's; they must bind the same")
+    os.makedirs(os.path.join(out_dir, "server"), exist_ok=True)
+    os.replace(os.path.join(scratch, f"{name}_bg.wasm"), os.path.join(out_dir, "server", f"{name}_bg.wasm"))
+    shutil.rmtree(scratch)
 
 
 def build_element(out_dir):

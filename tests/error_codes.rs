@@ -38,6 +38,7 @@ fn rust_typescript_and_readme_list_the_same_codes() {
 
 /// The JWT refusal reasons are one list too: `core::jwt::REASONS` (+ the fallback `refused`), the
 /// `JWTRefusalReason` union and the README's "JWT troubleshooting" table.
+#[cfg(feature = "server")]
 #[test]
 fn jwt_reasons_agree_in_rust_typescript_and_readme() {
     let mut rust: BTreeSet<String> = coze_wasm::core::jwt::REASONS.iter().map(|(r, _)| (*r).to_owned()).collect();

@@ -13,6 +13,7 @@ pub mod endpoints;
 pub mod error;
 pub mod flows;
 pub mod json;
+#[cfg(feature = "server")]
 pub mod jwt;
 pub mod ops;
 pub mod pkce;

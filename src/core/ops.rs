@@ -183,10 +183,22 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         "finishLogin" => finish_login(a)?,
         "fingerprint" => json_string(&pkce::fingerprint(&a.string("token"))),
         // The JWT flow (server runtimes): see core::jwt.
+        #[cfg(feature = "server")]
         "jwtStart" => super::jwt::start(&a.0)?,
+        #[cfg(feature = "server")]
         "jwtRequest" => super::jwt::request(&a.0)?,
+        #[cfg(feature = "server")]
         "jwtKeyRefused" => return Err(super::jwt::key_refused(&a.0)),
+        #[cfg(feature = "server")]
         "jwtReply" => super::jwt::reply(&a.0)?,
+        #[cfg(not(feature = "server"))]
+        "jwtStart" | "jwtRequest" | "jwtKeyRefused" | "jwtReply" => {
+            return Err(CozeError::new(
+                ErrorCode::JwtInBrowser,
+                "getJWTToken: this is the page build of coze-wasm, without the JWT flow. On a server, \
+                 import 'coze-wasm' under Node or Deno, or 'coze-wasm/server' elsewhere; in a page, use PKCE",
+            ))
+        }
         _ => match other_flow(op, a) {
             Some(value) => value?,
             None => return Err(CozeError::invalid_argument("unknown operation")),

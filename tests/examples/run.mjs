@@ -115,6 +115,32 @@ await check('jwt-server: mints tokens for a static page', async () => {
   }
 });
 
+// The two .wasm builds: pages get the one without the JWT flow (web/, what the size gate counts);
+// Node's entry and coze-wasm/server get the server build with it.
+await check('the page build has no JWT flow and says where it is; coze-wasm/server has it', async () => {
+  // One process each: a module instance binds one .wasm.
+  const attempt = (entry, init) => new Promise((done) => {
+    const code = `import * as m from ${JSON.stringify(join(root, 'pkg', entry))};
+      import { readFileSync } from 'node:fs';
+      ${init}
+      const e = await m.getJWTToken({ appId: '1', keyid: 'k', aud: 'api.coze.cn', privateKey: 'not a key' }).catch((e) => e);
+      console.log(JSON.stringify({ code: e.code, reason: e.reason, message: e.message }));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code]);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', () => done(JSON.parse(out)));
+  });
+  const wasm = (dir) => JSON.stringify(join(root, 'pkg', dir, 'coze_wasm_bg.wasm'));
+  const page = await attempt('index.js', `m.initSync({ module: readFileSync(${wasm('web')}) });`);
+  assert.equal(page.code, 'JWT_IN_BROWSER');
+  assert.match(page.message, /page build.*coze-wasm\/server/);
+  const server = await attempt('server.js', `await m.default({ module_or_path: readFileSync(${wasm('server')}) });`);
+  assert.deepEqual([server.code, server.reason], ['INVALID_ARGUMENT', 'key_not_pem']); // it reads the key
+  const node = await attempt('node.js', '');
+  assert.deepEqual([node.code, node.reason], ['INVALID_ARGUMENT', 'key_not_pem']);
+});
+
 rmSync(dir, { recursive: true, force: true });
 if (failures) {
   console.log(`${failures} example check(s) failed`);
