@@ -161,17 +161,23 @@ const signalOf = (options) => reader('request options', options, true).signal();
 
 const isAborted = (signal, err) => !!(signal && signal.aborted) || (err != null && err.name === 'AbortError');
 
-/** fetch; its rejection becomes ABORTED or NETWORK. */
-async function send(req, auth, signal, headers) {
-  if (signal && signal.aborted) throw fetchFailed(signal, null, req.url);
+/** The caller's headers plus the Authorization of this request. */
+function requestHeaders(headers, auth) {
   let h;
   try {
     h = new Headers(headers);
   } catch {
     throw invalid('an invalid header name or value in `headers`');
   }
-  if (req.body !== undefined) h.set('content-type', 'application/json');
   if (auth) h.set('authorization', auth);
+  return h;
+}
+
+/** fetch; its rejection becomes ABORTED or NETWORK. */
+async function send(req, auth, signal, headers) {
+  if (signal && signal.aborted) throw fetchFailed(signal, null, req.url);
+  const h = requestHeaders(headers, auth);
+  if (req.body !== undefined) h.set('content-type', 'application/json');
   try {
     return await fetch(req.url, { method: req.method, headers: h, body: req.body, signal });
   } catch (err) {
@@ -427,13 +433,7 @@ async function uploadFile(client, params, options) {
  */
 async function sendFile(req, auth, signal, headers, file) {
   if (signal && signal.aborted) throw fetchFailed(signal, null, req.url);
-  let h;
-  try {
-    h = new Headers(headers);
-  } catch {
-    throw invalid('an invalid header name or value in `headers`');
-  }
-  if (auth) h.set('authorization', auth);
+  const h = requestHeaders(headers, auth);
   const form = new FormData();
   form.append('file', file.blob, file.name);
   const total = file.blob.size;
