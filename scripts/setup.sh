@@ -67,10 +67,11 @@ fi
 
 # A CJK font, so headless screenshots show Chinese text instead of empty boxes (the element's and
 # the demo's font stacks name Noto Sans CJK as the fallback).
-if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
-  say "installing fonts-noto-cjk (apt)"
-  apt_install fonts-noto-cjk
-fi
+# (fc-list's output is captured whole: `fc-list | grep -q` fails under pipefail when grep stops early.)
+case "$(fc-list : family 2>/dev/null)" in
+  *"Noto Sans CJK"*) ;;
+  *) say "installing fonts-noto-cjk (apt)"; apt_install fonts-noto-cjk ;;
+esac
 
 if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
   say "installing wasm-pack $WASM_PACK_VERSION (cargo install, ~2 min)"
