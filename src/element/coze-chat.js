@@ -263,9 +263,8 @@ class CozeChat extends HTMLElement {
       this.fail(err);
       return;
     }
-    const params = new URLSearchParams(location.search);
     let fresh = false;
-    if (params.has('state') || params.has('error')) {
+    if (this.claimLogin(new URLSearchParams(location.search).get('state'))) {
       this.setAttribute('open', ''); // back from the login: show where it went
       // It cleans the address bar (code, state, error…) whatever the outcome.
       try {
@@ -280,6 +279,29 @@ class CozeChat extends HTMLElement {
     else this.setState('out');
   }
 
+  /** Where this element notes its login's state across the redirect: per client and element
+   *  (its `id`, else its place in the page). One login in flight per element. */
+  loginMark() {
+    return `coze-chat:login:${this.cfg.clientId} ${this.id || [...document.querySelectorAll('coze-chat')].indexOf(this)}`;
+  }
+
+  loginStore() {
+    return this.cfg.storage === 'local' ? localStorage : sessionStorage;
+  }
+
+  /** True when `state` is the login this element started; the note is used up (read and removed
+   *  in one synchronous step: one element completes it). */
+  claimLogin(state) {
+    try {
+      const store = this.loginStore();
+      if (!state || store.getItem(this.loginMark()) !== state) return false;
+      store.removeItem(this.loginMark());
+      return true;
+    } catch {
+      return false; // no storage: startLogin could not have kept a login either
+    }
+  }
+
   setState(state) {
     this.state = state;
     this.strings();
@@ -290,7 +312,8 @@ class CozeChat extends HTMLElement {
     this.$('login').disabled = true;
     try {
       const { clientId, redirectUrl, baseURL, wwwURL, storage } = this.cfg;
-      const { url } = await startLogin({ clientId, redirectUrl, baseURL, wwwURL, storage: storage === 'local' ? 'local' : 'session' });
+      const { url, state } = await startLogin({ clientId, redirectUrl, baseURL, wwwURL, storage: storage === 'local' ? 'local' : 'session' });
+      this.loginStore().setItem(this.loginMark(), state);
       location.assign(url);
     } catch (err) {
       this.update();

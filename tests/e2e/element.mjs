@@ -41,7 +41,8 @@ async function main() {
   try {
     const emulator = await useEmulator(ROOT);
     cleanups.push(emulator.stop);
-    const site = await startStaticServer([['/pkg/', path.join(ROOT, 'pkg')], ['/', path.join(ROOT, 'www')]]);
+    const site = await startStaticServer([['/pkg/', path.join(ROOT, 'pkg')], ['/', path.join(ROOT, 'www')],
+      ['/callback', path.join(HERE, 'pages', 'callback')]]);
     cleanups.push(site.close);
     const EMU = emulator.url;
     const SITE = site.url;
@@ -58,7 +59,7 @@ async function main() {
       window.cozeEvents = [];
       for (const type of ['coze-login', 'coze-logout', 'coze-message', 'coze-error']) {
         document.addEventListener(type, (e) => window.cozeEvents.push({
-          type, detail: { ...e.detail, error: e.detail.error && { code: e.detail.error.code, logid: e.detail.error.logid } },
+          type, id: e.target.id, detail: { ...e.detail, error: e.detail.error && { code: e.detail.error.code, logid: e.detail.error.logid } },
         }));
       }
     });
@@ -128,6 +129,19 @@ async function main() {
 
     await page.goto(`${PAGE}?emulator=${encodeURIComponent(EMU)}`);
     await waitUntil(async () => (await state()) === 'out', 'the element to boot signed out');
+
+    await runner.test('0. the page\'s own ?state=&code= are not a login: left alone, no error', async () => {
+      // (embed.js keeps the emulator choice for the tab: this load has only the site's params.)
+      await page.goto(`${PAGE}?state=site-own&code=42&page=2`);
+      await waitUntil(async () => (await state()) === 'out', 'the element to boot signed out');
+      await sleep(300);
+      assert(await part('error').isHidden(), 'no error shown');
+      assertEqual(JSON.stringify(await events('coze-error')), '[]', 'no coze-error');
+      assertEqual(new URL(page.url()).search, '?state=site-own&code=42&page=2', 'the page\'s query is untouched');
+      assertEqual(await chat.getAttribute('open'), null, 'the panel stays closed');
+      await page.goto(PAGE);
+      await waitUntil(async () => (await state()) === 'out', 'the element to boot signed out');
+    });
 
     await runner.test('a. launcher, keyboard-only login (PKCE redirect, callback completed, address bar clean)', async () => {
       assert(await part('launcher').isVisible(), 'the launcher bubble shows');
@@ -380,6 +394,38 @@ async function main() {
       await boot(true);
       await waitUntil(async () => (await insecureState()) === 'out', 'allowed with allow-insecure-http');
       await page.evaluate(() => document.querySelector('coze-chat.insecure').remove());
+    });
+
+    await runner.test('j2. two elements on one page: only the one that started the login completes it', async () => {
+      // tests/e2e/pages/callback/: #first (token in sessionStorage) and a second element without
+      // an id (its place in the page names it), token in memory, same client.
+      const TWO = `${SITE}/callback`;
+      await page.goto(TWO);
+      const first = page.locator('#first');
+      const second = page.locator('coze-chat').nth(1);
+      const states = async () => `${await first.getAttribute('data-state')} ${await second.getAttribute('data-state')}`;
+      await waitUntil(async () => (await states()) === 'out out', 'both elements signed out');
+      const loginWith = async (who, want) => {
+        await who.locator('#login').click();
+        await page.waitForURL((u) => u.href.startsWith(`${EMU}/oauth/consent`));
+        await page.locator('#allow').click();
+        await page.waitForURL((u) => u.href.startsWith(TWO));
+        await waitUntil(async () => (await states()) === want, `the elements to settle as "${want}"`);
+        await sleep(300);
+        assertEqual(await states(), want, 'the elements after the callback');
+        assertEqual(JSON.stringify(await events('coze-error')), '[]', 'no coze-error from either element');
+        assert(await first.locator('#error').isHidden() && await second.locator('#error').isHidden(), 'no error shown');
+        assertEqual(new URL(page.url()).search, '', 'the callback left the address bar');
+        return JSON.stringify((await events('coze-login')).map((e) => e.id));
+      };
+      // The second (later in the page) logs in: the first stays quiet, and the other way round.
+      assertEqual(await loginWith(second, 'out in'), '[""]', 'coze-login from the second only');
+      assertEqual(await storedToken(), null, 'the first element stored no token');
+      assertEqual(await loginWith(first, 'in out'), '["first"]', 'coze-login from the first only');
+      assert((await storedToken()).access_token.startsWith('czu_'), 'the first element holds the token');
+      await first.locator('#logout').click();
+      await waitUntil(async () => (await first.getAttribute('data-state')) === 'left', 'logged out');
+      await page.goto(PAGE);
     });
 
     await runner.test('k. strict CSP and console: no violations, no page errors', async () => {
