@@ -11,14 +11,14 @@ const STRINGS = {
     placeholder: 'Message…', send: 'Send', stop: 'Stop', fresh: 'New conversation', logout: 'Log out',
     open: 'Open chat', close: 'Close chat', dismiss: 'Dismiss', stopped: 'Stopped', empty: 'The bot sent no text.',
     ended: 'Your session ended. Log in again to go on.', loggedOut: 'You are logged out.', failed: 'Failed',
-    you: 'You',
+    you: 'You', attach: 'Attach an image or file',
   },
   zh: {
     title: '对话', login: '使用扣子登录', intro: '登录扣子账号，即可与这个机器人对话。',
     placeholder: '输入消息…', send: '发送', stop: '停止', fresh: '新对话', logout: '退出登录',
     open: '打开对话', close: '关闭对话', dismiss: '关闭', stopped: '已停止', empty: '机器人没有回复文字。',
     ended: '登录已失效，请重新登录。', loggedOut: '已退出登录。', failed: '失败',
-    you: '你',
+    you: '你', attach: '添加图片或文件',
   },
 };
 
@@ -84,7 +84,9 @@ const TEMPLATE = `<button class="launcher" part="launcher" id="launcher" aria-ex
 <button class="icon" id="error-close">${icon('M6 6l12 12M18 6L6 18')}</button></div>
 <div class="welcome" id="welcome" part="welcome"><p id="intro"></p><button class="primary" id="login" part="login-button"></button></div>
 <div id="log" part="messages" role="log" aria-live="polite" aria-labelledby="title" hidden></div>
-<form id="composer" part="composer" hidden><textarea id="input" rows="1" part="input"></textarea>
+<div id="tray" class="attachment-tray" part="attachments" hidden></div>
+<form id="composer" part="composer" hidden><button class="icon" id="attach" type="button" part="button attach-button">${icon('M20 11l-8 8a5 5 0 01-7-7l8-8a3.5 3.5 0 015 5l-8 8a2 2 0 01-3-3l7-7')}</button>
+<input type="file" id="files" multiple hidden><textarea id="input" rows="1" part="input"></textarea>
 <button class="primary" id="send" part="send-button"></button><button id="stop" type="button" part="stop-button" hidden></button></form>
 </section>`;
 
@@ -176,7 +178,7 @@ class CozeChat extends HTMLElement {
     $('input').setAttribute('aria-label', $('input').placeholder);
     $('send').textContent = t.send;
     $('stop').textContent = t.stop;
-    for (const [id, label] of [['fresh', t.fresh], ['logout', t.logout], ['close', t.close], ['launcher', t.open], ['error-close', t.dismiss]]) {
+    for (const [id, label] of [['fresh', t.fresh], ['logout', t.logout], ['close', t.close], ['launcher', t.open], ['error-close', t.dismiss], ['attach', t.attach]]) {
       $(id).title = label;
       $(id).setAttribute('aria-label', label);
     }
@@ -198,7 +200,8 @@ class CozeChat extends HTMLElement {
     $('launcher').setAttribute('aria-expanded', String(this.hasAttribute('open')));
     $('send').hidden = streaming;
     $('stop').hidden = !streaming;
-    $('send').disabled = !$('input').value.trim();
+    $('send').disabled = !$('input').value.trim() && !(this.files && this.files.count);
+    $('attach').disabled = !this.files || streaming;
     this.dataset.state = this.state;
   }
 
@@ -326,6 +329,20 @@ class CozeChat extends HTMLElement {
     this.setState('in');
     this.emit('coze-login', { restored });
     this.loadUser().catch((err) => this.fail(err));
+    this.loadAttachments().catch((err) => this.fail(err));
+  }
+
+  /** The attachments UI (pkg/attachments.js; inside coze-chat.js), loaded once signed in. */
+  async loadAttachments() {
+    this.attach = this.attach || await import('./attachments.js');
+    this.files = this.files || this.attach.elementAttachments(this.shadowRoot, {
+      lang: () => this.lang, onChange: () => this.update(), warn: (message) => this.fail({ code: 'INVALID_ARGUMENT', message }),
+    });
+    this.update();
+  }
+
+  get lang() {
+    return this.t === STRINGS.zh ? 'zh' : 'en';
   }
 
   async loadUser() {
@@ -346,6 +363,7 @@ class CozeChat extends HTMLElement {
     this.user = null;
     this.conversationId = null;
     this.$('log').replaceChildren();
+    if (this.files) this.files.clear();
     this.setState(reason === 'user' ? 'left' : 'ended');
     this.emit('coze-logout', { reason });
     if (this.matches(':focus-within') || reason === 'user') this.$('login').focus();
@@ -355,6 +373,7 @@ class CozeChat extends HTMLElement {
     this.stop(true);
     this.conversationId = null;
     this.$('log').replaceChildren();
+    if (this.files) this.files.clear();
     this.clearError();
     if (!quiet && this.state === 'in') this.$('input').focus();
   }
@@ -396,10 +415,12 @@ class CozeChat extends HTMLElement {
   async send() {
     const input = this.$('input');
     const text = input.value.trim();
-    if (!text || this.run || this.state !== 'in') return;
+    if ((!text && !(this.files && this.files.count)) || this.run || this.state !== 'in') return;
     this.clearError();
     input.value = '';
-    this.row('user', text);
+    const taken = this.files ? this.files.take() : [];
+    const sent = this.row('user', text);
+    const bars = taken.length ? this.attach.showWithMessage(sent, taken, this.lang) : [];
     const reply = this.row('bot', '');
     const { bubble } = reply;
     bubble.setAttribute('aria-busy', 'true');
@@ -437,9 +458,11 @@ class CozeChat extends HTMLElement {
         this.conversationId = run.conversationId = conversation.id;
       }
       const me = await this.loadUser();
+      // Each file uploaded (its bar follows), then the object_string items; else the text.
+      const message = taken.length ? await this.attach.messageContent(this.client, text, taken, bars, signal) : { content: text, content_type: 'text' };
       const stream = this.client.chat.stream({
         bot_id: botId, user_id: String(me.user_id), conversation_id: this.conversationId,
-        additional_messages: [{ role: 'user', content: text, content_type: 'text' }],
+        additional_messages: [{ role: 'user', ...message }],
       }, { signal });
       for await (const part of stream) {
         const data = part.data;

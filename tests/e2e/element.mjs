@@ -3,6 +3,7 @@
 // `python3 scripts/build.py`:  node tests/e2e/element.mjs
 // Uses $EMULATOR_URL when set, else starts target/debug/coze-emulator itself. Screenshots go to
 // $SCREENS_DIR (default tests/e2e/artifacts/element/). Exit status 0 only when every case passed.
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -290,15 +291,86 @@ async function main() {
       }
     });
 
+    await runner.test('e3. attachments: picker by keyboard, drop, thumbnails, remove, upload, bytes verified by the bot', async () => {
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+      const notes = 'Lamp notes: 800 lm, USB-C. 护眼台灯\n';
+      const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+      const tray = chat.locator('#tray .attachment');
+      const drop = (name, text) => part('panel').evaluate((panel, [n, t]) => {
+        const files = new DataTransfer();
+        files.items.add(new File([t], n, { type: 'text/plain' }));
+        for (const type of ['dragover', 'drop']) {
+          panel.dispatchEvent(new DragEvent(type, { dataTransfer: files, bubbles: true, cancelable: true, composed: true }));
+        }
+      }, [name, text]);
+      await waitUntil(async () => !(await part('attach').isDisabled()), 'the attach button to be ready');
+      // Keyboard only: Shift+Tab from the input to the paperclip, Enter opens the file picker.
+      await part('input').focus();
+      await page.keyboard.press('Shift+Tab');
+      assertEqual(await focused(), '#attach', 'Shift+Tab from the input reaches the attach button');
+      assertEqual(await part('attach').getAttribute('aria-label'), 'Attach an image or file', 'the button is labelled');
+      const picked = page.waitForEvent('filechooser');
+      await sleep(200); // Playwright turns on its file-chooser interception with the listener, asynchronously
+      await page.keyboard.press('Enter');
+      const chooser = await picked;
+      await chooser.setFiles({ name: 'lamp.png', mimeType: 'image/png', buffer: png });
+      await waitUntil(async () => (await tray.count()) === 1, 'the picked image in the tray');
+      assert(await chat.locator('#tray img.attachment-thumb').isVisible(), 'a thumbnail of the image');
+      await drop('notes.txt', notes);
+      await drop('oops.txt', 'not this one');
+      await waitUntil(async () => (await tray.count()) === 3, 'the dropped files in the tray');
+      // Removed before sending, by keyboard.
+      const remove = chat.locator('#tray .attachment[data-name="oops.txt"] button');
+      assertEqual(await remove.getAttribute('aria-label'), 'Remove oops.txt', 'the remove button is labelled');
+      await remove.focus();
+      await page.keyboard.press('Enter');
+      await waitUntil(async () => (await tray.count()) === 2, 'oops.txt removed');
+      // An empty file is refused with a visible INVALID_ARGUMENT.
+      await drop('empty.txt', '');
+      await part('error').waitFor({ state: 'visible' });
+      assert((await part('error-meta').textContent()).includes('INVALID_ARGUMENT') && (await part('error-text').textContent()).includes('empty.txt is empty'), 'the empty file is refused');
+      assertEqual(await tray.count(), 2, 'and not attached');
+      await part('error-close').click();
+      await axeCheck('(attachments in the tray)');
+      await chat.evaluate((el) => el.setAttribute('lang', 'zh'));
+      try {
+        assertEqual(await part('attach').getAttribute('aria-label'), '添加图片或文件', 'the zh label');
+        await drop('说明.txt', '中文');
+        const removeZh = chat.locator('#tray .attachment[data-name="说明.txt"] button');
+        assertEqual(await removeZh.getAttribute('aria-label'), '移除 说明.txt', 'the zh remove label');
+        await removeZh.click();
+        await waitUntil(async () => (await tray.count()) === 2, '说明.txt removed');
+      } finally {
+        await chat.evaluate((el) => el.removeAttribute('lang'));
+      }
+      await shot('attachments-tray.png');
+      await typeAndSend('What do you see?');
+      assertEqual(await tray.count(), 0, 'the tray is emptied on send');
+      const sent = chat.locator('div.msg.user').last();
+      assertEqual(await sent.locator('figure.bubble-attachment').count(), 2, 'both files in the user\'s message');
+      assert(await sent.locator('figure img.attachment-thumb').isVisible(), 'the image\'s thumbnail in the user\'s message');
+      await replyDone();
+      const reply = await lastBot().textContent();
+      const image = `[image lamp.png, ${png.length} bytes, sha256 ${sha256(png)}]`;
+      const file = `[file notes.txt, ${Buffer.byteLength(notes)} bytes, sha256 ${sha256(notes)}]`;
+      assert(reply.includes('What do you see?') && reply.includes(image) && reply.includes(file), `the bot names both files' hashes: ${reply}`);
+      const bars = await sent.locator('progress').evaluateAll((list) => list.map((b) => `${b.value}/${b.max} ${b.className}`));
+      assertEqual(JSON.stringify(bars), JSON.stringify([`${png.length}/${png.length} upload-progress done`, `${Buffer.byteLength(notes)}/${Buffer.byteLength(notes)} upload-progress done`]), 'the upload bars ran full');
+      assert(await sent.locator('figure[data-file-id]').count() === 2, 'each figure knows its file id');
+      assert(await part('error').isHidden(), 'no error');
+      await shot('attachments-sent.png');
+    });
+
     await runner.test('f. errors show their message and logid, and reach the page as coze-error', async () => {
       const { bot_id: failing } = await emu('/_emulator/bots', { fault: 'http_500', name: 'Failing Bot' });
       await chat.evaluate((el, bot) => el.setAttribute('bot-id', bot), failing);
+      const earlier = (await events('coze-error')).length; // e3's refused empty file
       await typeAndSend('this fails');
       await part('error').waitFor({ state: 'visible' });
       const meta = await part('error-meta').textContent();
       assert(/COZE_API_ERROR|HTTP 500/.test(meta) && /logid \S+/.test(meta), `code, status and logid shown (got "${meta}")`);
       assert((await part('error-text').textContent()).length > 0, 'a message');
-      const errors = await events('coze-error');
+      const errors = (await events('coze-error')).slice(earlier);
       assert(errors.length === 1 && errors[0].detail.code && errors[0].detail.logid, `one coze-error with code and logid: ${JSON.stringify(errors)}`);
       assert(meta.includes(errors[0].detail.logid), 'the logid shown is the error\'s');
       assert(/Failed/.test(await chat.locator('div.msg.bot .note').last().textContent()), 'the reply is marked failed');
