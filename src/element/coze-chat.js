@@ -160,7 +160,11 @@ class CozeChat extends HTMLElement {
       if (value !== null && old === null) queueMicrotask(() => this.focusMain());
       if (value === null && old !== null && this.hasAttribute('launcher')) this.$('launcher').focus();
     } else if (name === 'bot-id') {
-      if (old !== value) this.newConversation(true);
+      if (old !== value) {
+        this.newConversation(true);
+        this.bot = null;
+        this.loadBot();
+      }
     } else {
       this.strings();
     }
@@ -169,9 +173,9 @@ class CozeChat extends HTMLElement {
   strings() {
     const t = this.t;
     const $ = this.$;
-    const title = this.getAttribute('title') || t.title;
+    const title = this.botName();
     $('title').textContent = title;
-    avatar($('bot-avatar'), this.getAttribute('bot-icon'), title);
+    avatar($('bot-avatar'), this.botIcon(), title);
     $('intro').textContent = this.state === 'ended' ? t.ended : this.state === 'left' ? t.loggedOut : t.intro;
     $('login').textContent = t.login;
     $('input').placeholder = this.getAttribute('placeholder') || t.placeholder;
@@ -330,6 +334,29 @@ class CozeChat extends HTMLElement {
     this.emit('coze-login', { restored });
     this.loadUser().catch((err) => this.fail(err));
     this.loadAttachments().catch((err) => this.fail(err));
+    this.loadBot();
+  }
+
+  // Without a `title`, the header shows the bot's own name and icon (bots.retrieve), once signed in.
+  botName() {
+    return this.getAttribute('title') || (this.bot && this.bot.name) || this.t.title;
+  }
+
+  botIcon() {
+    return this.getAttribute('bot-icon') || (this.bot && this.bot.icon_url);
+  }
+
+  async loadBot() {
+    const id = this.getAttribute('bot-id');
+    if (this.hasAttribute('title') || !this.client || this.bot) return;
+    try {
+      const bot = await this.client.bots.retrieve({ bot_id: id });
+      if (id !== this.getAttribute('bot-id')) return; // another bot was chosen meanwhile
+      this.bot = bot;
+      this.strings();
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** The attachments UI (pkg/attachments.js; inside coze-chat.js), loaded once signed in. */
@@ -387,7 +414,7 @@ class CozeChat extends HTMLElement {
     face.setAttribute('aria-hidden', 'true');
     const t = this.t;
     if (kind === 'user') avatar(face, this.user && this.user.avatar_url, (this.user && (this.user.nick_name || this.user.user_name)) || t.you);
-    else avatar(face, this.getAttribute('bot-icon'), this.getAttribute('title') || t.title);
+    else avatar(face, this.botIcon(), this.botName());
     const body = document.createElement('div');
     const bubble = document.createElement('div');
     bubble.className = 'bubble';

@@ -493,6 +493,12 @@ async function main() {
       // The second (later in the page) logs in: the first stays quiet, and the other way round.
       assertEqual(await loginWith(second, 'out in'), '[""]', 'coze-login from the second only');
       assertEqual(await storedToken(), null, 'the first element stored no token');
+      // No title attribute: the header names the bot as Coze does (bots.retrieve), with its icon.
+      const info = await fetch(`${EMU}/v1/bot/get_online_info?bot_id=${ECHO_BOT}`, { headers: { authorization: 'Bearer pat_emulator_demo' } }).then((r) => r.json());
+      assert(info.code === 0 && info.data.name && info.data.icon_url, `the emulator's bot info: ${JSON.stringify(info)}`);
+      await waitUntil(async () => (await second.locator('#title').textContent()) === info.data.name, `the title "${info.data.name}"`);
+      await waitUntil(async () => (await second.locator('#bot-avatar img').getAttribute('src').catch(() => null)) === info.data.icon_url, 'the bot\'s icon in the header');
+      assertEqual(await first.locator('#title').textContent(), 'First', 'a title attribute wins');
       assertEqual(await loginWith(first, 'in out'), '["first"]', 'coze-login from the first only');
       assert((await storedToken()).access_token.startsWith('czu_'), 'the first element holds the token');
       await first.locator('#logout').click();
