@@ -68,6 +68,7 @@ h2{font-size:16px;margin:0;flex:1;min-width:0;white-space:nowrap;overflow:hidden
 .note{font-size:12px;color:var(--coze-muted);margin-top:4px}.note.bad{color:#b42318}
 form{display:flex;gap:8px;padding:12px;border-top:1px solid var(--coze-line);align-items:flex-end}
 textarea{flex:1;resize:none;font:inherit;padding:9px 12px;border:1px solid var(--coze-line);border-radius:12px;max-height:140px;background:var(--coze-bg);color:inherit}
+textarea:placeholder-shown{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 #stop{background:var(--coze-bot-bg);padding:10px 16px;font-weight:600}
 @media (max-width:480px){:host([launcher]) .panel{inset:0;width:auto;max-height:none;height:auto;border-radius:0;border:0}
 :host([launcher][open]) .launcher{display:none}}`;
