@@ -361,6 +361,30 @@ async function main() {
       await shot('attachments-sent.png');
     });
 
+    await runner.test('e4. upload progress shows as it goes, and Stop aborts the upload', async () => {
+      // The emulator reads this client's uploads slowly: 8 MB at 1 MB/s (past what the sockets buffer).
+      await emu('/_emulator/uploads', { client_id: CLIENT_ID, read_bytes_per_second: 1_000_000 });
+      try {
+        const before = await emu(`/_emulator/uploads?client_id=${CLIENT_ID}`);
+        await chat.locator('#files').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(8 * 1024 * 1024, 7) });
+        await typeAndSend('a big file');
+        const bar = chat.locator('div.msg.user').last().locator('progress');
+        await waitUntil(async () => bar.evaluate((b) => b.value > 0 && b.value < b.max), 'the bar part-way', { timeout: 6000 });
+        await part('stop').click();
+        await emu('/_emulator/uploads', { client_id: CLIENT_ID }); // the server drains what was buffered quickly
+        await waitUntil(async () => (await chat.locator('div.msg.bot .note').last().textContent()) === 'Stopped', 'the Stopped note');
+        assert(await bar.evaluate((b) => b.value < b.max && !b.classList.contains('done')), 'the bar stops short');
+        const after = await waitUntil(async () => {
+          const u = await emu(`/_emulator/uploads?client_id=${CLIENT_ID}`);
+          return u.interrupted > before.interrupted && u;
+        }, 'the emulator to see the upload cut off');
+        assertEqual(after.completed, before.completed, 'no upload completed');
+        assert(await part('error').isHidden(), 'Stop is not an error');
+      } finally {
+        await emu('/_emulator/uploads', { client_id: CLIENT_ID });
+      }
+    });
+
     await runner.test('f. errors show their message and logid, and reach the page as coze-error', async () => {
       const { bot_id: failing } = await emu('/_emulator/bots', { fault: 'http_500', name: 'Failing Bot' });
       await chat.evaluate((el, bot) => el.setAttribute('bot-id', bot), failing);
