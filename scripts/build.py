@@ -199,16 +199,21 @@ def build_element(out_dir):
     """The <coze-chat> element, outside the core: element.js (the element with its Markdown
     renderer; it imports ./index.js, so a bundler shares one wasm with API users) and coze-chat.js,
     the same with the core's JS bundled in: one self-contained module for a <script type="module">
-    tag. markdown.js alone is for the demo page. Returns gzip -9 sizes."""
+    tag. markdown.js and attachments.js alone are also for the demo page. Returns gzip -9 sizes."""
     src = os.path.join(ROOT, "src", "element")
     element, bundle = os.path.join(out_dir, "element.js"), os.path.join(out_dir, "coze-chat.js")
     esbuild = ["esbuild", "--bundle", "--minify", "--format=esm", "--log-level=error"]
-    run(*esbuild, os.path.join(src, "coze-chat.js"), "--external:./index.js", f"--outfile={element}")
+    # attachments.js: loaded by the element once signed in (import() in element.js; bundled inline,
+    # no extra request, in coze-chat.js); also the demo's.
+    run(*esbuild, os.path.join(src, "coze-chat.js"), "--external:./index.js", "--external:./attachments.js",
+        f"--outfile={element}")
+    for module in ("markdown.js", "attachments.js"):
+        run("esbuild", os.path.join(src, module), "--minify", "--format=esm", "--log-level=error",
+            f"--outfile={os.path.join(out_dir, module)}")
     run(*esbuild, element, f"--outfile={bundle}")
-    run("esbuild", os.path.join(src, "markdown.js"), "--minify", "--format=esm", "--log-level=error",
-        f"--outfile={os.path.join(out_dir, 'markdown.js')}")
     write(out_dir, "element.d.ts", ELEMENT_TYPES)
-    return {"element.js": gz(element), "coze-chat.js (with the core's JS; + the .wasm)": gz(bundle)}
+    return {"element.js": gz(element), "attachments.js (loaded on sign-in)": gz(os.path.join(out_dir, "attachments.js")),
+            "coze-chat.js (with the core's JS; + the .wasm)": gz(bundle)}
 
 
 ELEMENT_TYPES = """// <coze-chat>: attributes client-id, bot-id, base-url (required), redirect-url, storage, lang,

@@ -50,7 +50,8 @@ node tests/e2e/run.mjs
 node tests/e2e/two-tabs.mjs
 node tests/e2e/device.mjs
 
-step "end-to-end: <coze-chat> on www/embed.html in Chromium (login, Markdown, Stop, refresh, errors, axe-core, strict CSP)"
+step "end-to-end: <coze-chat> on www/embed.html in Chromium (login, Markdown, Stop, refresh, attachments, errors, axe-core, strict CSP) and Firefox (login, reply, attachment, logout)"
 node tests/e2e/element.mjs
+node tests/e2e/element-firefox.mjs
 
 step "all tests passed"

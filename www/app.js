@@ -3,7 +3,6 @@
 //   * everything that comes from the server is rendered as text (textContent / Text nodes), never HTML;
 //   * nothing secret (tokens, code, verifier) is ever written to the console.
 
-import { createAttachments, messageContent, showWithMessage } from './attachments.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +17,8 @@ const CALLBACK_PARAMS = ['code', 'state', 'error', 'error_description', 'error_u
 let lib = null;
 /** The package's safe Markdown renderer, shared with <coze-chat> (filled by boot()). */
 let renderMarkdown = null;
+/** pkg/attachments.js (shared with <coze-chat>), loaded with the package in boot(). */
+let createAttachments, messageContent, showWithMessage;
 /** The composer's attached files (bindAttachments()). */
 let attachments = null;
 
@@ -898,10 +899,9 @@ function bindChat() {
     loadBots();
   });
   $('bot').addEventListener('change', selectBot);
-  bindAttachments();
 }
 
-/** The paperclip button, the file picker and dropping files on the chat (www/attachments.js). */
+/** The paperclip button, the file picker and dropping files on the chat (pkg/attachments.js). */
 function bindAttachments() {
   attachments = createAttachments({
     tray: $('attachments'),
@@ -939,6 +939,8 @@ async function boot() {
   try {
     lib = await import('./pkg/index.js');
     ({ renderMarkdown } = await import('./pkg/markdown.js'));
+    ({ createAttachments, messageContent, showWithMessage } = await import('./pkg/attachments.js'));
+    bindAttachments();
     await lib.default();
   } catch (err) {
     setAuth('out');

@@ -11,14 +11,14 @@ const STRINGS = {
     placeholder: 'Message…', send: 'Send', stop: 'Stop', fresh: 'New conversation', logout: 'Log out',
     open: 'Open chat', close: 'Close chat', dismiss: 'Dismiss', stopped: 'Stopped', empty: 'The bot sent no text.',
     ended: 'Your session ended. Log in again to go on.', loggedOut: 'You are logged out.', failed: 'Failed',
-    you: 'You',
+    you: 'You', attach: 'Attach an image or file',
   },
   zh: {
     title: '对话', login: '使用扣子登录', intro: '登录扣子账号，即可与这个机器人对话。',
     placeholder: '输入消息…', send: '发送', stop: '停止', fresh: '新对话', logout: '退出登录',
     open: '打开对话', close: '关闭对话', dismiss: '关闭', stopped: '已停止', empty: '机器人没有回复文字。',
     ended: '登录已失效，请重新登录。', loggedOut: '已退出登录。', failed: '失败',
-    you: '你',
+    you: '你', attach: '添加图片或文件',
   },
 };
 
@@ -68,6 +68,7 @@ h2{font-size:16px;margin:0;flex:1;min-width:0;white-space:nowrap;overflow:hidden
 .note{font-size:12px;color:var(--coze-muted);margin-top:4px}.note.bad{color:#b42318}
 form{display:flex;gap:8px;padding:12px;border-top:1px solid var(--coze-line);align-items:flex-end}
 textarea{flex:1;resize:none;font:inherit;padding:9px 12px;border:1px solid var(--coze-line);border-radius:12px;max-height:140px;background:var(--coze-bg);color:inherit}
+textarea:placeholder-shown{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 #stop{background:var(--coze-bot-bg);padding:10px 16px;font-weight:600}
 @media (max-width:480px){:host([launcher]) .panel{inset:0;width:auto;max-height:none;height:auto;border-radius:0;border:0}
 :host([launcher][open]) .launcher{display:none}}`;
@@ -84,7 +85,9 @@ const TEMPLATE = `<button class="launcher" part="launcher" id="launcher" aria-ex
 <button class="icon" id="error-close">${icon('M6 6l12 12M18 6L6 18')}</button></div>
 <div class="welcome" id="welcome" part="welcome"><p id="intro"></p><button class="primary" id="login" part="login-button"></button></div>
 <div id="log" part="messages" role="log" aria-live="polite" aria-labelledby="title" hidden></div>
-<form id="composer" part="composer" hidden><textarea id="input" rows="1" part="input"></textarea>
+<div id="tray" class="attachment-tray" part="attachments" hidden></div>
+<form id="composer" part="composer" hidden><button class="icon" id="attach" type="button" part="button attach-button">${icon('M20 11l-8 8a5 5 0 01-7-7l8-8a3.5 3.5 0 015 5l-8 8a2 2 0 01-3-3l7-7')}</button>
+<input type="file" id="files" multiple hidden><textarea id="input" rows="1" part="input"></textarea>
 <button class="primary" id="send" part="send-button"></button><button id="stop" type="button" part="stop-button" hidden></button></form>
 </section>`;
 
@@ -158,7 +161,11 @@ class CozeChat extends HTMLElement {
       if (value !== null && old === null) queueMicrotask(() => this.focusMain());
       if (value === null && old !== null && this.hasAttribute('launcher')) this.$('launcher').focus();
     } else if (name === 'bot-id') {
-      if (old !== value) this.newConversation(true);
+      if (old !== value) {
+        this.newConversation(true);
+        this.bot = null;
+        this.loadBot();
+      }
     } else {
       this.strings();
     }
@@ -167,16 +174,16 @@ class CozeChat extends HTMLElement {
   strings() {
     const t = this.t;
     const $ = this.$;
-    const title = this.getAttribute('title') || t.title;
+    const title = this.botName();
     $('title').textContent = title;
-    avatar($('bot-avatar'), this.getAttribute('bot-icon'), title);
+    avatar($('bot-avatar'), this.botIcon(), title);
     $('intro').textContent = this.state === 'ended' ? t.ended : this.state === 'left' ? t.loggedOut : t.intro;
     $('login').textContent = t.login;
     $('input').placeholder = this.getAttribute('placeholder') || t.placeholder;
     $('input').setAttribute('aria-label', $('input').placeholder);
     $('send').textContent = t.send;
     $('stop').textContent = t.stop;
-    for (const [id, label] of [['fresh', t.fresh], ['logout', t.logout], ['close', t.close], ['launcher', t.open], ['error-close', t.dismiss]]) {
+    for (const [id, label] of [['fresh', t.fresh], ['logout', t.logout], ['close', t.close], ['launcher', t.open], ['error-close', t.dismiss], ['attach', t.attach]]) {
       $(id).title = label;
       $(id).setAttribute('aria-label', label);
     }
@@ -198,7 +205,8 @@ class CozeChat extends HTMLElement {
     $('launcher').setAttribute('aria-expanded', String(this.hasAttribute('open')));
     $('send').hidden = streaming;
     $('stop').hidden = !streaming;
-    $('send').disabled = !$('input').value.trim();
+    $('send').disabled = !$('input').value.trim() && !(this.files && this.files.count);
+    $('attach').disabled = !this.files || streaming;
     this.dataset.state = this.state;
   }
 
@@ -263,9 +271,8 @@ class CozeChat extends HTMLElement {
       this.fail(err);
       return;
     }
-    const params = new URLSearchParams(location.search);
     let fresh = false;
-    if (params.has('state') || params.has('error')) {
+    if (this.claimLogin(new URLSearchParams(location.search).get('state'))) {
       this.setAttribute('open', ''); // back from the login: show where it went
       // It cleans the address bar (code, state, error…) whatever the outcome.
       try {
@@ -280,6 +287,29 @@ class CozeChat extends HTMLElement {
     else this.setState('out');
   }
 
+  /** Where this element notes its login's state across the redirect: per client and element
+   *  (its `id`, else its place in the page). One login in flight per element. */
+  loginMark() {
+    return `coze-chat:login:${this.cfg.clientId} ${this.id || [...document.querySelectorAll('coze-chat')].indexOf(this)}`;
+  }
+
+  loginStore() {
+    return this.cfg.storage === 'local' ? localStorage : sessionStorage;
+  }
+
+  /** True when `state` is the login this element started; the note is used up (read and removed
+   *  in one synchronous step: one element completes it). */
+  claimLogin(state) {
+    try {
+      const store = this.loginStore();
+      if (!state || store.getItem(this.loginMark()) !== state) return false;
+      store.removeItem(this.loginMark());
+      return true;
+    } catch {
+      return false; // no storage: startLogin could not have kept a login either
+    }
+  }
+
   setState(state) {
     this.state = state;
     this.strings();
@@ -290,7 +320,8 @@ class CozeChat extends HTMLElement {
     this.$('login').disabled = true;
     try {
       const { clientId, redirectUrl, baseURL, wwwURL, storage } = this.cfg;
-      const { url } = await startLogin({ clientId, redirectUrl, baseURL, wwwURL, storage: storage === 'local' ? 'local' : 'session' });
+      const { url, state } = await startLogin({ clientId, redirectUrl, baseURL, wwwURL, storage: storage === 'local' ? 'local' : 'session' });
+      this.loginStore().setItem(this.loginMark(), state);
       location.assign(url);
     } catch (err) {
       this.update();
@@ -303,6 +334,43 @@ class CozeChat extends HTMLElement {
     this.setState('in');
     this.emit('coze-login', { restored });
     this.loadUser().catch((err) => this.fail(err));
+    this.loadAttachments().catch((err) => this.fail(err));
+    this.loadBot();
+  }
+
+  // Without a `title`, the header shows the bot's own name and icon (bots.retrieve), once signed in.
+  botName() {
+    return this.getAttribute('title') || (this.bot && this.bot.name) || this.t.title;
+  }
+
+  botIcon() {
+    return this.getAttribute('bot-icon') || (this.bot && this.bot.icon_url);
+  }
+
+  async loadBot() {
+    const id = this.getAttribute('bot-id');
+    if (this.hasAttribute('title') || !this.client || this.bot) return;
+    try {
+      const bot = await this.client.bots.retrieve({ bot_id: id });
+      if (id !== this.getAttribute('bot-id')) return; // another bot was chosen meanwhile
+      this.bot = bot;
+      this.strings();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** The attachments UI (pkg/attachments.js; inside coze-chat.js), loaded once signed in. */
+  async loadAttachments() {
+    this.attach = this.attach || await import('./attachments.js');
+    this.files = this.files || this.attach.elementAttachments(this.shadowRoot, {
+      lang: () => this.lang, onChange: () => this.update(), warn: (message) => this.fail({ code: 'INVALID_ARGUMENT', message }),
+    });
+    this.update();
+  }
+
+  get lang() {
+    return this.t === STRINGS.zh ? 'zh' : 'en';
   }
 
   async loadUser() {
@@ -323,6 +391,7 @@ class CozeChat extends HTMLElement {
     this.user = null;
     this.conversationId = null;
     this.$('log').replaceChildren();
+    if (this.files) this.files.clear();
     this.setState(reason === 'user' ? 'left' : 'ended');
     this.emit('coze-logout', { reason });
     if (this.matches(':focus-within') || reason === 'user') this.$('login').focus();
@@ -332,6 +401,7 @@ class CozeChat extends HTMLElement {
     this.stop(true);
     this.conversationId = null;
     this.$('log').replaceChildren();
+    if (this.files) this.files.clear();
     this.clearError();
     if (!quiet && this.state === 'in') this.$('input').focus();
   }
@@ -345,7 +415,7 @@ class CozeChat extends HTMLElement {
     face.setAttribute('aria-hidden', 'true');
     const t = this.t;
     if (kind === 'user') avatar(face, this.user && this.user.avatar_url, (this.user && (this.user.nick_name || this.user.user_name)) || t.you);
-    else avatar(face, this.getAttribute('bot-icon'), this.getAttribute('title') || t.title);
+    else avatar(face, this.botIcon(), this.botName());
     const body = document.createElement('div');
     const bubble = document.createElement('div');
     bubble.className = 'bubble';
@@ -373,10 +443,12 @@ class CozeChat extends HTMLElement {
   async send() {
     const input = this.$('input');
     const text = input.value.trim();
-    if (!text || this.run || this.state !== 'in') return;
+    if ((!text && !(this.files && this.files.count)) || this.run || this.state !== 'in') return;
     this.clearError();
     input.value = '';
-    this.row('user', text);
+    const taken = this.files ? this.files.take() : [];
+    const sent = this.row('user', text);
+    const bars = taken.length ? this.attach.showWithMessage(sent, taken, this.lang) : [];
     const reply = this.row('bot', '');
     const { bubble } = reply;
     bubble.setAttribute('aria-busy', 'true');
@@ -414,9 +486,11 @@ class CozeChat extends HTMLElement {
         this.conversationId = run.conversationId = conversation.id;
       }
       const me = await this.loadUser();
+      // Each file uploaded (its bar follows), then the object_string items; else the text.
+      const message = taken.length ? await this.attach.messageContent(this.client, text, taken, bars, signal) : { content: text, content_type: 'text' };
       const stream = this.client.chat.stream({
         bot_id: botId, user_id: String(me.user_id), conversation_id: this.conversationId,
-        additional_messages: [{ role: 'user', content: text, content_type: 'text' }],
+        additional_messages: [{ role: 'user', ...message }],
       }, { signal });
       for await (const part of stream) {
         const data = part.data;

@@ -3,6 +3,7 @@
 // `python3 scripts/build.py`:  node tests/e2e/element.mjs
 // Uses $EMULATOR_URL when set, else starts target/debug/coze-emulator itself. Screenshots go to
 // $SCREENS_DIR (default tests/e2e/artifacts/element/). Exit status 0 only when every case passed.
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -41,7 +42,8 @@ async function main() {
   try {
     const emulator = await useEmulator(ROOT);
     cleanups.push(emulator.stop);
-    const site = await startStaticServer([['/pkg/', path.join(ROOT, 'pkg')], ['/', path.join(ROOT, 'www')]]);
+    const site = await startStaticServer([['/pkg/', path.join(ROOT, 'pkg')], ['/', path.join(ROOT, 'www')],
+      ['/callback', path.join(HERE, 'pages', 'callback')]]);
     cleanups.push(site.close);
     const EMU = emulator.url;
     const SITE = site.url;
@@ -58,7 +60,7 @@ async function main() {
       window.cozeEvents = [];
       for (const type of ['coze-login', 'coze-logout', 'coze-message', 'coze-error']) {
         document.addEventListener(type, (e) => window.cozeEvents.push({
-          type, detail: { ...e.detail, error: e.detail.error && { code: e.detail.error.code, logid: e.detail.error.logid } },
+          type, id: e.target.id, detail: { ...e.detail, error: e.detail.error && { code: e.detail.error.code, logid: e.detail.error.logid } },
         }));
       }
     });
@@ -128,6 +130,19 @@ async function main() {
 
     await page.goto(`${PAGE}?emulator=${encodeURIComponent(EMU)}`);
     await waitUntil(async () => (await state()) === 'out', 'the element to boot signed out');
+
+    await runner.test('0. the page\'s own ?state=&code= are not a login: left alone, no error', async () => {
+      // (embed.js keeps the emulator choice for the tab: this load has only the site's params.)
+      await page.goto(`${PAGE}?state=site-own&code=42&page=2`);
+      await waitUntil(async () => (await state()) === 'out', 'the element to boot signed out');
+      await sleep(300);
+      assert(await part('error').isHidden(), 'no error shown');
+      assertEqual(JSON.stringify(await events('coze-error')), '[]', 'no coze-error');
+      assertEqual(new URL(page.url()).search, '?state=site-own&code=42&page=2', 'the page\'s query is untouched');
+      assertEqual(await chat.getAttribute('open'), null, 'the panel stays closed');
+      await page.goto(PAGE);
+      await waitUntil(async () => (await state()) === 'out', 'the element to boot signed out');
+    });
 
     await runner.test('a. launcher, keyboard-only login (PKCE redirect, callback completed, address bar clean)', async () => {
       assert(await part('launcher').isVisible(), 'the launcher bubble shows');
@@ -276,15 +291,110 @@ async function main() {
       }
     });
 
+    await runner.test('e3. attachments: picker by keyboard, drop, thumbnails, remove, upload, bytes verified by the bot', async () => {
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+      const notes = 'Lamp notes: 800 lm, USB-C. 护眼台灯\n';
+      const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+      const tray = chat.locator('#tray .attachment');
+      const drop = (name, text) => part('panel').evaluate((panel, [n, t]) => {
+        const files = new DataTransfer();
+        files.items.add(new File([t], n, { type: 'text/plain' }));
+        for (const type of ['dragover', 'drop']) {
+          panel.dispatchEvent(new DragEvent(type, { dataTransfer: files, bubbles: true, cancelable: true, composed: true }));
+        }
+      }, [name, text]);
+      await waitUntil(async () => !(await part('attach').isDisabled()), 'the attach button to be ready');
+      // Keyboard only: Shift+Tab from the input to the paperclip, Enter opens the file picker.
+      await part('input').focus();
+      await page.keyboard.press('Shift+Tab');
+      assertEqual(await focused(), '#attach', 'Shift+Tab from the input reaches the attach button');
+      assertEqual(await part('attach').getAttribute('aria-label'), 'Attach an image or file', 'the button is labelled');
+      const picked = page.waitForEvent('filechooser');
+      await sleep(200); // Playwright turns on its file-chooser interception with the listener, asynchronously
+      await page.keyboard.press('Enter');
+      const chooser = await picked;
+      await chooser.setFiles({ name: 'lamp.png', mimeType: 'image/png', buffer: png });
+      await waitUntil(async () => (await tray.count()) === 1, 'the picked image in the tray');
+      assert(await chat.locator('#tray img.attachment-thumb').isVisible(), 'a thumbnail of the image');
+      await drop('notes.txt', notes);
+      await drop('oops.txt', 'not this one');
+      await waitUntil(async () => (await tray.count()) === 3, 'the dropped files in the tray');
+      // Removed before sending, by keyboard.
+      const remove = chat.locator('#tray .attachment[data-name="oops.txt"] button');
+      assertEqual(await remove.getAttribute('aria-label'), 'Remove oops.txt', 'the remove button is labelled');
+      await remove.focus();
+      await page.keyboard.press('Enter');
+      await waitUntil(async () => (await tray.count()) === 2, 'oops.txt removed');
+      // An empty file is refused with a visible INVALID_ARGUMENT.
+      await drop('empty.txt', '');
+      await part('error').waitFor({ state: 'visible' });
+      assert((await part('error-meta').textContent()).includes('INVALID_ARGUMENT') && (await part('error-text').textContent()).includes('empty.txt is empty'), 'the empty file is refused');
+      assertEqual(await tray.count(), 2, 'and not attached');
+      await part('error-close').click();
+      await axeCheck('(attachments in the tray)');
+      await chat.evaluate((el) => el.setAttribute('lang', 'zh'));
+      try {
+        assertEqual(await part('attach').getAttribute('aria-label'), '添加图片或文件', 'the zh label');
+        await drop('说明.txt', '中文');
+        const removeZh = chat.locator('#tray .attachment[data-name="说明.txt"] button');
+        assertEqual(await removeZh.getAttribute('aria-label'), '移除 说明.txt', 'the zh remove label');
+        await removeZh.click();
+        await waitUntil(async () => (await tray.count()) === 2, '说明.txt removed');
+      } finally {
+        await chat.evaluate((el) => el.removeAttribute('lang'));
+      }
+      await shot('attachments-tray.png');
+      await typeAndSend('What do you see?');
+      assertEqual(await tray.count(), 0, 'the tray is emptied on send');
+      const sent = chat.locator('div.msg.user').last();
+      assertEqual(await sent.locator('figure.bubble-attachment').count(), 2, 'both files in the user\'s message');
+      assert(await sent.locator('figure img.attachment-thumb').isVisible(), 'the image\'s thumbnail in the user\'s message');
+      await replyDone();
+      const reply = await lastBot().textContent();
+      const image = `[image lamp.png, ${png.length} bytes, sha256 ${sha256(png)}]`;
+      const file = `[file notes.txt, ${Buffer.byteLength(notes)} bytes, sha256 ${sha256(notes)}]`;
+      assert(reply.includes('What do you see?') && reply.includes(image) && reply.includes(file), `the bot names both files' hashes: ${reply}`);
+      const bars = await sent.locator('progress').evaluateAll((list) => list.map((b) => `${b.value}/${b.max} ${b.className}`));
+      assertEqual(JSON.stringify(bars), JSON.stringify([`${png.length}/${png.length} upload-progress done`, `${Buffer.byteLength(notes)}/${Buffer.byteLength(notes)} upload-progress done`]), 'the upload bars ran full');
+      assert(await sent.locator('figure[data-file-id]').count() === 2, 'each figure knows its file id');
+      assert(await part('error').isHidden(), 'no error');
+      await shot('attachments-sent.png');
+    });
+
+    await runner.test('e4. upload progress shows as it goes, and Stop aborts the upload', async () => {
+      // The emulator reads this client's uploads slowly: 8 MB at 1 MB/s (past what the sockets buffer).
+      await emu('/_emulator/uploads', { client_id: CLIENT_ID, read_bytes_per_second: 1_000_000 });
+      try {
+        const before = await emu(`/_emulator/uploads?client_id=${CLIENT_ID}`);
+        await chat.locator('#files').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(8 * 1024 * 1024, 7) });
+        await typeAndSend('a big file');
+        const bar = chat.locator('div.msg.user').last().locator('progress');
+        await waitUntil(async () => bar.evaluate((b) => b.value > 0 && b.value < b.max), 'the bar part-way', { timeout: 6000 });
+        await part('stop').click();
+        await emu('/_emulator/uploads', { client_id: CLIENT_ID }); // the server drains what was buffered quickly
+        await waitUntil(async () => (await chat.locator('div.msg.bot .note').last().textContent()) === 'Stopped', 'the Stopped note');
+        assert(await bar.evaluate((b) => b.value < b.max && !b.classList.contains('done')), 'the bar stops short');
+        const after = await waitUntil(async () => {
+          const u = await emu(`/_emulator/uploads?client_id=${CLIENT_ID}`);
+          return u.interrupted > before.interrupted && u;
+        }, 'the emulator to see the upload cut off');
+        assertEqual(after.completed, before.completed, 'no upload completed');
+        assert(await part('error').isHidden(), 'Stop is not an error');
+      } finally {
+        await emu('/_emulator/uploads', { client_id: CLIENT_ID });
+      }
+    });
+
     await runner.test('f. errors show their message and logid, and reach the page as coze-error', async () => {
       const { bot_id: failing } = await emu('/_emulator/bots', { fault: 'http_500', name: 'Failing Bot' });
       await chat.evaluate((el, bot) => el.setAttribute('bot-id', bot), failing);
+      const earlier = (await events('coze-error')).length; // e3's refused empty file
       await typeAndSend('this fails');
       await part('error').waitFor({ state: 'visible' });
       const meta = await part('error-meta').textContent();
       assert(/COZE_API_ERROR|HTTP 500/.test(meta) && /logid \S+/.test(meta), `code, status and logid shown (got "${meta}")`);
       assert((await part('error-text').textContent()).length > 0, 'a message');
-      const errors = await events('coze-error');
+      const errors = (await events('coze-error')).slice(earlier);
       assert(errors.length === 1 && errors[0].detail.code && errors[0].detail.logid, `one coze-error with code and logid: ${JSON.stringify(errors)}`);
       assert(meta.includes(errors[0].detail.logid), 'the logid shown is the error\'s');
       assert(/Failed/.test(await chat.locator('div.msg.bot .note').last().textContent()), 'the reply is marked failed');
@@ -380,6 +490,44 @@ async function main() {
       await boot(true);
       await waitUntil(async () => (await insecureState()) === 'out', 'allowed with allow-insecure-http');
       await page.evaluate(() => document.querySelector('coze-chat.insecure').remove());
+    });
+
+    await runner.test('j2. two elements on one page: only the one that started the login completes it', async () => {
+      // tests/e2e/pages/callback/: #first (token in sessionStorage) and a second element without
+      // an id (its place in the page names it), token in memory, same client.
+      const TWO = `${SITE}/callback`;
+      await page.goto(TWO);
+      const first = page.locator('#first');
+      const second = page.locator('coze-chat').nth(1);
+      const states = async () => `${await first.getAttribute('data-state')} ${await second.getAttribute('data-state')}`;
+      await waitUntil(async () => (await states()) === 'out out', 'both elements signed out');
+      const loginWith = async (who, want) => {
+        await who.locator('#login').click();
+        await page.waitForURL((u) => u.href.startsWith(`${EMU}/oauth/consent`));
+        await page.locator('#allow').click();
+        await page.waitForURL((u) => u.href.startsWith(TWO));
+        await waitUntil(async () => (await states()) === want, `the elements to settle as "${want}"`);
+        await sleep(300);
+        assertEqual(await states(), want, 'the elements after the callback');
+        assertEqual(JSON.stringify(await events('coze-error')), '[]', 'no coze-error from either element');
+        assert(await first.locator('#error').isHidden() && await second.locator('#error').isHidden(), 'no error shown');
+        assertEqual(new URL(page.url()).search, '', 'the callback left the address bar');
+        return JSON.stringify((await events('coze-login')).map((e) => e.id));
+      };
+      // The second (later in the page) logs in: the first stays quiet, and the other way round.
+      assertEqual(await loginWith(second, 'out in'), '[""]', 'coze-login from the second only');
+      assertEqual(await storedToken(), null, 'the first element stored no token');
+      // No title attribute: the header names the bot as Coze does (bots.retrieve), with its icon.
+      const info = await fetch(`${EMU}/v1/bot/get_online_info?bot_id=${ECHO_BOT}`, { headers: { authorization: 'Bearer pat_emulator_demo' } }).then((r) => r.json());
+      assert(info.code === 0 && info.data.name && info.data.icon_url, `the emulator's bot info: ${JSON.stringify(info)}`);
+      await waitUntil(async () => (await second.locator('#title').textContent()) === info.data.name, `the title "${info.data.name}"`);
+      await waitUntil(async () => (await second.locator('#bot-avatar img').getAttribute('src').catch(() => null)) === info.data.icon_url, 'the bot\'s icon in the header');
+      assertEqual(await first.locator('#title').textContent(), 'First', 'a title attribute wins');
+      assertEqual(await loginWith(first, 'in out'), '["first"]', 'coze-login from the first only');
+      assert((await storedToken()).access_token.startsWith('czu_'), 'the first element holds the token');
+      await first.locator('#logout').click();
+      await waitUntil(async () => (await first.getAttribute('data-state')) === 'left', 'logged out');
+      await page.goto(PAGE);
     });
 
     await runner.test('k. strict CSP and console: no violations, no page errors', async () => {
