@@ -149,7 +149,10 @@ export function showWithMessage(row, taken, lang) {
     bar.max = item.file.size;
     bar.value = 0;
     bar.setAttribute('aria-label', stringsFor(lang).uploading(item.file.name));
-    figure.append(preview(item.file, item.url), bar);
+    const thumb = preview(item.file, item.url);
+    // The tray no longer holds this file: once the bubble's copy is decoded, the blob can go.
+    if (item.url) thumb.addEventListener('load', () => URL.revokeObjectURL(item.url), { once: true });
+    figure.append(thumb, bar);
     box.append(figure);
     return bar;
   });
