@@ -82,8 +82,8 @@ pub fn refuse_secret_in_browser(in_browser: bool) -> Result<()> {
     if in_browser {
         return Err(CozeError::new(
             ErrorCode::SecretInBrowser,
-            "the web flow needs the OAuth app's client secret, which anyone can read in a page or a worker: \
-             use it on your server, and log users in with PKCE in the page (startLogin)",
+            "a client secret in a page or worker is readable by anyone: use it on a server; in pages, \
+             PKCE (startLogin)",
         ));
     }
     Ok(())
@@ -173,7 +173,7 @@ pub fn interpret_device_poll(
             return Err(recode(
                 err,
                 ErrorCode::OAuthExpiredToken,
-                "the device code expired before the user allowed it: get a new one (getDeviceCode)",
+                "the device code expired: get a new one (getDeviceCode)",
             ))
         }
         _ => return Err(err),
@@ -183,7 +183,7 @@ pub fn interpret_device_poll(
         match deadline_ms {
             Some(deadline) if now_ms >= deadline => return Err(CozeError::new(
                 ErrorCode::OAuthExpiredToken,
-                "the device code expired (expiresIn passed) before the user allowed it: get a new one (getDeviceCode)",
+                "the device code expired (expiresIn): get a new one (getDeviceCode)",
             )
             .with_status(status)
             .with_logid(err.logid)),
