@@ -277,9 +277,7 @@ pub fn validate_redirect_uri(redirect_uri: &str) -> Result<()> {
         return Err(CozeError::invalid_argument("redirect_uri is required"));
     }
     let Some((_, rest)) = split_http_scheme(redirect_uri) else {
-        return Err(CozeError::invalid_argument(
-            "redirect_uri must be an absolute http(s) URL, exactly as registered",
-        ));
+        return Err(CozeError::invalid_argument("redirect_uri must be an absolute http(s) URL, exactly as registered"));
     };
     if redirect_uri.as_bytes().contains(&b'#') {
         return Err(CozeError::invalid_argument(

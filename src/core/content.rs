@@ -80,9 +80,7 @@ pub fn check_message(message: &Object, at: &str) -> Result<()> {
     let object_string = declared.as_deref() == Some("object_string");
     match message.get("content") {
         Some(Value::Array(list)) if declared.is_none() || object_string => check_items(list, at),
-        Some(Value::Array(_)) => {
-            Err(bad(at, "is a list: its content_type must be 'object_string' (or unset)"))
-        }
+        Some(Value::Array(_)) => Err(bad(at, "is a list: its content_type must be 'object_string' (or unset)")),
         Some(Value::String(text)) if object_string => {
             let wrapped = ["{\"v\":", &text, "}"].concat();
             match Object::parse(&wrapped).and_then(|o| o.get("v")) {
@@ -119,10 +117,9 @@ pub fn check_upload(file: &Object) -> Result<()> {
     }
     match file.integer("bytes") {
         Some(0) => Err(bad("file", "is empty (0 bytes)")),
-        Some(n) if n > MAX_FILE_BYTES => Err(bad(
-            "file",
-            &["is ", &decimal(n), " bytes: Coze takes at most 512 MB"].concat(),
-        )),
+        Some(n) if n > MAX_FILE_BYTES => {
+            Err(bad("file", &["is ", &decimal(n), " bytes: Coze takes at most 512 MB"].concat()))
+        }
         Some(n) if n > 0 => Ok(()),
         _ => Err(bad("file", "has no readable size")),
     }

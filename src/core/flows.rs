@@ -179,17 +179,18 @@ pub fn interpret_device_poll(
         _ => return Err(err),
     };
     let wait_ms = interval.saturating_mul(1000);
-    let wait_ms =
-        match deadline_ms {
-            Some(deadline) if now_ms >= deadline => return Err(CozeError::new(
+    let wait_ms = match deadline_ms {
+        Some(deadline) if now_ms >= deadline => {
+            return Err(CozeError::new(
                 ErrorCode::OAuthExpiredToken,
                 "the device code expired (expiresIn): get a new one (getDeviceCode)",
             )
             .with_status(status)
-            .with_logid(err.logid)),
-            Some(deadline) => wait_ms.min(deadline - now_ms),
-            None => wait_ms,
-        };
+            .with_logid(err.logid))
+        }
+        Some(deadline) => wait_ms.min(deadline - now_ms),
+        None => wait_ms,
+    };
     Ok(DevicePoll::Wait { wait_ms, interval })
 }
 

@@ -165,7 +165,10 @@ fn decide(op: &str, a: &Args) -> Result<String> {
                 CozeError::new(ErrorCode::Aborted, "aborted")
             } else {
                 let (cause, url) = (a.string("cause"), a.string("url"));
-                CozeError::new(ErrorCode::Network, ["network error: ", &cause, " (", &url, "; reachable, CORS allowed?)"].concat())
+                CozeError::new(
+                    ErrorCode::Network,
+                    ["network error: ", &cause, " (", &url, "; reachable, CORS allowed?)"].concat(),
+                )
             })
         }
         "terminal" => bool_json(chat::is_terminal_status(&a.string("status"))),
