@@ -277,14 +277,11 @@ pub fn validate_redirect_uri(redirect_uri: &str) -> Result<()> {
         return Err(CozeError::invalid_argument("redirect_uri is required"));
     }
     let Some((_, rest)) = split_http_scheme(redirect_uri) else {
-        return Err(CozeError::invalid_argument(
-            "redirect_uri must be an absolute http:// or https:// URL, exactly as registered with the OAuth app",
-        ));
+        return Err(CozeError::invalid_argument("redirect_uri must be an absolute http(s) URL, exactly as registered"));
     };
     if redirect_uri.as_bytes().contains(&b'#') {
         return Err(CozeError::invalid_argument(
-            "redirect_uri must not contain '#': a fragment is never sent back, and Coze requires special \
-             characters such as # to be percent-encoded (%23) in the registered URL",
+            "redirect_uri must not contain '#' (percent-encode it as %23, as registered)",
         ));
     }
     let (authority, _) = split_authority(rest);
@@ -298,7 +295,7 @@ pub fn authorize_url(req: &AuthorizeRequest) -> Result<String> {
     let challenge = req.code_challenge;
     if challenge.len() != 43 || !challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(CozeError::invalid_argument(
-            "code_challenge must be an S256 challenge (43 base64url characters); compute it from the verifier",
+            "code_challenge must be S256 of the verifier (43 base64url characters)",
         ));
     }
     let url = web_authorize_url(req.www_base_url, req.client_id, req.redirect_uri, req.state, req.workspace_id)?;

@@ -35,7 +35,7 @@ pub fn check_items(list: &str, at: &str) -> Result<()> {
                 Some(_) => Err(bad(&[&here, ".", key].concat(), "must be a string")),
             }
         };
-        let kind = text("type")?.ok_or_else(|| bad(&here, "needs a `type` ('text', 'image', 'file' or 'audio')"))?;
+        let kind = text("type")?.ok_or_else(|| bad(&here, "needs a `type` (text, image, file or audio)"))?;
         match kind.as_str() {
             "text" => {
                 texts += 1;
@@ -43,11 +43,11 @@ pub fn check_items(list: &str, at: &str) -> Result<()> {
                     return Err(bad(&here, "is a text item without `text`"));
                 }
                 if text("file_id")?.is_some() || text("file_url")?.is_some() {
-                    return Err(bad(&here, "is a text item: it takes no file_id or file_url"));
+                    return Err(bad(&here, "is text: it takes no file_id or file_url"));
                 }
             }
             "image" | "file" | "audio" => match (text("file_id")?, text("file_url")?) {
-                (Some(_), Some(_)) => return Err(bad(&here, "has both `file_id` and `file_url`: give one")),
+                (Some(_), Some(_)) => return Err(bad(&here, "has both `file_id` and `file_url`")),
                 (None, None) => return Err(bad(&here, "needs a `file_id` (from files.upload) or a `file_url`")),
                 (None, Some(url)) if !is_https_url(&url) => {
                     return Err(bad(&[&here, ".file_url"].concat(), "must be an https:// URL Coze can fetch"))
@@ -58,13 +58,13 @@ pub fn check_items(list: &str, at: &str) -> Result<()> {
         }
     }
     if count == 0 {
-        return Err(bad(at, "is an empty list: give a text and at least one image or file"));
+        return Err(bad(at, "is an empty list"));
     }
     if texts > 1 {
-        return Err(bad(at, "holds more than one text item (Coze takes at most one)"));
+        return Err(bad(at, "holds more than one text item"));
     }
     if texts == count {
-        return Err(bad(at, "holds only text: send it as a string, or add an image or file"));
+        return Err(bad(at, "holds only text: send a string"));
     }
     Ok(())
 }
@@ -80,14 +80,12 @@ pub fn check_message(message: &Object, at: &str) -> Result<()> {
     let object_string = declared.as_deref() == Some("object_string");
     match message.get("content") {
         Some(Value::Array(list)) if declared.is_none() || object_string => check_items(list, at),
-        Some(Value::Array(_)) => {
-            Err(bad(at, "is a list of items: its content_type must be 'object_string' (or left out)"))
-        }
+        Some(Value::Array(_)) => Err(bad(at, "is a list: its content_type must be 'object_string' (or unset)")),
         Some(Value::String(text)) if object_string => {
             let wrapped = ["{\"v\":", &text, "}"].concat();
             match Object::parse(&wrapped).and_then(|o| o.get("v")) {
                 Some(Value::Array(list)) => check_items(list, at),
-                _ => Err(bad(at, "is an object_string: the JSON text of a list of {type, …} items")),
+                _ => Err(bad(at, "is an object_string: JSON text of a list of {type, …}")),
             }
         }
         Some(Value::Object(_)) => Err(bad(at, "must be a string or a list of {type, …} items")),
@@ -109,7 +107,7 @@ fn is_https_url(url: &str) -> bool {
 pub fn check_upload(file: &Object) -> Result<()> {
     let name = match file.get("file_name") {
         Some(Value::String(s)) => s,
-        _ => return Err(bad("name", "is required for a Uint8Array or an unnamed Blob")),
+        _ => return Err(bad("name", "is required for a Uint8Array or unnamed Blob")),
     };
     if name.trim().is_empty() {
         return Err(bad("name", "must not be empty"));
@@ -118,11 +116,10 @@ pub fn check_upload(file: &Object) -> Result<()> {
         return Err(bad("name", "must be at most 1024 bytes without control characters"));
     }
     match file.integer("bytes") {
-        Some(0) => Err(bad("file", "is empty (0 bytes): Coze refuses empty files")),
-        Some(n) if n > MAX_FILE_BYTES => Err(bad(
-            "file",
-            &["is ", &decimal(n), " bytes: Coze accepts at most 512 MB (536870912 bytes) per file"].concat(),
-        )),
+        Some(0) => Err(bad("file", "is empty (0 bytes)")),
+        Some(n) if n > MAX_FILE_BYTES => {
+            Err(bad("file", &["is ", &decimal(n), " bytes: Coze takes at most 512 MB"].concat()))
+        }
         Some(n) if n > 0 => Ok(()),
         _ => Err(bad("file", "has no readable size")),
     }

@@ -12,8 +12,8 @@
 
 use super::authorize::{encode_path_segment, form_urlencode};
 use super::error::{CozeError, ErrorCode, Result};
-use super::json::{decimal, json_string, Object};
-use super::token::{interpret_token_response, require};
+use super::json::{decimal, Object};
+use super::token::{interpret_token_response, json_object, require};
 
 pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// Coze's defaults when a device-code reply leaves a field out (coze-api.md §1.8).
@@ -39,23 +39,14 @@ pub fn device_code_endpoint(base_url: &str, workspace_id: Option<&str>) -> Resul
 /// `{"client_id":..}`, the device-code request body.
 pub fn device_code_body(client_id: &str) -> Result<String> {
     require("clientId", client_id)?;
-    Ok(["{\"client_id\":", &json_string(client_id), "}"].concat())
+    Ok(json_object(&[("client_id", client_id)]))
 }
 
 /// `{"grant_type":"urn:ietf:params:oauth:grant-type:device_code","client_id":..,"device_code":..}`.
 pub fn device_token_body(client_id: &str, device_code: &str) -> Result<String> {
     require("clientId", client_id)?;
     require("deviceCode", device_code)?;
-    Ok([
-        "{\"grant_type\":",
-        &json_string(DEVICE_GRANT_TYPE),
-        ",\"client_id\":",
-        &json_string(client_id),
-        ",\"device_code\":",
-        &json_string(device_code),
-        "}",
-    ]
-    .concat())
+    Ok(json_object(&[("grant_type", DEVICE_GRANT_TYPE), ("client_id", client_id), ("device_code", device_code)]))
 }
 
 /// The web flow's code exchange body: `{grant_type:"authorization_code", client_id, redirect_uri,
@@ -64,16 +55,12 @@ pub fn web_code_exchange_body(code: &str, client_id: &str, redirect_uri: &str) -
     require("code", code)?;
     require("clientId", client_id)?;
     require("redirectUrl", redirect_uri)?;
-    Ok([
-        "{\"grant_type\":\"authorization_code\",\"client_id\":",
-        &json_string(client_id),
-        ",\"redirect_uri\":",
-        &json_string(redirect_uri),
-        ",\"code\":",
-        &json_string(code),
-        "}",
-    ]
-    .concat())
+    Ok(json_object(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("code", code),
+    ]))
 }
 
 /// A client secret (the web flow, a refresh with `clientSecret`) in a page or a Web Worker →
@@ -82,8 +69,8 @@ pub fn refuse_secret_in_browser(in_browser: bool) -> Result<()> {
     if in_browser {
         return Err(CozeError::new(
             ErrorCode::SecretInBrowser,
-            "the web flow needs the OAuth app's client secret, which anyone can read in a page or a worker: \
-             use it on your server, and log users in with PKCE in the page (startLogin)",
+            "a client secret in a page or worker is readable by anyone: use it on a server; in pages, \
+             PKCE (startLogin)",
         ));
     }
     Ok(())
@@ -113,22 +100,17 @@ pub fn interpret_device_code(status: u16, body: &str, header_logid: Option<&str>
         |key: &str, default: i64| object.as_ref().and_then(|o| o.integer(key)).filter(|v| *v > 0).unwrap_or(default);
     let joiner = if uri.contains('?') { "&" } else { "?" };
     let url = [&uri, joiner, "user_code=", &form_urlencode(&user_code)].concat();
-    Ok([
-        "{\"device_code\":",
-        &json_string(&device_code),
-        ",\"user_code\":",
-        &json_string(&user_code),
-        ",\"verification_uri\":",
-        &json_string(&uri),
-        ",\"verification_url\":",
-        &json_string(&url),
-        ",\"expires_in\":",
-        &decimal(seconds("expires_in", DEFAULT_EXPIRES_IN_SECONDS)),
-        ",\"interval\":",
-        &decimal(seconds("interval", DEFAULT_INTERVAL_SECONDS)),
-        "}",
-    ]
-    .concat())
+    let mut out = json_object(&[
+        ("device_code", &device_code),
+        ("user_code", &user_code),
+        ("verification_uri", &uri),
+        ("verification_url", &url),
+    ]);
+    out.pop(); // the `}`: the two numbers follow
+    let expires_in = decimal(seconds("expires_in", DEFAULT_EXPIRES_IN_SECONDS));
+    let interval = decimal(seconds("interval", DEFAULT_INTERVAL_SECONDS));
+    out.push_str(&[",\"expires_in\":", &expires_in, ",\"interval\":", &interval, "}"].concat());
+    Ok(out)
 }
 
 /// The polling interval to start with: the caller's `interval` (what getDeviceCode returned), else
@@ -173,23 +155,24 @@ pub fn interpret_device_poll(
             return Err(recode(
                 err,
                 ErrorCode::OAuthExpiredToken,
-                "the device code expired before the user allowed it: get a new one (getDeviceCode)",
+                "the device code expired: get a new one (getDeviceCode)",
             ))
         }
         _ => return Err(err),
     };
     let wait_ms = interval.saturating_mul(1000);
-    let wait_ms =
-        match deadline_ms {
-            Some(deadline) if now_ms >= deadline => return Err(CozeError::new(
+    let wait_ms = match deadline_ms {
+        Some(deadline) if now_ms >= deadline => {
+            return Err(CozeError::new(
                 ErrorCode::OAuthExpiredToken,
-                "the device code expired (expiresIn passed) before the user allowed it: get a new one (getDeviceCode)",
+                "the device code expired (expiresIn): get a new one (getDeviceCode)",
             )
             .with_status(status)
-            .with_logid(err.logid)),
-            Some(deadline) => wait_ms.min(deadline - now_ms),
-            None => wait_ms,
-        };
+            .with_logid(err.logid))
+        }
+        Some(deadline) => wait_ms.min(deadline - now_ms),
+        None => wait_ms,
+    };
     Ok(DevicePoll::Wait { wait_ms, interval })
 }
 

@@ -164,8 +164,11 @@ fn decide(op: &str, a: &Args) -> Result<String> {
             return Err(if a.flag("aborted") {
                 CozeError::new(ErrorCode::Aborted, "aborted")
             } else {
-                let cause = [a.string("cause"), " (".into(), a.string("url"), "; reachable, CORS allowed?)".into()];
-                CozeError::new(ErrorCode::Network, ["network error: ", &cause.concat()].concat())
+                let (cause, url) = (a.string("cause"), a.string("url"));
+                CozeError::new(
+                    ErrorCode::Network,
+                    ["network error: ", &cause, " (", &url, "; reachable, CORS allowed?)"].concat(),
+                )
             })
         }
         "terminal" => bool_json(chat::is_terminal_status(&a.string("status"))),
@@ -175,9 +178,15 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         }
         "callbackState" => json_string(&authorize::callback_state(&a.string("url"))?),
         "callbackStates" => {
-            let states: Vec<String> =
-                authorize::callback_states(&a.string("url")).iter().map(|s| json_string(s)).collect();
-            ["[", &states.join(","), "]"].concat()
+            // Joined by hand: a `[String].join` would be one more copy of std's join in the wasm.
+            let mut list = String::from("[");
+            for state in authorize::callback_states(&a.string("url")) {
+                if list.len() > 1 {
+                    list.push(',');
+                }
+                list.push_str(&json_string(&state));
+            }
+            list + "]"
         }
         "strip" => json_string(&authorize::strip_callback_params(&a.string("url"))),
         "finishLogin" => finish_login(a)?,
@@ -195,8 +204,8 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         "jwtStart" | "jwtRequest" | "jwtKeyRefused" | "jwtReply" => {
             return Err(CozeError::new(
                 ErrorCode::JwtInBrowser,
-                "getJWTToken: this is the page build of coze-wasm, without the JWT flow. On a server, \
-                 import 'coze-wasm' under Node or Deno, or 'coze-wasm/server' elsewhere; in a page, use PKCE",
+                "getJWTToken: the page build has no JWT flow; on servers import 'coze-wasm' (Node, Deno) \
+                 or 'coze-wasm/server'; in pages use PKCE",
             ))
         }
         _ => match other_flow(op, a) {

@@ -47,9 +47,8 @@ pub fn base64url(bytes: &[u8]) -> String {
 
 fn random_base64url() -> Result<String> {
     let mut bytes = [0u8; RANDOM_BYTES];
-    getrandom::fill(&mut bytes).map_err(|_| {
-        CozeError::new(ErrorCode::Crypto, "no secure random generator (crypto.getRandomValues) is available")
-    })?;
+    getrandom::fill(&mut bytes)
+        .map_err(|_| CozeError::new(ErrorCode::Crypto, "no secure random source (crypto.getRandomValues)"))?;
     Ok(base64url(&bytes))
 }
 

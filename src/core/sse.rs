@@ -558,17 +558,38 @@ impl SseParser {
 /// Append `bytes` decoded as UTF-8, replacing each maximal invalid subpart with U+FFFD exactly like
 /// `TextDecoder` does. No allocation beyond `dst` growing.
 fn push_lossy(dst: &mut String, bytes: &[u8]) {
-    for chunk in bytes.utf8_chunks() {
-        dst.push_str(chunk.valid());
-        if !chunk.invalid().is_empty() {
+    lossy_parts(bytes, |valid, replaced| {
+        dst.push_str(valid);
+        if replaced {
             dst.push(char::REPLACEMENT_CHARACTER);
         }
-    }
+    });
 }
 
 /// How many bytes `push_lossy` would append.
 fn lossy_len(bytes: &[u8]) -> usize {
-    bytes.utf8_chunks().map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 }).sum()
+    let mut len = 0;
+    lossy_parts(bytes, |valid, replaced| len += valid.len() + if replaced { 3 } else { 0 });
+    len
+}
+
+/// `bytes` as runs of valid text, each followed (`true`) by one maximal invalid subpart — what
+/// `utf8_chunks` yields, through `from_utf8` (one UTF-8 validator in the wasm, not two).
+fn lossy_parts(mut bytes: &[u8], mut part: impl FnMut(&str, bool)) {
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(valid) => return part(valid, false),
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                // Checked again rather than `unsafe`; only invalid input takes this path.
+                part(core::str::from_utf8(valid).unwrap_or_default(), true);
+                match e.error_len() {
+                    Some(n) => bytes = &rest[n..],
+                    None => return, // an incomplete sequence at the end: one U+FFFD
+                }
+            }
+        }
+    }
 }
 
 /// Length of the incomplete (but so far valid) UTF-8 sequence that `bytes` ends with, if any: the
@@ -579,12 +600,17 @@ fn lossy_len(bytes: &[u8]) -> usize {
 /// byte, where decoding restarts whatever came before, so the window sees it as the whole would.
 fn incomplete_utf8_suffix(bytes: &[u8]) -> usize {
     let window = &bytes[bytes.len().saturating_sub(3)..];
-    match window.utf8_chunks().last() {
-        Some(chunk) if !chunk.invalid().is_empty() => match core::str::from_utf8(chunk.invalid()) {
-            Err(e) if e.error_len().is_none() => chunk.invalid().len(),
-            _ => 0,
-        },
-        _ => 0,
+    // The window ends in an incomplete sequence exactly when decoding it stops early without an
+    // error length; the rest after the last valid prefix is that sequence.
+    let mut rest = window;
+    loop {
+        match core::str::from_utf8(rest) {
+            Ok(_) => return 0,
+            Err(e) => match e.error_len() {
+                Some(n) => rest = &rest[e.valid_up_to() + n..],
+                None => return rest.len() - e.valid_up_to(),
+            },
+        }
     }
 }
 

@@ -37,7 +37,8 @@ pub(crate) fn require(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn json_object(pairs: &[(&str, &str)]) -> String {
+/// `{"k":"v",…}` of string pairs: every request body the library writes (one copy in the wasm).
+pub(crate) fn json_object(pairs: &[(&str, &str)]) -> String {
     let mut out = String::from("{");
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {

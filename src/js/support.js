@@ -44,6 +44,8 @@ export class CozeError extends Error {
     }
   }
 }
+// The class's own name, also where a minifier renames the binding (the package's snippet is).
+Object.defineProperty(CozeError, 'name', { value: 'CozeError' });
 
 export function createError(code, message, status, cozeCode, msg, logid, error, errorDescription, raw) {
   return new CozeError(code, message, {

@@ -829,6 +829,7 @@ class Suite {
     });
 
     // --- JWT (server runtimes; in a page every call is JWT_IN_BROWSER, before any argument check)
+    // inPage: declared with the web flow above (same lane).
     const JWT = inPage ? ['JWT_IN_BROWSER'] : INVALID;
     const jwtKey = await rsaPem();
     const jwtApp = inPage ? { app_id: '1', key_id: 'k' } : await this.admin('POST', '/_emulator/jwt_apps', { public_key: jwtKey.publicPem });
