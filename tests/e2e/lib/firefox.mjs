@@ -173,7 +173,9 @@ class Page extends EventEmitter {
     return this.main;
   }
   onLog(e) {
-    if (e.type === 'javascript') {
+    // Firefox files a failed cross-origin request (a fetch the page catches) under 'javascript'
+    // too; like Chromium's failed loads it is console output, not an uncaught page error.
+    if (e.type === 'javascript' && !/^Cross-Origin Request Blocked/.test(e.text)) {
       this.emit('pageerror', new PageError(e.text));
     } else {
       const type = e.level === 'warn' ? 'warning' : (e.method || e.level);
