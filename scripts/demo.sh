@@ -22,10 +22,6 @@ else
   python3 scripts/build.py
 fi
 
-# The page imports ./pkg/index.js: link the build output into www/ (a link stays fresh on rebuilds).
-if [ -e www/pkg ] && [ ! -L www/pkg ]; then rm -rf www/pkg; fi
-ln -sfn ../pkg www/pkg
-
 source scripts/emulator.sh
 start_emulator --quiet
 
@@ -41,45 +37,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A static server with explicit MIME types (.wasm must be application/wasm for streaming
-# compilation) and no caching, so a rebuild shows up on reload.
-python3 - "$DEMO_PORT" www <<'PY' &
-import functools, http.server, os, re, sys
-
-def page_csp(root):
-    # The page's own meta policy (one source of truth) plus what only a header can say.
-    with open(os.path.join(root, "index.html"), encoding="utf-8") as f:
-        meta = re.search(r'http-equiv="Content-Security-Policy"\s+content="([^"]*)"', f.read(), re.I)
-    return "; ".join(filter(None, [meta and meta.group(1), "frame-ancestors 'none'"]))
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        "": "application/octet-stream",
-        ".html": "text/html; charset=utf-8",
-        ".js": "text/javascript; charset=utf-8",
-        ".mjs": "text/javascript; charset=utf-8",
-        ".css": "text/css; charset=utf-8",
-        ".json": "application/json",
-        ".wasm": "application/wasm",
-        ".svg": "image/svg+xml",
-        ".png": "image/png",
-        ".ts": "text/plain; charset=utf-8",
-    }
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy", CSP)
-        super().end_headers()
-
-    def log_message(self, fmt, *args):
-        pass  # quiet: the OAuth callback URL carries a one-time code
-
-port, root = int(sys.argv[1]), sys.argv[2]
-CSP = page_csp(root)
-server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=root))
-server.serve_forever()
-PY
+# The tests' static server (scripts/static-server.mjs): www/ with the package at /pkg/, correct MIME
+# types (.wasm must be application/wasm for streaming compilation), no caching, and each page's
+# CSP as a header with frame-ancestors 'none' and nosniff.
+node scripts/static-server.mjs "$DEMO_PORT" /pkg/=pkg /=www >/dev/null &
 SERVER_PID=$!
 
 DEMO_URL="http://127.0.0.1:$DEMO_PORT"
@@ -100,7 +61,7 @@ cat <<EOF
 
     Open $OPEN_URL
 
-    demo page      $DEMO_URL/   (serves www/, with pkg/ linked in)
+    demo page      $DEMO_URL/   (serves www/, with pkg/ at /pkg/)
     <coze-chat>    $DEMO_URL/embed.html?emulator=$EMULATOR_URL
                    (a static shop page: the chat element from one script tag, launcher bubble bottom right)
     Coze emulator  $EMULATOR_URL   (consent page, OAuth and API; client id demo-client.app.coze)

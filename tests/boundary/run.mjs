@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launchChromium } from '../e2e/lib/chromium.mjs';
 import { useEmulator } from '../e2e/lib/emulator.mjs';
-import { startStaticServer } from '../e2e/lib/static-server.mjs';
+import { startStaticServer } from '../../scripts/static-server.mjs';
 import { runBoundary } from './cases.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

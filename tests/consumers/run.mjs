@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../e2e/lib/chromium.mjs';
 
 import { useEmulator } from '../e2e/lib/emulator.mjs';
-import { startStaticServer } from '../e2e/lib/static-server.mjs';
+import { startStaticServer } from '../../scripts/static-server.mjs';
 import { assert, assertEqual, createRunner } from '../e2e/lib/harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

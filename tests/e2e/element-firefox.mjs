@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import webdriver from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import { FIREFOX } from './lib/firefox.mjs';
-import { startStaticServer } from './lib/static-server.mjs';
+import { startStaticServer } from '../../scripts/static-server.mjs';
 import { useEmulator } from './lib/emulator.mjs';
 import { assert, assertEqual, createRunner, waitUntil } from './lib/harness.mjs';
 

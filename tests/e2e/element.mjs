@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/chromium.mjs';
-import { startStaticServer } from './lib/static-server.mjs';
+import { startStaticServer } from '../../scripts/static-server.mjs';
 import { useEmulator } from './lib/emulator.mjs';
 import { assert, assertEqual, createRunner, sleep, waitUntil } from './lib/harness.mjs';
 

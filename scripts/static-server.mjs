@@ -1,10 +1,12 @@
-// A tiny static file server for the demo: `/pkg/...` from the built package, everything else from
-// www/. Correct MIME types (application/wasm matters: instantiateStreaming refuses anything else),
-// no caching, no directory listings, no path traversal.
+// The static file server of the demo (scripts/demo.sh) and of the tests: `/pkg/...` from the built
+// package, everything else from www/. Correct MIME types (application/wasm matters:
+// instantiateStreaming refuses anything else), no caching, no directory listings, no path traversal.
+// Each HTML page gets its own meta CSP as a header, plus frame-ancestors and nosniff.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -86,4 +88,12 @@ export async function startStaticServer(mounts, { host = '127.0.0.1', port = 0 }
       server.close(() => resolve());
     }),
   };
+}
+
+// As a program (scripts/demo.sh): node scripts/static-server.mjs PORT PREFIX=DIR...
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [port, ...specs] = process.argv.slice(2);
+  const mounts = specs.map((spec) => spec.split('='));
+  const { url } = await startStaticServer(mounts, { port: Number(port) });
+  console.log(`serving ${url}`);
 }
