@@ -392,10 +392,10 @@ async function main() {
       await typeAndSend('this fails');
       await part('error').waitFor({ state: 'visible' });
       const meta = await part('error-meta').textContent();
-      assert(/COZE_API_ERROR|HTTP 500/.test(meta) && /logid \S+/.test(meta), `code, status and logid shown (got "${meta}")`);
+      assert(/^COZE_API_ERROR · HTTP 500 · .*logid \S+/.test(meta), `code, status and logid shown (got "${meta}")`);
       assert((await part('error-text').textContent()).length > 0, 'a message');
       const errors = (await events('coze-error')).slice(earlier);
-      assert(errors.length === 1 && errors[0].detail.code && errors[0].detail.logid, `one coze-error with code and logid: ${JSON.stringify(errors)}`);
+      assert(errors.length === 1 && errors[0].detail.code === 'COZE_API_ERROR' && errors[0].detail.logid, `one coze-error with code and logid: ${JSON.stringify(errors)}`);
       assert(meta.includes(errors[0].detail.logid), 'the logid shown is the error\'s');
       assert(/Failed/.test(await chat.locator('div.msg.bot .note').last().textContent()), 'the reply is marked failed');
       await part('error-close').click();
