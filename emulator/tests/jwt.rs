@@ -6,14 +6,31 @@ mod common;
 use base64::Engine as _;
 use common::*;
 use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::sha2::Sha256;
 use rsa::signature::{SignatureEncoding, Signer};
 use serde_json::{json, Value};
-
-const PRIVATE: &str = include_str!("../../tests/fixtures/jwt/pkcs8.pem");
-const PUBLIC: &str = include_str!("../../tests/fixtures/jwt/public.pem");
+use std::sync::OnceLock;
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// The maker's key pair, generated once per test run (no private key is tracked in git).
+struct Keys {
+    signing: SigningKey<Sha256>,
+    private_pem: String,
+    public_pem: String,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+        Keys {
+            private_pem: key.to_pkcs8_pem(LineEnding::LF).unwrap().as_str().to_owned(),
+            public_pem: key.to_public_key().to_public_key_pem(LineEnding::LF).unwrap(),
+            signing: SigningKey::new(key),
+        }
+    })
+}
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -24,9 +41,8 @@ fn now() -> i64 {
 }
 
 fn sign(header: &Value, claims: &Value) -> String {
-    let key = SigningKey::<Sha256>::new(rsa::RsaPrivateKey::from_pkcs8_pem(PRIVATE).unwrap());
     let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
-    let signature = key.sign(input.as_bytes());
+    let signature = keys().signing.sign(input.as_bytes());
     format!("{input}.{}", b64(&signature.to_bytes()))
 }
 
@@ -36,7 +52,7 @@ struct App {
 }
 
 fn register(emu: &Emu, extra: Value) -> App {
-    let mut spec = json!({"public_key": PUBLIC, "name": "Maker"});
+    let mut spec = json!({"public_key": keys().public_pem, "name": "Maker"});
     if let (Some(o), Value::Object(e)) = (spec.as_object_mut(), extra) {
         o.extend(e);
     }
@@ -158,7 +174,7 @@ fn the_account_path_mints_too_and_admin_input_is_checked() {
         json!({"grant_type": GRANT}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    let r = post_json(&emu, "/_emulator/jwt_apps", None, &json!({"public_key": PRIVATE}));
+    let r = post_json(&emu, "/_emulator/jwt_apps", None, &json!({"public_key": keys().private_pem}));
     assert_eq!(r.status, 400, "a private key is not a public key");
     assert_eq!(post_json(&emu, "/_emulator/jwt_apps", None, &json!({})).status, 400);
     assert_eq!(get(&emu, "/_emulator/jwt_apps/nope", None).status, 404);

@@ -448,34 +448,72 @@ mod tests {
         }
     }
 
-    const PKCS1: &str = include_str!("../../tests/fixtures/jwt/pkcs1.pem");
-    const PKCS8: &str = include_str!("../../tests/fixtures/jwt/pkcs8.pem");
+    /// One RSA key per test run (no private key is tracked in git), PEM-encoded by the `rsa`
+    /// crate: PKCS#1, PKCS#8, and that encoder's PKCS#8 DER for ours to match.
+    struct Keys {
+        pkcs1: String,
+        pkcs8: String,
+        pkcs8_der: Vec<u8>,
+    }
+
+    fn keys() -> &'static Keys {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+        static KEYS: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+        KEYS.get_or_init(|| {
+            let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+            Keys {
+                pkcs1: key.to_pkcs1_pem(LineEnding::LF).unwrap().as_str().to_owned(),
+                pkcs8: key.to_pkcs8_pem(LineEnding::LF).unwrap().as_str().to_owned(),
+                pkcs8_der: key.to_pkcs8_der().unwrap().as_bytes().to_vec(),
+            }
+        })
+    }
+
+    /// A PKCS#8 key whose algorithm is id-ecPublicKey on prime256v1 (P-256). The scalar is fixed
+    /// filler: only the algorithm is read, so it need not be a usable key.
+    fn ec_pkcs8_pem() -> String {
+        use rsa::pkcs8::{AlgorithmIdentifierRef, LineEnding, ObjectIdentifier, PrivateKeyInfo, SecretDocument};
+        let id_ec_public_key = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+        let prime256v1 = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+        // ECPrivateKey (RFC 5915): SEQUENCE { version 1, OCTET STRING of the 32-byte scalar }.
+        let mut ec_private_key = vec![0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20];
+        ec_private_key.extend([0x5a; 32]);
+        let algorithm = AlgorithmIdentifierRef { oid: id_ec_public_key, parameters: Some((&prime256v1).into()) };
+        let info = PrivateKeyInfo::new(algorithm, &ec_private_key);
+        SecretDocument::try_from(info).unwrap().to_pem("PRIVATE KEY", LineEnding::LF).unwrap().as_str().to_owned()
+    }
 
     #[test]
-    fn pkcs1_is_wrapped_into_the_same_pkcs8_as_openssl() {
-        let ours = private_key_der(PKCS1).unwrap();
-        assert_eq!(ours, private_key_der(PKCS8).unwrap(), "openssl pkcs8 -topk8 -nocrypt of the same key");
-        assert_eq!(private_key_der(&PKCS8.replace('\n', "\r\n")).unwrap(), ours, "CRLF");
-        assert_eq!(private_key_der(&PKCS8.replace('\n', "\\n")).unwrap(), ours, "literal \\n from an env var");
-        assert_eq!(private_key_der(&format!("\"{}\"", PKCS1.replace('\n', "\\r\\n"))).unwrap(), ours, "quoted");
+    fn pkcs1_is_wrapped_into_the_same_pkcs8_as_a_well_kept_encoder() {
+        let Keys { pkcs1, pkcs8, pkcs8_der } = keys();
+        let ours = private_key_der(pkcs1).unwrap();
+        // assert! rather than assert_eq!: a failure names the first differing byte, not the key.
+        let differs_at = ours.iter().zip(pkcs8_der).position(|(a, b)| a != b);
+        assert!(ours == *pkcs8_der, "not the rsa crate's PKCS#8 of the same key: byte {differs_at:?}");
+        assert_eq!(private_key_der(pkcs8).unwrap(), ours, "PKCS#8 PEM");
+        assert_eq!(private_key_der(&pkcs8.replace('\n', "\r\n")).unwrap(), ours, "CRLF");
+        assert_eq!(private_key_der(&pkcs8.replace('\n', "\\n")).unwrap(), ours, "literal \\n from an env var");
+        assert_eq!(private_key_der(&format!("\"{}\"", pkcs1.replace('\n', "\\r\\n"))).unwrap(), ours, "quoted");
     }
 
     #[test]
     fn wrong_keys_are_named() {
+        let Keys { pkcs1, pkcs8, .. } = keys();
         let reason = |pem: &str| private_key_der(pem).unwrap_err().reason.unwrap();
-        let body = &PKCS8[PKCS8.find('\n').unwrap()..PKCS8.find("-----END").unwrap()];
+        let body = &pkcs8[pkcs8.find('\n').unwrap()..pkcs8.find("-----END").unwrap()];
         let wrapped = |label: &str| format!("-----BEGIN {label}-----{body}-----END {label}-----\n");
         assert_eq!(reason(&wrapped("PUBLIC KEY")), "public_key");
         assert_eq!(reason(&wrapped("RSA PUBLIC KEY")), "public_key");
         assert_eq!(reason(&wrapped("CERTIFICATE")), "certificate");
         assert_eq!(reason(&wrapped("ENCRYPTED PRIVATE KEY")), "encrypted_key");
-        assert_eq!(reason(&PKCS1.replace("KEY-----\n", "KEY-----\nProc-Type: 4,ENCRYPTED\n")), "encrypted_key");
+        assert_eq!(reason(&pkcs1.replace("KEY-----\n", "KEY-----\nProc-Type: 4,ENCRYPTED\n")), "encrypted_key");
         assert_eq!(reason(&wrapped("EC PRIVATE KEY")), "key_not_rsa");
         assert_eq!(reason(&wrapped("OPENSSH PRIVATE KEY")), "key_not_pkcs8");
         assert_eq!(reason("my-secret"), "key_not_pem");
-        assert_eq!(reason(&PKCS8.replace('M', "*")), "key_not_pem");
+        assert_eq!(reason(&pkcs8.replace('M', "*")), "key_not_pem");
         // An EC PKCS#8 key (prime256v1): the algorithm is id-ecPublicKey, not rsaEncryption.
-        assert_eq!(reason(include_str!("../../tests/fixtures/jwt/ec-pkcs8.pem")), "key_not_rsa");
+        assert_eq!(reason(&ec_pkcs8_pem()), "key_not_rsa");
         let err = private_key_der(&wrapped("PUBLIC KEY")).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
         assert!(!err.message.contains(&body[1..20]), "no key material in the message");
@@ -489,7 +527,7 @@ mod tests {
     fn header_claims_and_body() {
         let args = format!(
             r#"{{"appId":"app1","keyid":"k1","aud":"api.coze.cn","baseURL":"https://api.coze.cn","now":1700000000,"sessionName":"s","durationSeconds":600,"scope":{{"a":1}},"privateKey":{}}}"#,
-            json_string(PKCS8)
+            json_string(&keys().pkcs8)
         );
         let out = start_with(&args).unwrap();
         let o = Object::parse(&out).unwrap();

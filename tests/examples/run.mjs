@@ -2,6 +2,7 @@
 // package (pkg/), as a user would after `npm install coze-wasm`: the examples are copied next to a
 // node_modules/coze-wasm that points at pkg/. Needs EMULATOR_URL (scripts/test.sh sets it).
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,13 +11,20 @@ import assert from 'node:assert/strict';
 const root = resolve(import.meta.dirname, '../..');
 const emulator = process.env.EMULATOR_URL ?? process.env.COZE_EMULATOR_URL;
 assert.ok(emulator, 'set EMULATOR_URL to a running emulator');
-const fixtures = join(root, 'tests/fixtures/jwt');
 
 const dir = mkdtempSync(join(tmpdir(), 'coze-wasm-examples-'));
+// On every way out (a failed setup step too): the directory holds a private key.
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 mkdirSync(join(dir, 'node_modules'));
 symlinkSync(join(root, 'pkg'), join(dir, 'node_modules/coze-wasm'), 'dir');
 cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true });
-writeFileSync(join(dir, 'public.pem'), readFileSync(join(fixtures, 'public.pem')));
+// The maker's key pair, made per run (no private key is tracked in git): the examples read the
+// PKCS#1 file `openssl genrsa` would give; public.pem is also the wrong-key case.
+const keys = generateKeyPairSync('rsa', { modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const pkcs1 = join(dir, 'pkcs1.pem');
+writeFileSync(pkcs1, keys.privateKey, { mode: 0o600 });
+writeFileSync(join(dir, 'public.pem'), keys.publicKey);
 
 async function admin(path, body) {
   const res = await fetch(emulator + path, { method: 'POST', body: JSON.stringify(body) });
@@ -48,9 +56,8 @@ async function check(name, body) {
 }
 
 const { app_id: appId, key_id: keyId } = await admin('/_emulator/jwt_apps', {
-  public_key: readFileSync(join(fixtures, 'public.pem'), 'utf8'), name: 'Maker',
+  public_key: keys.publicKey, name: 'Maker',
 });
-const pkcs1 = join(fixtures, 'pkcs1.pem');
 const maker = (extra) => run('maker-setup.mjs', ['--app-id', appId, '--key-id', keyId, '--private-key-file', pkcs1,
   '--base-url', emulator, ...extra]);
 
@@ -141,7 +148,6 @@ await check('the page build has no JWT flow and says where it is; coze-wasm/serv
   assert.deepEqual([node.code, node.reason], ['INVALID_ARGUMENT', 'key_not_pem']);
 });
 
-rmSync(dir, { recursive: true, force: true });
 if (failures) {
   console.log(`${failures} example check(s) failed`);
   process.exit(1);

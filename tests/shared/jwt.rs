@@ -10,10 +10,45 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-const PKCS1: &str = include_str!("../fixtures/jwt/pkcs1.pem");
-const PKCS8: &str = include_str!("../fixtures/jwt/pkcs8.pem");
-const PUBLIC: &str = include_str!("../fixtures/jwt/public.pem");
-const EC_KEY: &str = include_str!("../fixtures/jwt/ec-pkcs8.pem");
+#[wasm_bindgen(inline_js = r#"
+/** A fresh RSA key (PEM: PKCS#1, PKCS#8, SPKI) and a P-256 PKCS#8 key from node:crypto — the
+ *  pasted-PEM shapes a maker's openssl gives; no private key is tracked in git. */
+export function nodeKeys() {
+  const crypto = process.getBuiltinModule('node:crypto');
+  const pem = { format: 'pem' };
+  const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048,
+    privateKeyEncoding: { ...pem, type: 'pkcs8' }, publicKeyEncoding: { ...pem, type: 'spki' } });
+  const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256',
+    privateKeyEncoding: { ...pem, type: 'pkcs8' }, publicKeyEncoding: { ...pem, type: 'spki' } });
+  return { pkcs1: crypto.createPrivateKey(rsa.privateKey).export({ ...pem, type: 'pkcs1' }),
+    pkcs8: rsa.privateKey, public: rsa.publicKey, ec: ec.privateKey };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = nodeKeys)]
+    fn node_keys() -> JsValue;
+}
+
+/// The maker's RSA key as PKCS#1, PKCS#8 and its SPKI public key, and an EC key: made once per run.
+struct Keys {
+    pkcs1: String,
+    pkcs8: String,
+    public: String,
+    ec: String,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let k = node_keys();
+        Keys {
+            pkcs1: get_str(&k, "pkcs1"),
+            pkcs8: get_str(&k, "pkcs8"),
+            public: get_str(&k, "public"),
+            ec: get_str(&k, "ec"),
+        }
+    })
+}
 
 fn set(o: &JsValue, key: &str, value: impl Into<JsValue>) {
     Reflect::set(o, &key.into(), &value.into()).unwrap();
@@ -53,9 +88,10 @@ async fn tokens_issued(app_id: &str) -> f64 {
 
 #[wasm_bindgen_test]
 async fn a_pkcs1_key_as_pasted_mints_a_token_that_chats() {
-    let (app, kid) = jwt_app(PUBLIC, "").await;
+    let Keys { pkcs1, pkcs8, public, .. } = keys();
+    let (app, kid) = jwt_app(public, "").await;
     // PKCS#1 as `openssl genrsa` printed it, with CRLF; PKCS#8 with the literal \n of an env var.
-    for key in [PKCS1.replace('\n', "\r\n"), PKCS8.replace('\n', "\\n")] {
+    for key in [pkcs1.replace('\n', "\r\n"), pkcs8.replace('\n', "\\n")] {
         let token = await_ok(get_jwt_token(params(&app, &kid, key), JsValue::UNDEFINED)).await;
         let access = get_str(&token, "access_token");
         assert!(access.starts_with("czs_"), "{access}");
@@ -129,27 +165,28 @@ fn assert_reason(err: &JsValue, code: &str, reason: &str) {
 
 #[wasm_bindgen_test]
 async fn every_refusal_of_the_token_endpoint_is_diagnosed() {
-    let (app, kid) = jwt_app(PUBLIC, "").await;
+    let Keys { pkcs8, public, .. } = keys();
+    let (app, kid) = jwt_app(public, "").await;
     let refused = "OAUTH_TOKEN_ERROR";
-    let e = refusal(&app, &kid, PKCS8, |p| set(p, "aud", "api.coze.cn")).await;
+    let e = refusal(&app, &kid, pkcs8, |p| set(p, "aud", "api.coze.cn")).await;
     assert_reason(&e, refused, "aud_mismatch");
     assert_eq!(get(&e, "status").as_f64(), Some(401.0));
     assert!(get_str(&e, "message").contains("baseURL's host"), "{}", get_str(&e, "message"));
-    assert_reason(&refusal("1234", &kid, PKCS8, |_| {}).await, refused, "unknown_app");
-    assert_reason(&refusal("demo-client.app.coze", &kid, PKCS8, |_| {}).await, refused, "not_jwt_app");
-    assert_reason(&refusal(&app, "another-key", PKCS8, |_| {}).await, refused, "key_not_of_app");
+    assert_reason(&refusal("1234", &kid, pkcs8, |_| {}).await, refused, "unknown_app");
+    assert_reason(&refusal("demo-client.app.coze", &kid, pkcs8, |_| {}).await, refused, "not_jwt_app");
+    assert_reason(&refusal(&app, "another-key", pkcs8, |_| {}).await, refused, "key_not_of_app");
     let other = await_ok(rsa_key_pair()).await;
     let e = refusal(&app, &kid, &get_str(&other, "privatePem"), |_| {}).await;
     assert_reason(&e, refused, "bad_signature");
     let stripping_proxy = format!("{}/_strip_authorization", emulator());
-    assert_reason(&refusal(&app, &kid, PKCS8, |p| set(p, "baseURL", stripping_proxy)).await, refused, "empty_jwt");
-    let (behind, kid_b) = jwt_app(PUBLIC, r#","clock_offset_seconds":-300"#).await;
-    assert_reason(&refusal(&behind, &kid_b, PKCS8, |_| {}).await, refused, "iat_in_future");
-    let (ahead, kid_a) = jwt_app(PUBLIC, r#","clock_offset_seconds":3600"#).await;
-    assert_reason(&refusal(&ahead, &kid_a, PKCS8, |_| {}).await, refused, "clock_skew");
+    assert_reason(&refusal(&app, &kid, pkcs8, |p| set(p, "baseURL", stripping_proxy)).await, refused, "empty_jwt");
+    let (behind, kid_b) = jwt_app(public, r#","clock_offset_seconds":-300"#).await;
+    assert_reason(&refusal(&behind, &kid_b, pkcs8, |_| {}).await, refused, "iat_in_future");
+    let (ahead, kid_a) = jwt_app(public, r#","clock_offset_seconds":3600"#).await;
+    assert_reason(&refusal(&ahead, &kid_a, pkcs8, |_| {}).await, refused, "clock_skew");
     // A coze.com app asked for at api.coze.cn (the test's DNS sends api.coze.cn to the emulator).
     let undo = redirect_origin(COZE_CN_BASE_URL, emulator());
-    let e = refusal(&app, &kid, PKCS8, |p| {
+    let e = refusal(&app, &kid, pkcs8, |p| {
         set(p, "baseURL", COZE_CN_BASE_URL);
         set(p, "aud", "api.coze.com");
     })
@@ -160,17 +197,18 @@ async fn every_refusal_of_the_token_endpoint_is_diagnosed() {
 
 #[wasm_bindgen_test]
 async fn bad_keys_and_durations_are_refused_before_any_request() {
-    let (app, kid) = jwt_app(PUBLIC, "").await;
+    let Keys { pkcs1, pkcs8, public, ec } = keys();
+    let (app, kid) = jwt_app(public, "").await;
     let bad = "INVALID_ARGUMENT";
-    let encrypted = PKCS1.replace("KEY-----\n", "KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\n");
+    let encrypted = pkcs1.replace("KEY-----\n", "KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\n");
     let cases: [(&str, &str, i32, &str); 7] = [
-        (&kid, PUBLIC, 900, "public_key"),
-        (&kid, EC_KEY, 900, "key_not_rsa"),
+        (&kid, public, 900, "public_key"),
+        (&kid, ec, 900, "key_not_rsa"),
         (&kid, &encrypted, 900, "encrypted_key"),
         (&kid, "my secret", 900, "key_not_pem"),
-        ("  ", PKCS8, 900, "empty_kid"),
-        (&kid, PKCS8, 0, "exp_not_after_iat"),
-        (&kid, PKCS8, 86_400, "duration_too_long"),
+        ("  ", pkcs8, 900, "empty_kid"),
+        (&kid, pkcs8, 0, "exp_not_after_iat"),
+        (&kid, pkcs8, 86_400, "duration_too_long"),
     ];
     for (keyid, key, duration, reason) in cases {
         let e = refusal(&app, keyid, key, |p| set(p, "durationSeconds", duration)).await;
@@ -180,14 +218,15 @@ async fn bad_keys_and_durations_are_refused_before_any_request() {
     let refusals = num(&admin("GET", &format!("/_emulator/jwt_apps/{app}"), None).await, &["refusals"]);
     assert_eq!(refusals, 0.0, "nothing was sent");
     // An ECDSA CryptoKey: WebCrypto refuses to sign RS256 with it.
-    let ec = await_ok(ec_private_key()).await;
-    assert_reason(&refusal(&app, &kid, "x", |p| set(p, "privateKey", ec)).await, bad, "key_not_rsa");
+    let ec_crypto_key = await_ok(ec_private_key()).await;
+    assert_reason(&refusal(&app, &kid, "x", |p| set(p, "privateKey", ec_crypto_key)).await, bad, "key_not_rsa");
 }
 
 #[wasm_bindgen_test]
 async fn a_maker_creates_publishes_and_chats_with_a_bot_using_a_jwt_token() {
-    let (app, kid) = jwt_app(PUBLIC, "").await;
-    let token = await_ok(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
+    let Keys { pkcs8, public, .. } = keys();
+    let (app, kid) = jwt_app(public, "").await;
+    let token = await_ok(get_jwt_token(params(&app, &kid, pkcs8), JsValue::UNDEFINED)).await;
     let c = client_with_token(&get_str(&token, "access_token"));
     let create = json(r#"{"space_id":"7400000000000000101","name":"Glasses","prompt_info":{"prompt":"be brief"}}"#);
     let bot = get_str(&await_ok(api(&c.bots(), "create", (create,))).await, "bot_id");
@@ -210,15 +249,16 @@ async fn a_maker_creates_publishes_and_chats_with_a_bot_using_a_jwt_token() {
 // that says so in navigator.userAgent) is not. Node plays both here.
 #[wasm_bindgen_test]
 async fn a_web_worker_is_refused_and_a_workers_runtime_is_not() {
-    let (app, kid) = jwt_app(PUBLIC, "").await;
+    let Keys { pkcs8, public, .. } = keys();
+    let (app, kid) = jwt_app(public, "").await;
     let undo = pretend_worker("Mozilla/5.0 (X11; Linux x86_64) Chrome/156");
     let refused =
-        wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
+        wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, pkcs8), JsValue::UNDEFINED)).await;
     undo.call0(&JsValue::NULL).unwrap();
     assert_eq!(get_str(&refused.unwrap_err(), "code"), "JWT_IN_BROWSER");
     let undo = pretend_worker("Cloudflare-Workers");
     let minted =
-        wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, PKCS8), JsValue::UNDEFINED)).await;
+        wasm_bindgen_futures::JsFuture::from(get_jwt_token(params(&app, &kid, pkcs8), JsValue::UNDEFINED)).await;
     undo.call0(&JsValue::NULL).unwrap();
     assert!(get_str(&minted.expect("minted in a workers runtime"), "access_token").starts_with("czs_"));
 }
