@@ -196,14 +196,23 @@ export async function launchWebKit() {
     throw err;
   }
   current = await driver.getWindowHandle();
+  // Classic commands act on the session's current window, one at a time: each page's commands
+  // switch to its window and run without another page's in between.
+  let queue = Promise.resolve();
   const api = {
     driver, pages, routes,
-    async focus(page) {
-      if (current !== page.id) {
-        await driver.switchTo().window(page.id);
-        current = page.id;
-      }
+    exclusive(page, fn) {
+      const run = queue.then(async () => {
+        if (page && current !== page.id) {
+          await driver.switchTo().window(page.id);
+          current = page.id;
+        }
+        return fn(driver);
+      });
+      queue = run.catch(() => {});
+      return run;
     },
+    focus: (page) => api.exclusive(page, () => {}),
   };
   let first = true;
   const browser = {
@@ -211,11 +220,10 @@ export async function launchWebKit() {
     async newContext({ viewport } = {}) {
       return {
         async newPage() {
-          let id = current;
-          if (!first) {
+          const id = first ? current : await api.exclusive(null, async () => {
             await driver.switchTo().newWindow('window');
-            id = current = await driver.getWindowHandle();
-          }
+            return (current = await driver.getWindowHandle());
+          });
           first = false;
           const page = new Page(api, id);
           pages.set(id, page);
@@ -276,29 +284,47 @@ class Page extends EventEmitter {
       }
     }
   }
+  /** Runs `fn(driver)` with this page's window current (see api.exclusive). */
+  command(fn) {
+    return this.api.exclusive(this, fn);
+  }
   async goto(url) {
-    await this.api.focus(this);
-    await this.api.driver.get(url);
+    await this.command((d) => d.get(url));
     await this.evaluate(() => true); // installs the console listener
   }
   async reload() {
-    await this.api.focus(this);
     await this.evaluate(() => true); // what the old document queued
-    await this.api.driver.navigate().refresh();
+    await this.command((d) => d.navigate().refresh());
     await this.evaluate(() => true);
   }
-  /** `fn(arg)` in the page; arguments and results travel as JSON, as with Playwright. */
+  /** `fn(arg)` in the page; arguments and results travel as JSON, as with Playwright. A promise
+   *  result is awaited in the page and polled for, so pages in other windows can run meanwhile. */
   async evaluate(fn, arg) {
-    await this.api.focus(this);
-    const script = `const done = arguments[arguments.length - 1];
-      ${HOOK}
+    const start = `${HOOK}
       const take = () => window.__e2eLog.splice(0);
-      Promise.resolve().then(() => (${fn})(arguments[0] === null ? undefined : JSON.parse(arguments[0])))
-        .then((v) => done({ ok: true, value: JSON.stringify(v), log: take() }),
-          (e) => done({ ok: false, error: String(e && e.stack ? e + '\\n' + e.stack : e), log: take() }));`;
-    const r = await this.api.driver.executeAsyncScript(script, arg === undefined ? null : JSON.stringify(arg));
-    this.href = await this.api.driver.getCurrentUrl();
-    this.deliver(r && r.log);
+      const settle = (r) => Object.assign(r, { log: take() });
+      const fail = (e) => settle({ ok: false, error: String(e && e.stack ? e + '\\n' + e.stack : e) });
+      let value;
+      try { value = (${fn})(arguments[0] === null ? undefined : JSON.parse(arguments[0])); } catch (e) { return fail(e); }
+      if (!(value instanceof Promise)) return settle({ ok: true, value: JSON.stringify(value) });
+      const id = String(Math.random()).slice(2);
+      const results = window.__e2eResults || (window.__e2eResults = {});
+      value.then((v) => { results[id] = { ok: true, value: JSON.stringify(v) }; }, (e) => { results[id] = { ok: false, error: String(e && e.stack ? e + '\\n' + e.stack : e) }; });
+      return settle({ pending: id });`;
+    const read = `${HOOK}
+      const results = window.__e2eResults || {};
+      const r = results[arguments[0]];
+      delete results[arguments[0]];
+      return Object.assign(r || { pending: arguments[0], lost: !window.__e2eResults }, { log: window.__e2eLog.splice(0) });`;
+    let r = await this.command((d) => d.executeScript(start, arg === undefined ? null : JSON.stringify(arg)));
+    for (;;) {
+      this.deliver(r && r.log);
+      if (!r || !r.pending) break;
+      if (r.lost) throw new Error('evaluate: the page navigated away before the result came');
+      await sleep(15);
+      r = await this.command((d) => d.executeScript(read, r.pending));
+    }
+    this.href = await this.command((d) => d.getCurrentUrl());
     if (!r || !r.ok) throw new Error(`evaluate: ${r ? r.error : 'no result'}`);
     return r.value === undefined ? undefined : JSON.parse(r.value);
   }
@@ -310,14 +336,13 @@ class Page extends EventEmitter {
   }
   async waitForURL(predicate) {
     await poll(async () => {
-      await this.api.focus(this);
-      this.href = await this.api.driver.getCurrentUrl();
+      this.href = await this.command((d) => d.getCurrentUrl());
       return predicate(new URL(this.href));
     }, 'the URL', this.timeout);
     await this.waitForFunction(() => document.readyState === 'complete');
   }
   locator(selector) {
-    return new Locator(this, [[selector, null]]);
+    return new WebKitLocator(this, [[selector, null]]);
   }
   fill(selector, value) {
     return this.locator(selector).fill(value);
@@ -335,12 +360,10 @@ class Page extends EventEmitter {
   }
   /** Sizes the window so the page's viewport is `width`×`height` (window chrome measured). */
   async setViewportSize({ width, height }) {
-    await this.api.focus(this);
-    const { driver } = this.api;
-    const inner = () => driver.executeScript('return [window.innerWidth, window.innerHeight]');
-    const rect = await driver.manage().window().getRect();
+    const inner = () => this.command((d) => d.executeScript('return [window.innerWidth, window.innerHeight]'));
+    const rect = await this.command((d) => d.manage().window().getRect());
     const [w, h] = await inner();
-    await driver.manage().window().setRect({ width: width + (rect.width - w), height: height + (rect.height - h) });
+    await this.command((d) => d.manage().window().setRect({ width: width + (rect.width - w), height: height + (rect.height - h) }));
     await poll(async () => {
       const [w2, h2] = await inner();
       return w2 === width && h2 === height;
@@ -350,11 +373,7 @@ class Page extends EventEmitter {
     });
   }
   async screenshot({ path, fullPage } = {}) {
-    await this.api.focus(this);
-    const { driver } = this.api;
-    const data = fullPage
-      ? await driver.findElement(webdriver.By.css('html')).takeScreenshot()
-      : await driver.takeScreenshot();
+    const data = await this.command((d) => (fullPage ? d.findElement(webdriver.By.css('html')).takeScreenshot() : d.takeScreenshot()));
     await writeFile(path, Buffer.from(data, 'base64'));
   }
   async addInitScript() {
@@ -366,5 +385,31 @@ class Page extends EventEmitter {
   async unroute(pattern) {
     const { routes } = this.api;
     for (let i = routes.length - 1; i >= 0; i--) if (routes[i].pattern === pattern) routes.splice(i, 1);
+  }
+}
+
+/** Clicks and key presses as classic WebDriver element commands, in the page's own window. */
+class WebKitLocator extends Locator {
+  locator(selector) {
+    return new WebKitLocator(this.page, [...this.steps, [selector, null]]);
+  }
+  last() {
+    return new WebKitLocator(this.page, [...this.steps.slice(0, -1), [this.steps.at(-1)[0], -1]]);
+  }
+  async withElement(fn) {
+    await this.waitFor({ state: 'visible' });
+    return this.page.command(async (d) => fn(await d.executeScript(`${RESOLVE}; return resolve(arguments[0])[0];`, this.steps)));
+  }
+  element() {
+    return this.withElement((el) => el);
+  }
+  click() {
+    return this.withElement((el) => el.click());
+  }
+  fill(value) {
+    return this.withElement(async (el) => {
+      await el.clear();
+      await el.sendKeys(value);
+    });
   }
 }
