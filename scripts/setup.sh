@@ -59,7 +59,8 @@ if ! command -v firefox-esr >/dev/null; then
   apt_install firefox-esr
 fi
 
-# WebKitGTK's WebDriver (it drives MiniBrowser) and a virtual display for it (scripts/webkit.sh).
+# WebKitGTK's WebDriver (it drives MiniBrowser) and a virtual display for it: scripts/suites.sh webkit
+# (wasm-bindgen-test) and scripts/webkit.sh (end-to-end) run it under xvfb-run.
 if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null; then
   say "installing webkit2gtk-driver + xvfb (apt)"
   apt_install webkit2gtk-driver xvfb

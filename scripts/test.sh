@@ -2,7 +2,7 @@
 # The whole test suite from a fresh machine: installs the toolchain (skipping what is there),
 # then runs native tests, the browser suites (Chromium, Firefox, WebKitGTK, and Node for the
 # DOM-free part, against the emulator), the built
-# package's checks (types, consumers) and the end-to-end tests. Starts and stops its own emulator on a free port.
+# package's checks (types, consumers) and the end-to-end tests (Chromium, Firefox, WebKitGTK). Starts and stops its own emulator on a free port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -53,5 +53,8 @@ node tests/e2e/device.mjs
 step "end-to-end: <coze-chat> on www/embed.html in Chromium (login, Markdown, Stop, refresh, attachments, errors, axe-core, strict CSP) and Firefox (login, reply, attachment, logout)"
 node tests/e2e/element.mjs
 node tests/e2e/element-firefox.mjs
+
+step "end-to-end in WebKitGTK (scripts/webkit.sh, under xvfb-run): the demo, two tabs, the device-login page, <coze-chat>'s login/reply/attachment/logout"
+./scripts/webkit.sh
 
 step "all tests passed"

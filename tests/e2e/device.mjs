@@ -3,7 +3,7 @@
 // the QR code and presses Allow or Deny on the emulator's verification page; the TV logs in and
 // gets a streamed bot reply, or says access was denied.
 //
-// Run after building the package:  node tests/e2e/device.mjs [chromium|firefox]...
+// Run after building the package:  node tests/e2e/device.mjs [chromium|firefox|webkit]...
 // The emulator is $EMULATOR_URL, else target/debug/coze-emulator started here.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -56,8 +56,11 @@ async function suite(browserName) {
     const browser = await launch(browserName);
     cleanups.push(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-    await context.addInitScript(() => document.addEventListener('securitypolicyviolation',
-      (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`)));
+    // (WebKit has no init scripts: lib/webkit.mjs adds the same listener once each page has loaded.)
+    if (!(browser.lacks && browser.lacks.initScript)) {
+      await context.addInitScript(() => document.addEventListener('securitypolicyviolation',
+        (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`)));
+    }
     const tv = await context.newPage();
     tv.setDefaultTimeout(10_000);
     const problems = [];

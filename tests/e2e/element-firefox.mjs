@@ -1,7 +1,8 @@
-// <coze-chat> in Firefox ESR (geckodriver, selenium-webdriver): www/embed.html, the one-script-tag
+// <coze-chat> in Firefox ESR (geckodriver, selenium-webdriver), or with `webkit` as the argument in
+// WebKitGTK (WebKitWebDriver, under xvfb-run: scripts/webkit.sh): www/embed.html, the one-script-tag
 // page, logs in, streams a reply, sends an attached file the bot hashes, and logs out. WebDriver
 // reaches into the element's shadow root with getShadowRoot(); Chromium runs the full case list
-// (tests/e2e/element.mjs). Run after `python3 scripts/build.py`:  node tests/e2e/element-firefox.mjs
+// (tests/e2e/element.mjs). Run after `python3 scripts/build.py`:  node tests/e2e/element-firefox.mjs [webkit]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import webdriver from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import { FIREFOX } from './lib/firefox.mjs';
+import { startWebKitDriver, webkitSession } from './lib/webkit.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { useEmulator } from './lib/emulator.mjs';
 import { assert, assertEqual, createRunner, waitUntil } from './lib/harness.mjs';
@@ -19,16 +21,19 @@ import { assert, assertEqual, createRunner, waitUntil } from './lib/harness.mjs'
 const { By, Key } = webdriver;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
+// `webkit` runs the same cases in WebKitGTK's MiniBrowser (WebKitWebDriver; under xvfb-run).
+const BROWSER = process.argv[2] || 'firefox';
+const NAME = { firefox: 'Firefox', webkit: 'WebKit' }[BROWSER];
 
 async function main() {
   for (const file of ['pkg/coze-chat.js', 'pkg/web/coze_wasm_bg.wasm', 'www/embed.html']) {
     if (!existsSync(path.join(ROOT, file))) {
-      console.error(`e2e element (firefox): ${file} is missing (build the package first: python3 scripts/build.py)`);
+      console.error(`e2e element (${BROWSER}): ${file} is missing (build the package first: python3 scripts/build.py)`);
       return 2;
     }
   }
   const cleanups = [];
-  const runner = createRunner({ label: 'element (firefox)' });
+  const runner = createRunner({ label: `element (${BROWSER})` });
   try {
     const emulator = await useEmulator(ROOT);
     cleanups.push(emulator.stop);
@@ -38,13 +43,20 @@ async function main() {
     const PAGE = `${site.url}/embed.html`;
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'coze-element-ff-'));
     cleanups.push(() => rm(scratch, { recursive: true, force: true }));
-    console.log(`\ne2e element (firefox): ${PAGE}  emulator ${EMU}${emulator.owned ? ' (started here)' : ''}`);
+    console.log(`\ne2e element (${BROWSER}): ${PAGE}  emulator ${EMU}${emulator.owned ? ' (started here)' : ''}`);
 
-    const options = new firefox.Options().setBinary(FIREFOX).addArguments('-headless')
-      .setPreference('intl.accept_languages', 'en-US');
-    // An explicit geckodriver: without one selenium asks Selenium Manager, which would download.
-    const service = new firefox.ServiceBuilder(execFileSync('sh', ['-c', 'command -v geckodriver'], { encoding: 'utf8' }).trim());
-    const driver = await new webdriver.Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+    let driver;
+    if (BROWSER === 'webkit') {
+      const service = await startWebKitDriver();
+      cleanups.push(service.stop);
+      driver = await webkitSession(service.url);
+    } else {
+      const options = new firefox.Options().setBinary(FIREFOX).addArguments('-headless')
+        .setPreference('intl.accept_languages', 'en-US');
+      // An explicit geckodriver: without one selenium asks Selenium Manager, which would download.
+      const service = new firefox.ServiceBuilder(execFileSync('sh', ['-c', 'command -v geckodriver'], { encoding: 'utf8' }).trim());
+      driver = await new webdriver.Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+    }
     cleanups.push(() => driver.quit());
 
     // The element's shadow root, found again after each page load.
@@ -71,20 +83,20 @@ async function main() {
     });
 
     await runner.test('b. a streamed reply', async () => {
-      await (await part('#input')).sendKeys('hello from Firefox', Key.ENTER);
-      await waitUntil(async () => (await lastBotText()) === 'You said: hello from Firefox' && (await botIdle()), 'the echo reply', { timeout: 15_000 });
+      await (await part('#input')).sendKeys(`hello from ${NAME}`, Key.ENTER);
+      await waitUntil(async () => (await lastBotText()) === `You said: hello from ${NAME}` && (await botIdle()), 'the echo reply', { timeout: 15_000 });
     });
 
     await runner.test('c. an attached file reaches the bot byte-exact (file input, upload, object_string)', async () => {
-      const text = 'Firefox 附件 ✓\n';
-      const file = path.join(scratch, 'firefox-notes.txt');
+      const text = `${NAME} 附件 ✓\n`;
+      const file = path.join(scratch, `${BROWSER}-notes.txt`);
       await writeFile(file, text);
       await waitUntil(async () => (await (await part('#attach')).isEnabled()), 'the attach button to be ready');
       await (await part('#files')).sendKeys(file); // WebDriver's way to pick a file
       await waitUntil(async () => (await parts('#tray .attachment')).length === 1, 'the file in the tray');
       await (await part('#input')).sendKeys('what is this?', Key.ENTER);
       const hash = createHash('sha256').update(text).digest('hex');
-      const want = `[file firefox-notes.txt, ${Buffer.byteLength(text)} bytes, sha256 ${hash}]`;
+      const want = `[file ${BROWSER}-notes.txt, ${Buffer.byteLength(text)} bytes, sha256 ${hash}]`;
       await waitUntil(async () => (await lastBotText()).includes(want) && (await botIdle()), `the reply naming ${want}`, { timeout: 15_000 });
       assertEqual((await parts('div.msg.user figure.bubble-attachment')).length, 1, 'the file in the user\'s message');
     });
@@ -96,7 +108,7 @@ async function main() {
     });
   } finally {
     for (const cleanup of cleanups.reverse()) {
-      await Promise.resolve().then(cleanup).catch((err) => console.error(`e2e element (firefox): cleanup failed: ${err.message}`));
+      await Promise.resolve().then(cleanup).catch((err) => console.error(`e2e element (${BROWSER}): cleanup failed: ${err.message}`));
     }
   }
   return runner.summary() ? 0 : 1;
@@ -105,7 +117,7 @@ async function main() {
 main().then(
   (code) => { process.exitCode = code; },
   (err) => {
-    console.error(`e2e element (firefox): ${(err && err.stack) || err}`);
+    console.error(`e2e element (${BROWSER}): ${(err && err.stack) || err}`);
     process.exitCode = 1;
   },
 );

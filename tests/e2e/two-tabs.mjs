@@ -5,7 +5,7 @@
 // Asserts from the emulator's own stats that exactly one refresh reached it, none failed, and both
 // tabs end with the same new token.
 //
-// Run after building the package:  node tests/e2e/two-tabs.mjs [chromium|firefox]...
+// Run after building the package:  node tests/e2e/two-tabs.mjs [chromium|firefox|webkit]...
 // The package comes from $COZE_WASM_PKG_DIR (default pkg/); the emulator from $EMULATOR_URL, else
 // target/debug/coze-emulator is started here. The test page is tests/e2e/pages/tabs.html.
 import { existsSync } from 'node:fs';
@@ -69,10 +69,13 @@ async function suite(browserName) {
     // Record each page's Web Lock traffic: exclusive requests (the refresh lock: proves the tab
     // went for a refresh) and queries (the library looks for another tab's rotation marker only
     // when its storage still shows the refresh token it was about to spend).
-    await context.addInitScript(() => {
+    const countLocks = () => {
       window.exclusiveLocks = 0;
       window.lockQueries = 0;
       const locks = navigator.locks;
+      // Held from window: WebKit may collect a DOM wrapper nothing else holds, and the next
+      // navigator.locks would be a fresh one without these overrides.
+      window.lockManager = locks;
       if (locks) {
         const request = locks.request.bind(locks);
         locks.request = (name, ...rest) => {
@@ -87,7 +90,11 @@ async function suite(browserName) {
           return query().then((r) => { window.heldSeen.push((r.held || []).map((l) => l.name)); return r; });
         };
       }
-    });
+    };
+    // WebKitWebDriver has no init scripts (lib/webkit.mjs): there the counters go in once each tab
+    // has loaded, still before any TokenManager exists (setup() makes them), which is all they need.
+    const lateLockCounters = Boolean(browser.lacks && browser.lacks.initScript);
+    if (!lateLockCounters) await context.addInitScript(countLocks);
     // Hold every token request for TOKEN_DELAY_MS, and count what the browser sends.
     let tokenPosts = 0;
     await context.route(`${EMU}/api/permission/oauth2/token`, async (route) => {
@@ -106,6 +113,7 @@ async function suite(browserName) {
       page.on('pageerror', (err) => errors.push(String(err)));
       await page.goto(`${site.url}/tabs.html`);
       await page.waitForFunction(() => document.body.dataset.ready !== '0');
+      if (lateLockCounters) await page.evaluate(countLocks);
       assertEqual(await page.evaluate(() => document.body.dataset.ready), '1', `tab ${i} loaded the package`);
       pages.push({ page, errors });
     }

@@ -6,7 +6,7 @@
 // page.goto/reload/url/content/evaluate/waitForFunction/waitForURL/locator/fill/selectOption/inputValue/
 // screenshot/setViewportSize/setDefaultTimeout/addInitScript/route/unroute/mainFrame/on('console'|'pageerror'|
 // 'framenavigated'); locator.click/fill/textContent/isVisible/isHidden/waitFor/count/last/
-// boundingBox/evaluate/getAttribute/locator.
+// boundingBox/evaluate/getAttribute/locator. Locator, RESOLVE and poll serve lib/webkit.mjs as well.
 import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
@@ -25,7 +25,7 @@ function geckodriverPath() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until truthy (Playwright's auto-waiting, simplified). */
-async function poll(probe, what, timeout) {
+export async function poll(probe, what, timeout) {
   const deadline = Date.now() + timeout;
   for (;;) {
     const value = await probe();
@@ -144,7 +144,7 @@ class Route {
 }
 
 /** Runs in the page: the elements a locator's steps select. */
-const RESOLVE = `function resolve(steps) {
+export const RESOLVE = `function resolve(steps) {
   let found = [document];
   for (const [selector, nth] of steps) {
     found = found.flatMap((root) => Array.from(root.querySelectorAll(selector)));
@@ -276,7 +276,7 @@ class PageError extends Error {
   }
 }
 
-class Locator {
+export class Locator {
   constructor(page, steps) {
     this.page = page;
     this.steps = steps;
