@@ -299,6 +299,38 @@ async fn callbacks_are_checked_before_any_token_request() {
     clear_pending_logins();
 }
 
+// -------------------------------------------------- mix-up defence (RFC 9207, RFC 9700 §4.4)
+
+#[wasm_bindgen_test]
+async fn complete_login_binds_the_callback_to_its_issuer_and_redirect_uri() {
+    clear_pending_logins();
+    let (client_id, redirect) = new_client(None).await;
+    let before = code_exchanges(&client_id).await;
+    let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
+
+    // Another authorization server's `iss`: refused, also when it claims an error.
+    let (location, state) = start_and_authorize(&client_id, &redirect, None, "allow").await;
+    let err = await_err(complete(&format!("{location}&iss={}", encode("https://attacker.example")), None)).await;
+    assert_eq!(get_str(&err, "code"), "OAUTH_ISSUER_MISMATCH");
+    assert!(session_item(&format!("{PENDING}{state}")).is_none(), "the refused callback spent its pending login");
+    let (_, state) = start_and_authorize(&client_id, &redirect, None, "deny").await;
+    let forged = format!("{redirect}?error=access_denied&state={state}&iss={}", encode("https://attacker.example"));
+    assert_eq!(get_str(&await_err(complete(&forged, None)).await, "code"), "OAUTH_ISSUER_MISMATCH");
+
+    // The callback at another path than the login's redirect_uri.
+    let (location, _) = start_and_authorize(&client_id, &redirect, None, "allow").await;
+    let moved = location.replacen("?", "/elsewhere?", 1);
+    assert_eq!(get_str(&await_err(complete(&moved, None)).await, "code"), "OAUTH_REDIRECT_MISMATCH");
+    assert_eq!(code_exchanges(&client_id).await, before, "none of these reached the token endpoint");
+
+    // The issuer the login was started against (the authorize host, exactly) is accepted.
+    let (location, _) = start_and_authorize(&client_id, &redirect, None, "allow").await;
+    let token = await_ok(complete(&format!("{location}&iss={}", encode(emulator())), None)).await;
+    assert!(!get_str(&token, "access_token").is_empty());
+    assert_eq!(code_exchanges(&client_id).await, before + 1.0);
+    clear_pending_logins();
+}
+
 // ------------------------------------------------------------------------------ address bar
 
 #[wasm_bindgen_test]
