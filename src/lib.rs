@@ -7,6 +7,10 @@
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+#[cfg(target_arch = "wasm32")]
 pub mod web;
 
 pub use crate::core::authorize::{COZE_CN_BASE_URL, COZE_COM_BASE_URL};

@@ -588,7 +588,7 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
     };
     let initial = memory();
     let mut sizes = Vec::new();
-    for run in 0..6 {
+    for run in 0..8 {
         let start = now_ms();
         let r = JsFuture::from(count_delta_chars(&stream(&c, &bot, "big"))).await.unwrap();
         let secs = (now_ms() - start) / 1000.0;
@@ -608,13 +608,14 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
     }
     // Memory follows the largest event, not the stream. wasm-bindgen-test runs one test at a time
     // (its CONCURRENCY is 1), so no other test allocates meanwhile; what varies is where the
-    // allocator puts the ~16 MiB buffers of the largest event: after the first run, memory grew
-    // once more by 16-17 MiB (at the second or third run) or not at all. So: at most that one step
-    // over five repeats, none in the last two. Keeping half of each run's ~10 MB event fails both.
+    // allocator puts the ~16 MiB buffers of the largest event: after the first run memory grows
+    // once more, by 14-27 MiB, at the second to the fifth run (by browser, allocator and what ran
+    // before), or not at all. So: at most one step over seven repeats. A leak grows memory again
+    // and again: keeping half of each run's ~10 MB event fails this and the bound below.
     let mib = 1024 * 1024;
-    assert!(sizes[5] - sizes[0] <= 18 * mib, "wasm memory grows with each stream: {sizes:?}");
-    assert_eq!(sizes[5], sizes[3], "wasm memory grows with each stream: {sizes:?}");
-    assert!(sizes[5] - initial < 64 * mib, "wasm memory is not bounded by the largest event: {initial} -> {sizes:?}");
+    let steps = sizes.windows(2).filter(|w| w[1] > w[0]).count();
+    assert!(steps <= 1, "wasm memory grows with each stream: {sizes:?}");
+    assert!(sizes[7] - initial < 64 * mib, "wasm memory is not bounded by the largest event: {initial} -> {sizes:?}");
 }
 
 /// A logged-in client whose token is a TokenManager (so 401s refresh and retry).
