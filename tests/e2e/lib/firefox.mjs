@@ -156,11 +156,16 @@ function visible(el) {
   return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
 }`;
 
-class Page extends EventEmitter {
-  constructor(api, id) {
+/**
+ * What both WebDriver adapters' pages share (this one over BiDi, lib/webkit.mjs over classic
+ * WebDriver): a page knows `evaluate` and `currentUrl`; its locators are `this.Locator`.
+ */
+export class WebDriverPage extends EventEmitter {
+  constructor(api, id, LocatorClass) {
     super();
     this.api = api;
     this.id = id;
+    this.Locator = LocatorClass;
     this.timeout = 30_000;
     this.href = 'about:blank';
     this.main = { url: () => this.href };
@@ -172,6 +177,48 @@ class Page extends EventEmitter {
   mainFrame() {
     return this.main;
   }
+  setDefaultTimeout(ms) {
+    this.timeout = ms;
+  }
+  url() {
+    return this.href;
+  }
+  content() {
+    return this.evaluate(() => document.documentElement.outerHTML);
+  }
+  async waitForFunction(fn, arg, { timeout } = {}) {
+    return poll(() => this.evaluate(fn, arg).catch(() => false), `${fn}`, timeout ?? this.timeout);
+  }
+  async waitForURL(predicate) {
+    await poll(async () => {
+      this.href = await this.currentUrl();
+      return predicate(new URL(this.href));
+    }, 'the URL', this.timeout);
+    await this.waitForFunction(() => document.readyState === 'complete');
+  }
+  locator(selector) {
+    return new this.Locator(this, [[selector, null]]);
+  }
+  fill(selector, value) {
+    return this.locator(selector).fill(value);
+  }
+  inputValue(selector) {
+    return this.locator(selector).evaluate((el) => el.value);
+  }
+  async selectOption(selector, value) {
+    await this.locator(selector).waitFor({ state: 'attached' });
+    await this.locator(selector).evaluate((el, v) => {
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }, value);
+  }
+}
+
+class Page extends WebDriverPage {
+  constructor(api, id) {
+    super(api, id, Locator);
+  }
   onLog(e) {
     // Firefox files a failed cross-origin request (a fetch the page catches) under 'javascript'
     // too; like Chromium's failed loads it is console output, not an uncaught page error.
@@ -181,12 +228,6 @@ class Page extends EventEmitter {
       const type = e.level === 'warn' ? 'warning' : (e.method || e.level);
       this.emit('console', { type: () => type, text: () => e.text });
     }
-  }
-  setDefaultTimeout(ms) {
-    this.timeout = ms;
-  }
-  url() {
-    return this.href;
   }
   async goto(url) {
     await this.api.call('browsingContext.navigate', { context: this.id, url, wait: 'complete' });
@@ -209,39 +250,9 @@ class Page extends EventEmitter {
     this.href = await this.currentUrl();
     return result.result.type === 'string' ? JSON.parse(result.result.value) : undefined;
   }
-  content() {
-    return this.evaluate(() => document.documentElement.outerHTML);
-  }
   async currentUrl() {
     const { contexts } = await this.api.call('browsingContext.getTree', { root: this.id, maxDepth: 0 });
     return contexts[0].url;
-  }
-  async waitForFunction(fn, arg, { timeout } = {}) {
-    return poll(() => this.evaluate(fn, arg).catch(() => false), `${fn}`, timeout ?? this.timeout);
-  }
-  async waitForURL(predicate) {
-    await poll(async () => {
-      this.href = await this.currentUrl();
-      return predicate(new URL(this.href));
-    }, 'the URL', this.timeout);
-    await this.waitForFunction(() => document.readyState === 'complete');
-  }
-  locator(selector) {
-    return new Locator(this, [[selector, null]]);
-  }
-  fill(selector, value) {
-    return this.locator(selector).fill(value);
-  }
-  inputValue(selector) {
-    return this.locator(selector).evaluate((el) => el.value);
-  }
-  async selectOption(selector, value) {
-    await this.locator(selector).waitFor({ state: 'attached' });
-    await this.locator(selector).evaluate((el, v) => {
-      el.value = v;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    }, value);
   }
   async setViewportSize({ width, height }) {
     await this.api.call('browsingContext.setViewport', { context: this.id, viewport: { width, height } });

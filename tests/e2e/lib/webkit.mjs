@@ -12,14 +12,13 @@
 //   traffic through (WebDriver's standard `proxy` capability, which WebKitGTK honours for loopback
 //   too): route()/unroute() work on real browser requests, and document requests seen there are
 //   the pages' `framenavigated` events.
-import { EventEmitter } from 'node:events';
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import webdriver from 'selenium-webdriver';
 import { Executor, HttpClient } from 'selenium-webdriver/http/index.js';
-import { Locator, RESOLVE, poll } from './firefox.mjs';
+import { Locator, RESOLVE, WebDriverPage, poll } from './firefox.mjs';
 
 export const MINIBROWSER = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
@@ -250,27 +249,9 @@ function addRoute(routes, pattern, handler) {
   routes.push({ pattern, matches, handler });
 }
 
-class Page extends EventEmitter {
+class Page extends WebDriverPage {
   constructor(api, id) {
-    super();
-    this.api = api;
-    this.id = id;
-    this.timeout = 30_000;
-    this.href = 'about:blank';
-    this.main = { url: () => this.href };
-  }
-  navigated(url) {
-    this.href = url;
-    this.emit('framenavigated', this.main);
-  }
-  mainFrame() {
-    return this.main;
-  }
-  setDefaultTimeout(ms) {
-    this.timeout = ms;
-  }
-  url() {
-    return this.href;
+    super(api, id, WebKitLocator);
   }
   /** Hands what the page's listener queued to this page's 'console' and 'pageerror' listeners. */
   deliver(entries) {
@@ -324,39 +305,12 @@ class Page extends EventEmitter {
       await sleep(15);
       r = await this.command((d) => d.executeScript(read, r.pending));
     }
-    this.href = await this.command((d) => d.getCurrentUrl());
+    this.href = await this.currentUrl();
     if (!r || !r.ok) throw new Error(`evaluate: ${r ? r.error : 'no result'}`);
     return r.value === undefined ? undefined : JSON.parse(r.value);
   }
-  content() {
-    return this.evaluate(() => document.documentElement.outerHTML);
-  }
-  async waitForFunction(fn, arg, { timeout } = {}) {
-    return poll(() => this.evaluate(fn, arg).catch(() => false), `${fn}`, timeout ?? this.timeout);
-  }
-  async waitForURL(predicate) {
-    await poll(async () => {
-      this.href = await this.command((d) => d.getCurrentUrl());
-      return predicate(new URL(this.href));
-    }, 'the URL', this.timeout);
-    await this.waitForFunction(() => document.readyState === 'complete');
-  }
-  locator(selector) {
-    return new WebKitLocator(this, [[selector, null]]);
-  }
-  fill(selector, value) {
-    return this.locator(selector).fill(value);
-  }
-  inputValue(selector) {
-    return this.locator(selector).evaluate((el) => el.value);
-  }
-  async selectOption(selector, value) {
-    await this.locator(selector).waitFor({ state: 'attached' });
-    await this.locator(selector).evaluate((el, v) => {
-      el.value = v;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    }, value);
+  currentUrl() {
+    return this.command((d) => d.getCurrentUrl());
   }
   /** Sizes the window so the page's viewport is `width`×`height` (window chrome measured). */
   async setViewportSize({ width, height }) {
