@@ -6,11 +6,11 @@
 #[allow(dead_code)]
 #[path = "shared/api.rs"]
 mod api;
-#[path = "shared/jwt.rs"]
-mod jwt;
 #[allow(dead_code)]
 #[path = "shared/files.rs"]
 mod files;
+#[path = "shared/jwt.rs"]
+mod jwt;
 #[allow(dead_code)]
 mod support;
 

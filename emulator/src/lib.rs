@@ -166,7 +166,9 @@ fn banner(app: &App) -> String {
     ));
     s.push_str(&format!("  demo client_id  {DEMO_CLIENT_ID}  (public client, no secret)\n"));
     s.push_str("  redirect URIs   http://127.0.0.1[:any port] or http://localhost[:any port] with path exactly\n");
-    s.push_str("                  /, /index.html, /embed.html or /callback (query allowed, no fragment); plus exact-match\n");
+    s.push_str(
+        "                  /, /index.html, /embed.html or /callback (query allowed, no fragment); plus exact-match\n",
+    );
     s.push_str("                  URIs of clients registered with POST /_emulator/clients\n");
     s.push_str(&format!(
         "  lifetimes       access token {} s, code {} s, refresh token 30 days\n\n",
