@@ -230,7 +230,7 @@ async fn fifty_calls_at_expiry_make_one_refresh_and_all_use_the_new_token() {
     let old_access = get_str(&token, "access_token");
     expire_at_server(Some(&old_access), None).await;
     let m = manager_with(&client_id, None, None);
-    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    await_ok(call(&m, "setToken", std::slice::from_ref(&token))).await;
     let c = api_with(&m);
 
     concurrent_calls(&c, 50).await;
@@ -253,7 +253,7 @@ async fn fifty_calls_rejected_mid_life_make_one_refresh() {
     let (client_id, token) = login(None).await;
     let old_access = get_str(&token, "access_token");
     let m = manager_with(&client_id, None, None);
-    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    await_ok(call(&m, "setToken", std::slice::from_ref(&token))).await;
     expire_at_server(Some(&old_access), None).await;
     let c = api_with(&m);
 
@@ -282,7 +282,7 @@ async fn refused_refresh_clears(storage: JsValue, read_back: impl Fn(&str) -> Op
     expire_at_server(None, Some(&get_str(&token, "refresh_token"))).await;
     let key = format!("stress:{client_id}");
     let m = manager_with(&client_id, Some(storage.clone()), Some(&key));
-    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    await_ok(call(&m, "setToken", std::slice::from_ref(&token))).await;
     assert!(read_back(&key).is_some_and(|v| v.contains(&get_str(&token, "access_token"))), "the token is stored");
 
     let callers: Array = (0..10).map(|_| JsValue::from(call(&m, "getAccessToken", &[]))).collect();
@@ -346,7 +346,7 @@ async fn another_tab_rotated(storage: JsValue, new_token_arrives: bool) {
     let (client_id, token) = login(None).await;
     let key = format!("stress:{client_id}");
     let m = manager_with(&client_id, Some(storage.clone()), Some(&key));
-    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    await_ok(call(&m, "setToken", std::slice::from_ref(&token))).await;
     let rotated = await_ok(refresh_oauth_token(
         json(&format!(
             r#"{{"refreshToken":"{}","clientId":"{client_id}","baseURL":"{}"}}"#,
@@ -484,7 +484,7 @@ async fn a_spent_refresh_token_is_never_sent_again_even_without_web_locks() {
     // Two copies of one login, as in a duplicated tab: each has its own storage.
     let first = manager_with(&client_id, Some(map_storage()), None);
     let copy = manager_with(&client_id, Some(map_storage()), None);
-    await_ok(call(&first, "setToken", &[token.clone()])).await;
+    await_ok(call(&first, "setToken", std::slice::from_ref(&token))).await;
     await_ok(call(&copy, "setToken", &[token])).await;
     await_ok(call(&first, "refresh", &[])).await;
     let outcome = JsFuture::from(call(&copy, "refresh", &[])).await;
@@ -557,7 +557,7 @@ async fn a_hung_refresh_gives_up_and_keeps_the_login() {
         ("refreshTimeoutMs", JsValue::from_f64(300.0)),
     ]);
     let m: JsValue = TokenManager::new(opts).unwrap().into();
-    await_ok(call(&m, "setToken", &[token.clone()])).await;
+    await_ok(call(&m, "setToken", std::slice::from_ref(&token))).await;
     hang_refresh_of(&get_str(&token, "refresh_token"));
     let start = now_ms();
     let err = JsFuture::from(call(&m, "refresh", &[])).await.expect_err("a hung refresh must not hang its callers");
