@@ -30,7 +30,7 @@ mod facade {
 
     /// Calls the driver's implementation of a public function (it hands the driver a `Core`).
     fn entry(name: &str, a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
-        js::entry(Core, name, a, b)
+        js::entry(Core::default(), name, a, b)
     }
 
     fn promise(name: &str, a: JsValue, b: JsValue) -> Promise {
@@ -264,7 +264,12 @@ mod facade {
 
     /// The decisions the JS driver asks for (see `core::ops`), and the chat stream engine.
     #[wasm_bindgen]
-    pub struct Core;
+    #[derive(Default)]
+    pub struct Core {
+        /// The `chat.stream` call this Core drives (`chatStream()` makes one per call): a stream
+        /// is a Core, so it costs no wasm-bindgen class of its own (one export, `step`).
+        stream: Option<ChatStream>,
+    }
 
     #[wasm_bindgen]
     impl Core {
@@ -273,10 +278,15 @@ mod facade {
             ops::run(op, input)
         }
 
-        /// The engine of one `chat.stream` call.
+        /// A fresh Core for one `chat.stream` call: its engine, driven by `step`.
         #[wasm_bindgen(js_name = chatStream)]
-        pub fn chat_stream(&self) -> ChatStream {
-            ChatStream::new()
+        pub fn chat_stream(&self) -> Core {
+            Core::default()
+        }
+
+        /// One operation of this Core's chat stream (`web::stream::step`) → its value.
+        pub fn step(&mut self, kind: u32, a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
+            self.stream.get_or_insert_with(ChatStream::new).step(kind, a, b)
         }
     }
 

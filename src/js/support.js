@@ -513,6 +513,16 @@ class Unparsed {
  *  busy), so a big read is fed in slices: memory follows the largest event, not the read size. */
 const FEED_MAX = 1 << 20;
 
+// The engine's operations: `engine.step(kind, a, b)` (src/web/stream.rs, `step`, same numbers).
+const FEED = 0;
+const END = 1;
+const CHECK = 2;
+const FINISHED = 3;
+const OPENED = 4;
+const FAIL = 5;
+const MALFORMED = 6;
+const CANCEL = 7;
+
 /**
  * The async iterable over one chat stream. This pumps the body reader; the wasm engine turns each
  * chunk into finished iterator results in one synchronous call; `next()` serves them from a queue.
@@ -528,7 +538,7 @@ function chatIterable(engine, open, signal) {
   const close = () => {
     closed = true;
     rest = null;
-    engine.cancel();
+    engine.step(CANCEL);
     if (reader) reader.cancel().catch(() => {}); // rejects after an abort; nobody waits for it
     reader = null;
   };
@@ -544,9 +554,7 @@ function chatIterable(engine, open, signal) {
       if (!result.strict) return { value: { event: result.event, data: result.raw }, done: false };
       ready = [];
       head = 0;
-      const err = engine.malformed(result.event, result.raw);
-      close();
-      throw err;
+      guarded(() => engine.step(MALFORMED, result.event, result.raw)); // throws
     }
     return { value: { event: result.event, data }, done: false };
   };
@@ -561,7 +569,7 @@ function chatIterable(engine, open, signal) {
   const pull = async () => {
     for (;;) {
       if (head < ready.length) return take();
-      if (guarded(() => engine.check()) || closed) {
+      if (guarded(() => engine.step(CHECK)) || closed) {
         close();
         return { done: true, value: undefined };
       }
@@ -573,7 +581,7 @@ function chatIterable(engine, open, signal) {
           close();
           throw err;
         }
-        guarded(() => engine.opened(logidOf(res), !!res.body));
+        guarded(() => engine.step(OPENED, logidOf(res), !!res.body));
         if (closed) {
           res.body.cancel().catch(() => {});
           return { done: true, value: undefined };
@@ -589,18 +597,16 @@ function chatIterable(engine, open, signal) {
         try {
           chunk = await reader.read();
         } catch (err) {
-          const failure = engine.fail(isAborted(signal, err), describeValue(err));
-          close();
-          throw failure;
+          guarded(() => engine.step(FAIL, isAborted(signal, err), describeValue(err))); // throws
         }
       }
       if (!chunk.done && chunk.value instanceof Uint8Array && chunk.value.length > FEED_MAX) {
         rest = chunk.value.subarray(FEED_MAX);
         chunk = { done: false, value: chunk.value.subarray(0, FEED_MAX) };
       }
-      ready = guarded(() => (chunk.done ? engine.end() : engine.feed(chunk.value)));
+      ready = guarded(() => engine.step(chunk.done ? END : FEED, chunk.value));
       head = 0;
-      if (engine.finished && reader) {
+      if (reader && engine.step(FINISHED)) {
         reader.cancel().catch(() => {}); // `done` seen: release the connection now
         reader = null;
       }

@@ -3,7 +3,7 @@
 //! synchronously per chunk, so a chunk's events cost one wasm call and one string crossing.
 
 use js_sys::Array;
-use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsValue;
 
 use super::crossing::{Crossing, Records};
 use super::js;
@@ -12,7 +12,28 @@ use crate::core::chat::{self, Disposition, DONE_DATA};
 use crate::core::sse::{EventSink, SseParser};
 use crate::core::{CozeError, ErrorCode};
 
-#[wasm_bindgen]
+/// What the driver asks of a stream (`Core.step`; support.js has the same numbers).
+pub mod step {
+    /// `a`: a body chunk → the iterator results it completed.
+    pub const FEED: u32 = 0;
+    /// The body ended → what its end still yields.
+    pub const END: u32 = 1;
+    /// → `true` once over; throws the failure due after the parts already yielded.
+    pub const CHECK: u32 = 2;
+    /// → whether `done` was seen or the stream failed (the driver then releases the reader).
+    pub const FINISHED: u32 = 3;
+    /// `a`: the logid, `b`: whether there is a body.
+    pub const OPENED: u32 = 4;
+    /// `a`: whether the caller's signal fired, `b`: the read's error text → throws.
+    pub const FAIL: u32 = 5;
+    /// `a`: the event, `b`: its data that is not JSON → throws.
+    pub const MALFORMED: u32 = 6;
+    /// The consumer stopped (`break`, abort).
+    pub const CANCEL: u32 = 7;
+}
+
+/// Not a wasm-bindgen class: a stream lives in a `Core` and is driven through `Core.step`, one
+/// export for all its operations (a class costs an export and a glue method per operation).
 pub struct ChatStream {
     parser: SseParser,
     batch: Batch,
@@ -53,10 +74,30 @@ impl ChatStream {
     }
 }
 
-#[wasm_bindgen]
 impl ChatStream {
+    /// One operation of the driver's (`kind`: see [`step`]) → its value; errors are thrown.
+    pub fn step(&mut self, kind: u32, a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
+        Ok(match kind {
+            step::FEED => self.feed(a)?.into(),
+            step::END => self.end()?.into(),
+            step::CHECK => self.check()?.into(),
+            step::FINISHED => self.finished.into(),
+            step::OPENED => {
+                self.opened(a.as_string(), b.is_truthy())?;
+                JsValue::UNDEFINED
+            }
+            step::FAIL => return Err(self.fail(a.is_truthy(), &b.as_string().unwrap_or_default())),
+            step::MALFORMED => return Err(self.malformed(a, b)),
+            // step::CANCEL; any other number stops the stream too.
+            _ => {
+                self.cancel();
+                JsValue::UNDEFINED
+            }
+        })
+    }
+
     /// The response arrived: its logid, and whether it has a body to read.
-    pub fn opened(&mut self, logid: Option<String>, has_body: bool) -> Result<(), JsValue> {
+    fn opened(&mut self, logid: Option<String>, has_body: bool) -> Result<(), JsValue> {
         self.logid = logid.filter(|l| !l.is_empty());
         if !has_body {
             return Err(self.fail_with(CozeError::new(ErrorCode::InvalidResponse, "the stream has no body")));
@@ -65,7 +106,7 @@ impl ChatStream {
     }
 
     /// `true` once the stream is over; throws the failure due after the parts already yielded.
-    pub fn check(&mut self) -> Result<bool, JsValue> {
+    fn check(&mut self) -> Result<bool, JsValue> {
         match self.pending_failure.take() {
             Some(err) => Err(self.fail_with(err)),
             None => Ok(self.finished),
@@ -73,7 +114,7 @@ impl ChatStream {
     }
 
     /// One chunk of the body → the iterator results it completed (often none, sometimes many).
-    pub fn feed(&mut self, chunk: JsValue) -> Result<Array, JsValue> {
+    fn feed(&mut self, chunk: JsValue) -> Result<Array, JsValue> {
         if self.finished {
             return Ok(Array::new());
         }
@@ -91,7 +132,7 @@ impl ChatStream {
     }
 
     /// The body ended → what its end still yields; a stream without `done` fails (STREAM_TRUNCATED).
-    pub fn end(&mut self) -> Result<Array, JsValue> {
+    fn end(&mut self) -> Result<Array, JsValue> {
         if self.finished {
             return Ok(Array::new());
         }
@@ -109,7 +150,7 @@ impl ChatStream {
     }
 
     /// A read of the body failed → the error to throw (ABORTED when the caller's signal fired).
-    pub fn fail(&mut self, aborted: bool, cause: &str) -> JsValue {
+    fn fail(&mut self, aborted: bool, cause: &str) -> JsValue {
         let err = if aborted {
             CozeError::new(ErrorCode::Aborted, "aborted")
         } else {
@@ -119,20 +160,13 @@ impl ChatStream {
     }
 
     /// An event JS could not parse as the JSON it must be → the error to throw; the stream ends.
-    pub fn malformed(&mut self, event: JsValue, raw: JsValue) -> JsValue {
-        // JsValue, not &str: the glue would encode the strings before checking the receiver.
+    fn malformed(&mut self, event: JsValue, raw: JsValue) -> JsValue {
         let (event, raw) = (event.as_string().unwrap_or_default(), raw.as_string().unwrap_or_default());
         self.fail_with(chat::malformed_event(&event, &raw))
     }
 
-    /// Over: `done` was seen or the stream failed (the driver then releases the body reader).
-    #[wasm_bindgen(getter)]
-    pub fn finished(&self) -> bool {
-        self.finished
-    }
-
     /// The consumer stopped (`break`, abort): nothing more is parsed.
-    pub fn cancel(&mut self) {
+    fn cancel(&mut self) {
         self.finished = true;
         self.pending_failure = None;
     }
