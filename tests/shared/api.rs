@@ -609,11 +609,13 @@ async fn twenty_megabyte_stream_with_bounded_wasm_memory() {
     // Memory follows the largest event, not the stream. wasm-bindgen-test runs one test at a time
     // (its CONCURRENCY is 1), so no other test allocates meanwhile; what varies is where the
     // allocator puts the ~16 MiB buffers of the largest event: after the first run memory grows
-    // once or twice more, by 14-27 MiB, at the second to the fifth run so far (by browser and what ran
-    // before), then holds. A leak grows it again and again: so none over the last three of ten
-    // runs, and the bound below. Keeping half of each run's ~10 MB event fails both.
+    // once, sometimes twice more, by 14-27 MiB, then holds (seen: flat at 48 MiB over 30 runs;
+    // the second step as late as the tenth run, in WebKit after the suite's other tests). A leak
+    // grows it run after run: so at most two steps over ten runs, and the bound below. Keeping
+    // half of each run's ~10 MB event fails both.
     let mib = 1024 * 1024;
-    assert_eq!(sizes[9], sizes[6], "wasm memory grows with each stream: {sizes:?}");
+    let steps = sizes.windows(2).filter(|w| w[1] > w[0]).count();
+    assert!(steps <= 2, "wasm memory grows with each stream: {sizes:?}");
     assert!(sizes[9] - initial < 64 * mib, "wasm memory is not bounded by the largest event: {initial} -> {sizes:?}");
 }
 
