@@ -118,6 +118,8 @@ export function createAttachments({ tray, input, button, dropZone, onChange, war
     get count() {
       return items.length;
     },
+    /** Draws the tray again (labels follow a language change). */
+    relabel: render,
     /** The attachments for the message being sent; the tray is emptied. */
     take() {
       const taken = items;

@@ -335,6 +335,8 @@ async function main() {
       await chat.evaluate((el) => el.setAttribute('lang', 'zh'));
       try {
         assertEqual(await part('attach').getAttribute('aria-label'), '添加图片或文件', 'the zh label');
+        const removeNotes = chat.locator('#tray .attachment[data-name="notes.txt"] button');
+        assertEqual(await removeNotes.getAttribute('aria-label'), '移除 notes.txt', 'a file added before the switch is relabelled');
         await drop('说明.txt', '中文');
         const removeZh = chat.locator('#tray .attachment[data-name="说明.txt"] button');
         assertEqual(await removeZh.getAttribute('aria-label'), '移除 说明.txt', 'the zh remove label');
