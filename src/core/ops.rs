@@ -629,7 +629,8 @@ mod tests {
         }
         let bad_redirect = r#"{"clientId":"c","redirectUrl":"http://app.example/cb","inBrowser":true}"#;
         assert_eq!(err("webUrl", bad_redirect).0, "INVALID_ARGUMENT");
-        let bad_secret = r#"{"code":"C","clientId":"c","clientSecret":"a b","redirectUrl":"https://a/cb","inBrowser":true}"#;
+        let bad_secret =
+            r#"{"code":"C","clientId":"c","clientSecret":"a b","redirectUrl":"https://a/cb","inBrowser":true}"#;
         assert_eq!(err("webToken", bad_secret).0, "INVALID_ARGUMENT");
         let bad_base = r#"{"code":"C","clientId":"c","clientSecret":"s","redirectUrl":"https://a/cb","baseURL":"http://10.0.0.1"}"#;
         assert_eq!(err("webToken", bad_base).0, "INVALID_ARGUMENT");
