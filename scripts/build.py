@@ -105,8 +105,8 @@ def main():
         sys.exit("build: CI=true needs the size-tuned release build (nightly with rust-src and "
                  "wasm32-unknown-unknown; scripts/setup.sh installs it), not the stable fallback")
     shutil.rmtree(out_dir, ignore_errors=True)
-    # The page build (web/, what the size gate counts) leaves the server-only JWT flow out; the
-    # server build (server/) has it and shares the page build's JS, so it must bind identically.
+    # The page build (web/, what the size gate counts) leaves the server-only JWT and web flows out;
+    # the server build (server/) has them and shares the page build's JS, so it must bind identically.
     build_wasm(cfg, os.path.join(out_dir, "web"), name, env, cargo_args + ["--no-default-features"])
     if not NAMED:
         build_server_wasm(cfg, out_dir, name, env, cargo_args)
@@ -134,9 +134,18 @@ await init();
 export * from './index.js';
 export {{ default }} from './index.js';
 """)
+    # The JWT flow's driver is not in the (shared) snippet: only these two entries load it and hand
+    # it to the snippet they import by its path, the module instance the glue uses.
+    flows = os.path.join(out_dir, "server", "flows.js")
+    run("esbuild", os.path.join(ROOT, "src", "js", "server.js"), "--minify", "--format=esm", "--log-level=error",
+        f"--outfile={flows}")
+    register = f"""import {{ serverFlows }} from '{support}';
+import {{ jwtFlow }} from './server/flows.js';
+serverFlows(jwtFlow);"""
     write(out_dir, "server.js", f"""// Server runtimes without Node's fs (Deno Deploy, Workers-style): the build with the JWT flow.
 // `await init()` (or `init({{ module_or_path }})` with the .wasm as your runtime loads it), then use the API.
 import init from '{web}';
+{register}
 export * from './index.js';
 export default (input) => init(input ?? {{ module_or_path: new URL('./server/{name}_bg.wasm', import.meta.url) }});
 """)
@@ -144,6 +153,7 @@ export default (input) => init(input ?? {{ module_or_path: new URL('./server/{na
 // disk; no init() call needed.
 import {{ readFileSync }} from 'node:fs';
 import {{ initSync }} from '{web}';
+{register}
 initSync({{ module: readFileSync(new URL('./server/{name}_bg.wasm', import.meta.url)) }});
 export * from './index.js';
 export {{ default }} from './index.js';
@@ -174,8 +184,8 @@ export {{ default }} from './index.js';
     print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
     server_wasm = os.path.join(out_dir, "server", f"{name}_bg.wasm")
     if os.path.exists(server_wasm):
-        print(f"size: server build (Node, Deno, coze-wasm/server; + the JWT flow): wasm {gz(server_wasm) / 1000:.1f} kB "
-              "gzip -9, same JS")
+        print(f"size: server build (Node, Deno, coze-wasm/server; + the JWT and web flows): wasm {gz(server_wasm) / 1000:.1f} kB "
+              f"gzip -9, same JS + server/flows.js {gz(os.path.join(out_dir, 'server', 'flows.js')) / 1000:.1f} kB")
     print("size: <coze-chat> element (not in the core): " +
           ", ".join(f"{k} {v / 1000:.2f} kB" for k, v in element_sizes.items()) + " gzip -9")
     if total > budget and not NAMED:

@@ -8,7 +8,8 @@
 //!   end it with their own error codes.
 //! * Web: the authorize URL without PKCE parameters, and the code exchange with
 //!   `Authorization: Bearer <client_secret>`. A secret in a page is readable by anyone, so every
-//!   step that holds one is refused there ([`refuse_secret_in_browser`]).
+//!   step that holds one is refused there ([`refuse_secret_in_browser`]). The exchange is only in the
+//!   server build (feature `server`, like core::jwt): pages refuse the flow anyway.
 
 use super::authorize::{encode_path_segment, form_urlencode};
 use super::error::{CozeError, ErrorCode, Result};
@@ -51,6 +52,7 @@ pub fn device_token_body(client_id: &str, device_code: &str) -> Result<String> {
 
 /// The web flow's code exchange body: `{grant_type:"authorization_code", client_id, redirect_uri,
 /// code}` (no verifier: the secret in the header authenticates the client).
+#[cfg(feature = "server")]
 pub fn web_code_exchange_body(code: &str, client_id: &str, redirect_uri: &str) -> Result<String> {
     require("code", code)?;
     require("clientId", client_id)?;
@@ -276,12 +278,17 @@ mod tests {
     }
 
     #[test]
-    fn web_flow_bodies_and_the_browser_refusal() {
+    #[cfg(feature = "server")]
+    fn web_flow_bodies() {
         let body = web_code_exchange_body("C", "c", "https://app/cb").unwrap();
         let o = Object::parse(&body).unwrap();
         assert_eq!(o.str("grant_type").unwrap(), "authorization_code");
         assert!(o.get("code_verifier").is_none());
         assert_eq!(web_code_exchange_body("", "c", "r").unwrap_err().code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn a_secret_is_refused_in_a_page() {
         let err = refuse_secret_in_browser(true).unwrap_err();
         assert_eq!(err.code, ErrorCode::SecretInBrowser);
         assert!(err.message.contains("PKCE"));

@@ -117,7 +117,9 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         }
         "refresh" => {
             let secret = a.text("clientSecret").filter(|s| !s.is_empty());
-            flows::refuse_secret_in_browser(secret.is_some() && a.flag("inBrowser"))?;
+            if secret.is_some() {
+                refuse_secret(a)?;
+            }
             let body = refresh_body(&a.string("clientId"), &a.string("refreshToken"))?;
             let auth = secret.map(|s| ["Bearer ", &s].concat());
             token_request(&a.base_url()?, &body, auth.as_deref())
@@ -290,6 +292,20 @@ fn authorize_start(a: &Args) -> Result<(String, String, String)> {
     Ok((base_url, www, state))
 }
 
+/// A client secret (the web flow, a refresh with `clientSecret`): SECRET_IN_BROWSER in a page or
+/// worker, naming PKCE. The page build has no client-secret flow at all (server-only, like the JWT
+/// flow), so off the page it refuses too, naming the server build.
+fn refuse_secret(a: &Args) -> Result<()> {
+    flows::refuse_secret_in_browser(a.flag("inBrowser"))?;
+    #[cfg(not(feature = "server"))]
+    return Err(CozeError::new(
+        ErrorCode::SecretInBrowser,
+        "the page build has no client-secret flow; on servers import 'coze-wasm' (Node, Deno) or 'coze-wasm/server'",
+    ));
+    #[cfg(feature = "server")]
+    Ok(())
+}
+
 fn token_request(base_url: &str, body: &str, auth: Option<&str>) -> String {
     endpoints::describe("POST", &token_endpoint(base_url), Some(body), auth, "")
 }
@@ -382,7 +398,7 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                     }
                 }
             }
-            // Arguments are checked first, so bad input is INVALID_ARGUMENT in every runtime.
+            // Arguments are checked first, so bad input is INVALID_ARGUMENT in every runtime and build.
             "webUrl" => {
                 let (_, www, state) = authorize_start(a)?;
                 let workspace = a.text("workspaceId");
@@ -393,7 +409,7 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                     &state,
                     workspace.as_deref(),
                 )?;
-                flows::refuse_secret_in_browser(a.flag("inBrowser"))?;
+                refuse_secret(a)?;
                 ["[", &json_string(&url), ",", &json_string(&state), "]"].concat()
             }
             "webToken" => {
@@ -403,11 +419,20 @@ fn other_flow(op: &str, a: &Args) -> Option<Result<String>> {
                 if secret.trim().is_empty() || !secret.trim().bytes().all(|b| (0x21..0x7f).contains(&b)) {
                     return Err(CozeError::invalid_argument("clientSecret must be the app's secret (printable ASCII)"));
                 }
-                let body = flows::web_code_exchange_body(&a.string("code"), &a.string("clientId"), &redirect)?;
-                let auth = ["Bearer ", secret.trim()].concat();
-                let request = token_request(&a.base_url()?, &body, Some(&auth));
-                flows::refuse_secret_in_browser(a.flag("inBrowser"))?;
-                request
+                #[cfg(feature = "server")]
+                {
+                    let body = flows::web_code_exchange_body(&a.string("code"), &a.string("clientId"), &redirect)?;
+                    let auth = ["Bearer ", secret.trim()].concat();
+                    let request = token_request(&a.base_url()?, &body, Some(&auth));
+                    refuse_secret(a)?;
+                    request
+                }
+                #[cfg(not(feature = "server"))]
+                {
+                    a.base_url()?;
+                    refuse_secret(a)?;
+                    String::new() // not reached: the page build refuses every secret
+                }
             }
             _ => return Err(CozeError::invalid_argument("unknown operation")),
         })
@@ -576,8 +601,39 @@ mod tests {
     fn a_client_secret_is_refused_in_a_page() {
         let input = r#"{"refreshToken":"r","clientId":"c","clientSecret":"s","inBrowser":true}"#;
         assert_eq!(err("refresh", input).0, "SECRET_IN_BROWSER");
-        let request = ok("refresh", r#"{"refreshToken":"r","clientId":"c","clientSecret":"s"}"#);
-        assert_eq!(Object::parse(&request).unwrap().str("auth").unwrap(), "Bearer s");
+        if cfg!(feature = "server") {
+            let request = ok("refresh", r#"{"refreshToken":"r","clientId":"c","clientSecret":"s"}"#);
+            assert_eq!(Object::parse(&request).unwrap().str("auth").unwrap(), "Bearer s");
+        }
+        // Without a secret the refresh is the same in every runtime and build.
+        let request = ok("refresh", r#"{"refreshToken":"r","clientId":"c","inBrowser":true}"#);
+        assert!(Object::parse(&request).unwrap().get("auth").is_none());
+    }
+
+    // `cargo test --no-default-features --lib`: the page build checks the web flow's arguments as
+    // the server build does, then refuses it in every runtime (off the page naming the server build).
+    #[test]
+    #[cfg(not(feature = "server"))]
+    fn the_page_build_has_no_client_secret_flow() {
+        let url = r#"{"clientId":"c","redirectUrl":"https://a/cb"}"#;
+        let token = r#"{"code":"C","clientId":"c","clientSecret":"sec","redirectUrl":"https://a/cb"}"#;
+        let refresh = r#"{"refreshToken":"r","clientId":"c","clientSecret":"s"}"#;
+        for (op, input) in [("webUrl", url), ("webToken", token), ("refresh", refresh)] {
+            let (code, out) = err(op, input);
+            assert_eq!(code, "SECRET_IN_BROWSER", "{op}");
+            assert!(out.contains("page build") && out.contains("coze-wasm/server"), "{op}: {out}");
+            let in_page = [&input[..input.len() - 1], r#","inBrowser":true}"#].concat();
+            let (code, out) = err(op, &in_page);
+            assert_eq!(code, "SECRET_IN_BROWSER", "{op}");
+            assert!(out.contains("PKCE") && !out.contains("page build"), "{op}: {out}");
+        }
+        let bad_redirect = r#"{"clientId":"c","redirectUrl":"http://app.example/cb","inBrowser":true}"#;
+        assert_eq!(err("webUrl", bad_redirect).0, "INVALID_ARGUMENT");
+        let bad_secret =
+            r#"{"code":"C","clientId":"c","clientSecret":"a b","redirectUrl":"https://a/cb","inBrowser":true}"#;
+        assert_eq!(err("webToken", bad_secret).0, "INVALID_ARGUMENT");
+        let bad_base = r#"{"code":"C","clientId":"c","clientSecret":"s","redirectUrl":"https://a/cb","baseURL":"http://10.0.0.1"}"#;
+        assert_eq!(err("webToken", bad_base).0, "INVALID_ARGUMENT");
     }
 
     #[test]
@@ -600,6 +656,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "server")]
     fn web_ops_send_the_secret_only_off_the_page() {
         let url = ok(
             "webUrl",

@@ -42,6 +42,13 @@ extern "C" {
     fn byte_length(value: &JsValue) -> f64;
     #[wasm_bindgen(js_name = isAbortSignal)]
     pub fn is_abort_signal(value: &JsValue) -> bool;
+
+    /// Adds server-only entries to the driver (`serverFlows` in support.js): for the wasm-bindgen
+    /// tests, which load no package entry, with src/js/server.js's `jwtFlow`. The library never
+    /// calls it, so the package's glue does not import it.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = serverFlows)]
+    pub fn server_flows(install: &JsValue);
 }
 
 #[wasm_bindgen]

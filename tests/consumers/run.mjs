@@ -140,6 +140,7 @@ function checkOutcome(outcome, { context, emulator, redirectUrl, message }) {
   if (context === 'node') assertEqual(r.patWithoutOptIn, 'allowed', 'PAT in Node');
   assertEqual(r.webFlow, context === 'node' ? 'allowed' : 'SECRET_IN_BROWSER', `the web flow in a ${context}`);
   if (context === 'worker') assertEqual(r.jwtHere, 'JWT_IN_BROWSER', 'getJWTToken in a worker');
+  if (context === 'node') assertEqual(r.jwtHere, 'INVALID_ARGUMENT/key_not_pem', 'getJWTToken in Node reads the key');
 
   const reply = `You said: ${message}`;
   assertEqual(r.chat.answer, reply, 'the completed answer');

@@ -122,16 +122,23 @@ await check('jwt-server: mints tokens for a static page', async () => {
   }
 });
 
-// The two .wasm builds: pages get the one without the JWT flow (web/, what the size gate counts);
-// Node's entry and coze-wasm/server get the server build with it.
-await check('the page build has no JWT flow and says where it is; coze-wasm/server has it', async () => {
+// The two .wasm builds: pages get the one without the JWT and web flows (web/, what the size gate
+// counts); Node's entry and coze-wasm/server get the server build with them, and the JWT flow's
+// driver (server/flows.js), which the page snippet leaves out.
+await check('the page build has no JWT or web flow and says where they are; coze-wasm/server has them', async () => {
   // One process each: a module instance binds one .wasm.
   const attempt = (entry, init) => new Promise((done) => {
     const code = `import * as m from ${JSON.stringify(join(root, 'pkg', entry))};
       import { readFileSync } from 'node:fs';
       ${init}
       const e = await m.getJWTToken({ appId: '1', keyid: 'k', aud: 'api.coze.cn', privateKey: 'not a key' }).catch((e) => e);
-      console.log(JSON.stringify({ code: e.code, reason: e.reason, message: e.message }));`;
+      let web;
+      try {
+        web = m.getWebAuthenticationUrl({ clientId: 'c', redirectUrl: 'https://app.example/cb' }).url;
+      } catch (w) {
+        web = { code: w.code, message: w.message };
+      }
+      console.log(JSON.stringify({ code: e.code, reason: e.reason, message: e.message, web }));`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', code]);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -142,10 +149,14 @@ await check('the page build has no JWT flow and says where it is; coze-wasm/serv
   const page = await attempt('index.js', `m.initSync({ module: readFileSync(${wasm('web')}) });`);
   assert.equal(page.code, 'JWT_IN_BROWSER');
   assert.match(page.message, /page build.*coze-wasm\/server/);
+  assert.equal(page.web.code, 'SECRET_IN_BROWSER');
+  assert.match(page.web.message, /page build.*coze-wasm\/server/);
   const server = await attempt('server.js', `await m.default({ module_or_path: readFileSync(${wasm('server')}) });`);
   assert.deepEqual([server.code, server.reason], ['INVALID_ARGUMENT', 'key_not_pem']); // it reads the key
+  assert.match(server.web, /^https:\/\/www\.coze\.com\/api\/permission\/oauth2\/authorize\?/);
   const node = await attempt('node.js', '');
   assert.deepEqual([node.code, node.reason], ['INVALID_ARGUMENT', 'key_not_pem']);
+  assert.match(node.web, /^https:\/\/www\.coze\.com\//);
 });
 
 if (failures) {

@@ -29,6 +29,19 @@ extern "C" {
     fn node_keys() -> JsValue;
 }
 
+// The package's server entries register the JWT flow's driver (src/js/server.js) with the snippet;
+// these suites load no entry, so each test registers it first (again is harmless). Without it the
+// snippet only refuses (tests/browser.rs).
+#[wasm_bindgen(module = "/src/js/server.js")]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_name = jwtFlow)]
+    static JWT_FLOW: JsValue;
+}
+
+fn load_jwt_flow() {
+    JWT_FLOW.with(coze_wasm::web::js::server_flows);
+}
+
 /// The maker's RSA key as PKCS#1, PKCS#8 and its SPKI public key, and an EC key: made once per run.
 struct Keys {
     pkcs1: String,
@@ -88,6 +101,7 @@ async fn tokens_issued(app_id: &str) -> f64 {
 
 #[wasm_bindgen_test]
 async fn a_pkcs1_key_as_pasted_mints_a_token_that_chats() {
+    load_jwt_flow();
     let Keys { pkcs1, pkcs8, public, .. } = keys();
     let (app, kid) = jwt_app(public, "").await;
     // PKCS#1 as `openssl genrsa` printed it, with CRLF; PKCS#8 with the literal \n of an env var.
@@ -116,6 +130,7 @@ fn client_with_token(token: &str) -> CozeAPI {
 
 #[wasm_bindgen_test]
 async fn the_manager_mints_once_for_concurrent_callers_ahead_of_expiry_and_after_a_401() {
+    load_jwt_flow();
     let pair = await_ok(rsa_key_pair()).await;
     let (app, kid) = jwt_app(&get_str(&pair, "publicPem"), "").await;
     let options = params(&app, &kid, get(&pair, "privateKey")); // a CryptoKey
@@ -165,6 +180,7 @@ fn assert_reason(err: &JsValue, code: &str, reason: &str) {
 
 #[wasm_bindgen_test]
 async fn every_refusal_of_the_token_endpoint_is_diagnosed() {
+    load_jwt_flow();
     let Keys { pkcs8, public, .. } = keys();
     let (app, kid) = jwt_app(public, "").await;
     let refused = "OAUTH_TOKEN_ERROR";
@@ -197,6 +213,7 @@ async fn every_refusal_of_the_token_endpoint_is_diagnosed() {
 
 #[wasm_bindgen_test]
 async fn bad_keys_and_durations_are_refused_before_any_request() {
+    load_jwt_flow();
     let Keys { pkcs1, pkcs8, public, ec } = keys();
     let (app, kid) = jwt_app(public, "").await;
     let bad = "INVALID_ARGUMENT";
@@ -224,6 +241,7 @@ async fn bad_keys_and_durations_are_refused_before_any_request() {
 
 #[wasm_bindgen_test]
 async fn a_maker_creates_publishes_and_chats_with_a_bot_using_a_jwt_token() {
+    load_jwt_flow();
     let Keys { pkcs8, public, .. } = keys();
     let (app, kid) = jwt_app(public, "").await;
     let token = await_ok(get_jwt_token(params(&app, &kid, pkcs8), JsValue::UNDEFINED)).await;
@@ -249,6 +267,7 @@ async fn a_maker_creates_publishes_and_chats_with_a_bot_using_a_jwt_token() {
 // that says so in navigator.userAgent) is not. Node plays both here.
 #[wasm_bindgen_test]
 async fn a_web_worker_is_refused_and_a_workers_runtime_is_not() {
+    load_jwt_flow();
     let Keys { pkcs8, public, .. } = keys();
     let (app, kid) = jwt_app(public, "").await;
     let undo = pretend_worker("Mozilla/5.0 (X11; Linux x86_64) Chrome/156");

@@ -56,13 +56,14 @@ export async function runChecks(lib, { emulatorUrl, message, redirectUrl }) {
     out.webFlow = err.code || String(err);
   }
 
-  // 4c. The JWT flow (given by the worker consumer): refused in a page or worker, before any request.
+  // 4c. The JWT flow (given by the worker and Node consumers): refused in a page or worker, before
+  // any request; in Node its driver (server/flows.js, loaded by the node entry) reads the key.
   if (lib.getJWTToken) {
     try {
       await lib.getJWTToken({ appId: '1', keyid: 'k', aud: 'api.coze.cn', privateKey: 'x', baseURL: emulatorUrl });
       out.jwtHere = 'allowed';
     } catch (err) {
-      out.jwtHere = err.code || String(err);
+      out.jwtHere = err.reason ? `${err.code}/${err.reason}` : err.code || String(err);
     }
   }
 

@@ -2,13 +2,13 @@
 // stream goes through Node's own fetch. Prints the outcome as one JSON line.
 import {
   getPKCEAuthenticationUrl, calculatePKCECodeChallenge, parseAuthorizationCallback, getPKCEOAuthToken,
-  CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL, getWebAuthenticationUrl,
+  CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL, getWebAuthenticationUrl, getJWTToken,
 } from 'coze-wasm';
 import { settle } from './checks.js';
 
 const outcome = await settle({
   getPKCEAuthenticationUrl, calculatePKCECodeChallenge, parseAuthorizationCallback, getPKCEOAuthToken,
-  CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL, getWebAuthenticationUrl,
+  CozeAPI, CozeError, ChatEventType, COZE_CN_BASE_URL, getWebAuthenticationUrl, getJWTToken,
 }, {
   emulatorUrl: process.env.EMULATOR_URL,
   message: process.env.CONSUMER_MESSAGE,
