@@ -116,7 +116,7 @@ def main():
     if len(snippets) != 1:
         sys.exit(f"build: expected one support.js snippet, found {snippets}")
     support = "./" + os.path.relpath(snippets[0], out_dir)
-    # The public names only: the wasm's internal classes (Core, ChatStream) stay inside.
+    # The public names only: the wasm's internal class (Core) stays inside.
     extras = "CozeError, ChatEventType, ChatStatus, RoleType, COZE_CN_BASE_URL, COZE_COM_BASE_URL"
     public = ("default, initSync, generateCodeVerifier, calculatePKCECodeChallenge, generateState, "
               "parseAuthorizationCallback, getPKCEAuthenticationUrl, getPKCEOAuthToken, refreshOAuthToken, "
