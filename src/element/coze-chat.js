@@ -187,6 +187,7 @@ class CozeChat extends HTMLElement {
       $(id).title = label;
       $(id).setAttribute('aria-label', label);
     }
+    if (this.files) this.files.relabel();
     this.update();
   }
 
