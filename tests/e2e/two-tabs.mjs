@@ -336,6 +336,48 @@ async function suite(browserName) {
       for (const page of [A, B]) await page.evaluate(() => window.restoreQuery());
     }, { timeout: 60_000 });
 
+    await runner.test('g. a tab duplicated for real (window.open copies sessionStorage) never sends the spent token', async () => {
+      // f. with the browser's own copy: a tab opened from A starts with a copy of A's
+      // sessionStorage (HTML's "copy the session storage"), so both hold the same login with
+      // `storage: 'session'`, and A's rotation never reaches the copy.
+      if (typeof context.waitForEvent !== 'function') {
+        console.log(`      skipped in ${browserName}: this adapter cannot follow a window the page opens (Playwright's context 'page' event); f. covers the same path with a stand-in storage`);
+        return;
+      }
+      const key = 'two-tabs:g';
+      const { clientId, token } = await setup({ key });
+      await A.evaluate(({ clientId, EMU, key, token }) => {
+        sessionStorage.clear();
+        window.s = new window.coze.TokenManager({ clientId, baseURL: EMU, storage: 'session', storageKey: key });
+        return window.s.setToken(token);
+      }, { clientId, EMU, key, token });
+      const opened = context.waitForEvent('page');
+      await A.evaluate(() => { window.open(location.href); });
+      const C = await opened;
+      const errors = [];
+      C.on('pageerror', (err) => errors.push(String(err)));
+      try {
+        await C.waitForFunction(() => document.body && document.body.dataset.ready === '1');
+        const copy = await C.evaluate(({ clientId, EMU, key }) => {
+          window.s = new window.coze.TokenManager({ clientId, baseURL: EMU, storage: 'session', storageKey: key });
+          return window.s.getToken();
+        }, { clientId, EMU, key });
+        assertEqual(copy && copy.refresh_token, token.refresh_token, 'the opened tab starts with a copy of the login');
+        const rotated = await A.evaluate(() => window.s.refresh());
+        assert(rotated.refresh_token !== token.refresh_token, 'A rotated the refresh token');
+        await sleep(300); // A's spent list reaches the copy's localStorage and channel
+        const outcome = await C.evaluate(() => window.s.refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code })));
+        assertEqual(outcome.code, 'OAUTH_TOKEN_ERROR', "the copy's refresh is refused locally");
+        const s = await stats(clientId);
+        assertEqual(s.token_requests.refresh_token, 1, 'refresh requests at the emulator (only A\'s)');
+        assertEqual(s.refresh_failures, 0, 'no reused refresh token reached the emulator');
+        assertEqual(await A.evaluate(() => window.s.getToken().then((t) => t.access_token)), rotated.access_token, "A's login is intact");
+        assertEqual(errors.length, 0, `page errors in the opened tab: ${errors.join('; ')}`);
+      } finally {
+        await C.close();
+      }
+    }, { timeout: 60_000 });
+
     await runner.test('e. no page errors', async () => {
       for (const [i, { errors }] of pages.entries()) {
         assertEqual(errors.length, 0, `tab ${i} page errors: ${errors.join('\n')}`);
