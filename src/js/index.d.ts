@@ -537,7 +537,7 @@ export interface GetJWTTokenParams {
   keyid: string;
   /** The API host, e.g. `'api.coze.cn'` (no scheme): the JWT's `aud`. */
   aud: string;
-  /** PEM text (PKCS#8 `BEGIN PRIVATE KEY` or PKCS#1 `BEGIN RSA PRIVATE KEY`; CRLF and literal `\n` are fine) or an RSASSA-PKCS1-v1_5 `CryptoKey`. */
+  /** PEM text (PKCS#8, or PKCS#1 for an RSA key; CRLF and literal `\n` are fine) or an RSASSA-PKCS1-v1_5 `CryptoKey`. */
   privateKey: string | CryptoKey;
   /** Default `COZE_COM_BASE_URL`. */
   baseURL?: string;

@@ -176,6 +176,20 @@ async function suite(browserName) {
       return `coze-wasm:refresh:${key}:rotated:${b64}`;
     }, { key, refreshToken });
 
+    /** f. and g.: tab A (`window[manager]`) rotates the refresh token while `copy` holds its own
+     *  copy of the login; the copy's refresh must be refused locally, never sent. */
+    async function rotateWhileACopyWaits({ clientId, token, copy, manager }) {
+      const rotated = await A.evaluate((manager) => window[manager].refresh(), manager);
+      assert(rotated.refresh_token !== token.refresh_token, 'A rotated the refresh token');
+      await sleep(300); // A's spent list reaches the copy's localStorage and channel
+      const outcome = await copy.evaluate((manager) => window[manager].refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code })), manager);
+      assertEqual(outcome.code, 'OAUTH_TOKEN_ERROR', "the copy's refresh is refused locally");
+      const s = await stats(clientId);
+      assertEqual(s.token_requests.refresh_token, 1, 'refresh requests at the emulator (only A\'s)');
+      assertEqual(s.refresh_failures, 0, 'no reused refresh token reached the emulator');
+      assertEqual(await A.evaluate((manager) => window[manager].getToken().then((t) => t.access_token), manager), rotated.access_token, "A's login is intact");
+    }
+
     let staleReads = 0;
 
     /** `rounds` races; each must cost exactly one network refresh and leave both tabs in agreement. */
@@ -324,15 +338,7 @@ async function suite(browserName) {
           return window.m.setToken(token);
         }, { clientId, EMU, key, token });
       }
-      const rotated = await A.evaluate(() => window.m.refresh());
-      assert(rotated.refresh_token !== token.refresh_token, 'A rotated the refresh token');
-      await sleep(300); // A's spent list reaches B's localStorage and channel
-      const outcome = await B.evaluate(() => window.m.refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code })));
-      assertEqual(outcome.code, 'OAUTH_TOKEN_ERROR', "B's refresh is refused locally");
-      const s = await stats(clientId);
-      assertEqual(s.token_requests.refresh_token, 1, 'refresh requests at the emulator (only A\'s)');
-      assertEqual(s.refresh_failures, 0, 'no reused refresh token reached the emulator');
-      assertEqual(await A.evaluate(() => window.m.getToken().then((t) => t.access_token)), rotated.access_token, "A's login is intact");
+      await rotateWhileACopyWaits({ clientId, token, copy: B, manager: 'm' });
       for (const page of [A, B]) await page.evaluate(() => window.restoreQuery());
     }, { timeout: 60_000 });
 
@@ -363,15 +369,7 @@ async function suite(browserName) {
           return window.s.getToken();
         }, { clientId, EMU, key });
         assertEqual(copy && copy.refresh_token, token.refresh_token, 'the opened tab starts with a copy of the login');
-        const rotated = await A.evaluate(() => window.s.refresh());
-        assert(rotated.refresh_token !== token.refresh_token, 'A rotated the refresh token');
-        await sleep(300); // A's spent list reaches the copy's localStorage and channel
-        const outcome = await C.evaluate(() => window.s.refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code })));
-        assertEqual(outcome.code, 'OAUTH_TOKEN_ERROR', "the copy's refresh is refused locally");
-        const s = await stats(clientId);
-        assertEqual(s.token_requests.refresh_token, 1, 'refresh requests at the emulator (only A\'s)');
-        assertEqual(s.refresh_failures, 0, 'no reused refresh token reached the emulator');
-        assertEqual(await A.evaluate(() => window.s.getToken().then((t) => t.access_token)), rotated.access_token, "A's login is intact");
+        await rotateWhileACopyWaits({ clientId, token, copy: C, manager: 's' });
         assertEqual(errors.length, 0, `page errors in the opened tab: ${errors.join('; ')}`);
       } finally {
         await C.close();
