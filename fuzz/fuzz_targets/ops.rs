@@ -15,11 +15,41 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 const OPS: [&str; 35] = [
-    "baseUrl", "pkce", "challenge", "random", "callback", "exchange", "refresh", "token", "endsLogin",
-    "needsRefresh", "bearer", "userId", "request", "streamReady", "reply", "fetchFailed", "terminal", "timeout",
-    "callbackState", "callbackStates", "strip", "finishLogin", "fingerprint", "jwtStart", "jwtRequest",
-    "jwtKeyRefused", "jwtReply", "deviceCode", "deviceCodeReply", "deviceToken", "devicePoll", "webUrl",
-    "webToken", "noSuchOp", "",
+    "baseUrl",
+    "pkce",
+    "challenge",
+    "random",
+    "callback",
+    "exchange",
+    "refresh",
+    "token",
+    "endsLogin",
+    "needsRefresh",
+    "bearer",
+    "userId",
+    "request",
+    "streamReady",
+    "reply",
+    "fetchFailed",
+    "terminal",
+    "timeout",
+    "callbackState",
+    "callbackStates",
+    "strip",
+    "finishLogin",
+    "fingerprint",
+    "jwtStart",
+    "jwtRequest",
+    "jwtKeyRefused",
+    "jwtReply",
+    "deviceCode",
+    "deviceCodeReply",
+    "deviceToken",
+    "devicePoll",
+    "webUrl",
+    "webToken",
+    "noSuchOp",
+    "",
 ];
 
 /// Arguments that must never reach an error's fields.
@@ -27,9 +57,35 @@ const SECRET_KEYS: [&str; 8] =
     ["codeVerifier", "verifier", "refreshToken", "clientSecret", "token", "code", "deviceCode", "privateKey"];
 
 const PLAIN_KEYS: [&str; 29] = [
-    "baseURL", "wwwURL", "redirectUrl", "clientId", "state", "url", "method", "workspaceId", "now",
-    "status", "body", "logid", "expires", "ahead", "inBrowser", "allowPat", "insecure", "canRetry", "stream",
-    "aborted", "cause", "type", "ms", "endpoint", "args", "userId", "pending", "interval", "deadline",
+    "baseURL",
+    "wwwURL",
+    "redirectUrl",
+    "clientId",
+    "state",
+    "url",
+    "method",
+    "workspaceId",
+    "now",
+    "status",
+    "body",
+    "logid",
+    "expires",
+    "ahead",
+    "inBrowser",
+    "allowPat",
+    "insecure",
+    "canRetry",
+    "stream",
+    "aborted",
+    "cause",
+    "type",
+    "ms",
+    "endpoint",
+    "args",
+    "userId",
+    "pending",
+    "interval",
+    "deadline",
 ];
 
 const TEXTS: [&str; 16] = [
@@ -117,7 +173,8 @@ fn value(u: &mut Unstructured, depth: u32) -> ArbResult<String> {
         8 if depth < 2 => {
             let mut members = Vec::new();
             for _ in 0..u.int_in_range(0..=3)? {
-                let key = u.choose(&["content", "content_type", "role", "type", "text", "file_id", "file_url", "bot_id"])?;
+                let key =
+                    u.choose(&["content", "content_type", "role", "type", "text", "file_id", "file_url", "bot_id"])?;
                 members.push([json_string(key), ":".into(), value(u, depth + 1)?].concat());
             }
             ["{", &members.join(","), "}"].concat()
