@@ -14,7 +14,8 @@ import sys
 import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# COZE_WASM_NAMED=1 keeps the wasm's name section (scripts/size.sh); no size gate then.
+# COZE_WASM_NAMED=1 keeps the wasm's name section and its long import/export names (scripts/size.sh,
+# twiggy); no size gate then.
 NAMED = os.environ.get("COZE_WASM_NAMED") == "1"
 
 
