@@ -8,12 +8,14 @@ import json
 import os
 import re
 import shutil
+import string
 import subprocess
 import sys
 import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# COZE_WASM_NAMED=1 keeps the wasm's name section (scripts/size.sh); no size gate then.
+# COZE_WASM_NAMED=1 keeps the wasm's name section and its long import/export names (scripts/size.sh,
+# twiggy); no size gate then.
 NAMED = os.environ.get("COZE_WASM_NAMED") == "1"
 
 
@@ -36,6 +38,11 @@ def minify_js(target_dir, name):
     restore_export_names(glue)
 
 
+# Where the minified glue's public names start (restore_export_names, then `export{…}`): from here
+# on, a name like `generateState` is API, not a wasm export.
+PUBLIC_NAMES_START = "for(const[f,n]of["
+
+
 def restore_export_names(path):
     """`export{V as CozeAPI,…}` of minified code → `V.name` is "CozeAPI" again, for every export
     (`default`, the init function, excepted). The glue exports only classes and functions."""
@@ -47,7 +54,7 @@ def restore_export_names(path):
     pairs = [item.split(" as ") for item in match.group(1).split(",")]
     renamed = [f'[{local},"{public}"]' for local, public in (p for p in pairs if len(p) == 2)
                if public != "default"]
-    restore = f'for(const[f,n]of[{",".join(renamed)}])Object.defineProperty(f,"name",{{value:n}});'
+    restore = f'{PUBLIC_NAMES_START}{",".join(renamed)}])Object.defineProperty(f,"name",{{value:n}});'
     with open(path, "w") as f:
         f.write(text[:match.start()] + restore + text[match.start():])
 
@@ -110,6 +117,7 @@ def main():
     build_wasm(cfg, os.path.join(out_dir, "web"), name, env, cargo_args + ["--no-default-features"])
     if not NAMED:
         build_server_wasm(cfg, out_dir, name, env, cargo_args)
+        shorten_wasm_names(out_dir, name)
 
     web = f"./web/{name}.js"
     snippets = glob.glob(os.path.join(out_dir, "web", "snippets", "*", "src", "js", "support.js"))
@@ -223,6 +231,170 @@ def build_server_wasm(cfg, out_dir, name, env, cargo_args):
     os.makedirs(os.path.join(out_dir, "server"), exist_ok=True)
     os.replace(os.path.join(scratch, f"{name}_bg.wasm"), os.path.join(out_dir, "server", f"{name}_bg.wasm"))
     shutil.rmtree(scratch)
+
+
+# Wasm exports read by name outside the glue: init()/initSync() return the instance's exports and
+# index.d.ts promises `memory` (bench/page reads it).
+KEEP_EXPORTS = {"memory"}
+
+
+def shorten_wasm_names(out_dir, name):
+    """Issue 11: the wasm's import module/field names ("./coze_wasm_bg.js",
+    "__wbg___wbindgen_is_undefined_be5b…") and export names ("tokenmanager_getAccessToken", …)
+    become a, b, … in web/ and server/ .wasm and in the one glue both load. One mapping, from the
+    sorted names, so the two builds and the glue agree; any mismatch fails the build. Not for
+    COZE_WASM_NAMED builds (twiggy reads the names)."""
+    wasm_paths = [os.path.join(out_dir, build, f"{name}_bg.wasm") for build in ("web", "server")]
+    builds = []
+    for path in wasm_paths:
+        with open(path, "rb") as f:
+            data = f.read()
+        found = {"module": set(), "import": set(), "export": set()}
+
+        def collect(kind, text, module=None):
+            found[kind].add(text if module is None else (module, text))
+            return text
+        rewrite_wasm_names(data, collect)
+        builds.append((path, data, found))
+    (_, _, web), (_, _, server) = builds
+    if web != server:
+        diff = {k: sorted(map(str, web[k] ^ server[k])) for k in web if web[k] != server[k]}
+        sys.exit(f"build: the page and server .wasm import/export different names, one glue cannot load both: {diff}")
+    glue = os.path.join(out_dir, "web", f"{name}.js")
+    with open(glue) as f:
+        text = f.read()
+    # A module the glue builds as an object literal gets short field names too; one it passes as a
+    # namespace (`"./snippets/…/support.js":oe`) keeps them: they are that JS module's export names.
+    literal = {m for m in web["module"] if re.search(rf'(?<=[{{,])"{re.escape(m)}":\{{', text)}
+    renames = {
+        "module": dict(zip(sorted(web["module"]), short_names())),
+        "import": dict(zip(sorted(i for i in web["import"] if i[0] in literal), short_names())),
+        "export": dict(zip(sorted(web["export"] - KEEP_EXPORTS), short_names())),
+    }
+    renames["import"].update({i: i[1] for i in web["import"] if i[0] not in literal})
+    renames["export"].update({e: e for e in web["export"] & KEEP_EXPORTS})
+    text, reads = rename_in_glue(glue, text, renames)
+    for path, data, _ in builds:
+        data = rewrite_wasm_names(data, lambda kind, name, module=None:
+                                  renames[kind][name if module is None else (module, name)])
+        exports = set()
+        rewrite_wasm_names(data, lambda kind, name, module=None: exports.add(name) or name
+                           if kind == "export" else name)
+        if reads - exports:
+            sys.exit(f"build: {glue} reads exports {path} does not have: {sorted(reads - exports)}")
+        with open(path, "wb") as f:
+            f.write(data)
+    with open(glue, "w") as f:
+        f.write(text)
+
+
+def short_names():
+    """a…z, A…Z, then two characters: identifiers, so the glue needs no quotes."""
+    yield from string.ascii_letters
+    for first in string.ascii_letters:
+        for second in string.ascii_letters + string.digits:
+            if first + second not in ("do", "if", "in"):
+                yield first + second
+
+
+def rewrite_wasm_names(data, rename):
+    """`data` with each import's module, each import's field and each export's name replaced by
+    rename("module", module), rename("import", field, module), rename("export", name); section
+    sizes redone."""
+    if data[:8] != b"\0asm\1\0\0\0":
+        sys.exit("build: not a wasm module (version 1)")
+    out, i = bytearray(data[:8]), 8
+    while i < len(data):
+        size, start = read_leb(data, i + 1)
+        body = data[start:start + size]
+        if data[i] in (2, 7):  # the import and export sections
+            body = rewrite_names_section(data[i], body, rename)
+        out += bytes([data[i]]) + write_leb(len(body)) + body
+        i = start + size
+    return bytes(out)
+
+
+def rewrite_names_section(section, body, rename):
+    count, i = read_leb(body, 0)
+    out = bytearray(write_leb(count))
+
+    def name():
+        nonlocal i
+        length, i = read_leb(body, i)
+        i += length
+        return body[i - length:i].decode()
+
+    def put(text):
+        out.extend(write_leb(len(text.encode())) + text.encode())
+    for _ in range(count):
+        if section == 2:
+            module, field = name(), name()
+            put(rename("module", module))
+            put(rename("import", field, module))
+            if body[i] != 0:  # wasm-bindgen imports only functions (its memory and table are exports)
+                sys.exit(f"build: wasm import {module}.{field} is not a function; the renamer cannot skip it")
+        else:
+            put(rename("export", name()))
+        _, end = read_leb(body, i + 1)  # kind, then a function/table/memory/global/type index
+        out += body[i:end]
+        i = end
+    if i != len(body):
+        sys.exit(f"build: wasm section {section} has {len(body) - i} unread bytes")
+    return bytes(out)
+
+
+def read_leb(data, i):
+    value = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def write_leb(value):
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def rename_in_glue(path, text, renames):
+    """The minified glue with its references to wasm names renamed: the import object's module and
+    field keys (`"./coze_wasm_bg.js":{…,__wbg_…:function(…`) and its exports variable's properties
+    (`r.cozeapi_new`), and the exports it reads. Public names (from PUBLIC_NAMES_START on) stay."""
+    cut = text.rfind(PUBLIC_NAMES_START)
+    if cut < 0:
+        sys.exit(f"build: no public-names statement in {path}")
+    code, public = text[:cut], text[cut:]
+    keys = [(old, new) for old, new in renames["module"].items()] + \
+           [(field, new) for (_, field), new in renames["import"].items() if field != new]
+
+    def key(old):  # `"./coze_wasm_bg.js":` or `__wbg_…:` in an object literal
+        return rf'(?<=[{{,])(?:"{re.escape(old)}"|{re.escape(old)})(?=:)'
+    for old, new in keys:
+        code, n = re.subn(key(old), new, code)
+        if n != 1:
+            sys.exit(f"build: import key {old!r} found {n} times in {path}, expected once")
+    holders = set(re.findall(r"(?<![\w$.])([\w$]+)=[\w$]+\.exports(?![\w$])", code))
+    if len(holders) != 1:
+        sys.exit(f"build: cannot tell {path}'s wasm exports variable (`x=instance.exports`): {holders}")
+    holder = holders.pop()
+    access = rf"(?<![\w$.]){re.escape(holder)}\.([\w$]+)(?![\w$])"
+    code = re.sub(access, lambda m: f"{holder}.{renames['export'].get(m.group(1), m.group(1))}", code)
+    # The old names are gone (what the glue reads is checked against each .wasm by the caller).
+    # (A module's path stays in the glue's `import … from`: only its key must be gone.)
+    olds = [old for old, new in renames["export"].items() if old != new] + \
+        [field for (_, field), new in renames["import"].items() if field != new]
+    left = [old for old in olds if re.search(rf"(?<![\w$]){re.escape(old)}(?![\w$])", code)] + \
+        [old for old in renames["module"] if re.search(key(old), code)]
+    if left:
+        sys.exit(f"build: wasm names left in {path} after renaming: {left}")
+    return code + public, set(re.findall(access, code))
 
 
 def build_element(out_dir):
