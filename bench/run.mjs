@@ -214,8 +214,25 @@ async function startup(browser, url) {
     cozeApi.push(await fresh(async () => (await import('/startup.js')).cozeApiCold()));
   }
   const cached = await fresh(async (n) => (await import('/startup.js')).cached(n), CONFIG.startupRounds);
+  // Navigation → first chat event, each page in its own fresh context (bench/page/first-event.js).
+  const firstEvent = { ours: [], oursPreload: [], cozeApi: [] };
+  const pages = { ours: 'first-event.html?who=ours', oursPreload: 'first-event-preload.html?who=ours', cozeApi: 'first-event.html?who=cozeapi' };
+  for (let i = 0; i < CONFIG.startupRounds; i++) {
+    for (const [who, pagePath] of Object.entries(pages)) {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${url}/${pagePath}`);
+        const result = await (await page.waitForFunction(() => window.result, null, { timeout: 30_000 })).jsonValue();
+        if (result.error) throw new Error(`first event (${who}): ${result.error}`);
+        firstEvent[who].push(result);
+      } finally {
+        await context.close();
+      }
+    }
+  }
   log(`startup: cold init ${cold.map((c) => c.initMs.toFixed(1)).join(', ')} ms; cached ${cached.rounds.map((c) => c.initMs.toFixed(2)).join(', ')} ms`);
-  return { cold, cached, cozeApi };
+  return { cold, cached, cozeApi, firstEvent };
 }
 
 async function memory(browser, url, pipeline) {
