@@ -2,7 +2,8 @@
 //!
 //! `core` is pure Rust (tested natively). The wasm is sans-IO: the JS driver (`src/js/support.js`)
 //! performs every fetch, await, body read, storage call and lock, and asks [`Core`] what to send
-//! and what each reply means. The `#[wasm_bindgen]` exports below are the public JS names.
+//! and what each reply means. The public JS names: the driver's functions and classes, which the
+//! wasm-bindgen glue re-exports (declared below), and `SseParser`.
 
 pub mod core;
 
@@ -27,13 +28,6 @@ mod facade {
     use crate::core::{ops, sse, CozeError};
     use crate::web::crossing::{Crossing, Records};
     use crate::web::{js, stream::ChatStream};
-
-    /// Calls the driver's implementation of a class constructor (it hands the driver a `Core`).
-    fn entry(name: &str, a: JsValue) -> Result<JsValue, JsValue> {
-        js::entry(Core::default(), name, a, JsValue::UNDEFINED)
-    }
-
-    const U: JsValue = JsValue::UNDEFINED;
 
     /// Hands the driver its `Core` once the module is instantiated (`init()` runs this).
     #[wasm_bindgen(start, private)]
@@ -134,125 +128,78 @@ mod facade {
         get_jwt_token => get_jwt_token_js(params, options) -> Promise;
     }
 
-    /// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`: the
-    /// resources (`chat`, `conversations`, `bots`, `workspaces`, `users`) live in the JS driver.
-    #[wasm_bindgen]
-    pub struct CozeAPI {
-        client: JsValue,
-    }
-
-    #[wasm_bindgen]
-    impl CozeAPI {
-        #[wasm_bindgen(constructor)]
-        pub fn new(options: JsValue) -> Result<CozeAPI, JsValue> {
-            Ok(CozeAPI { client: entry("CozeAPI", options)? })
-        }
-
-        #[wasm_bindgen(getter = baseURL)]
-        pub fn base_url(&self) -> JsValue {
-            js::get(&self.client, "baseURL")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn chat(&self) -> JsValue {
-            js::get(&self.client, "chat")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn conversations(&self) -> JsValue {
-            js::get(&self.client, "conversations")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn bots(&self) -> JsValue {
-            js::get(&self.client, "bots")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn workspaces(&self) -> JsValue {
-            js::get(&self.client, "workspaces")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn users(&self) -> JsValue {
-            js::get(&self.client, "users")
-        }
-
+    /// The public classes live in the JS driver too (re-exported the same way); their members,
+    /// declared here, are for the Rust tests.
+    #[wasm_bindgen(module = "/src/js/support.js")]
+    extern "C" {
+        /// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`: the
+        /// resources (`chat`, `conversations`, `bots`, `workspaces`, `users`, `files`).
+        #[wasm_bindgen(reexport)]
+        pub type CozeAPI;
+        #[wasm_bindgen(constructor, catch)]
+        fn construct(options: JsValue) -> Result<CozeAPI, JsValue>;
+        #[wasm_bindgen(method, getter = baseURL)]
+        pub fn base_url(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn chat(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn conversations(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn bots(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn workspaces(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn users(this: &CozeAPI) -> JsValue;
         /// `files.upload({file, name?}, {signal?, onProgress?})`, `files.retrieve(file_id)`.
-        #[wasm_bindgen(getter)]
-        pub fn files(&self) -> JsValue {
-            js::get(&self.client, "files")
-        }
+        #[wasm_bindgen(method, getter)]
+        pub fn files(this: &CozeAPI) -> JsValue;
+
+        /// Holds and refreshes OAuth tokens (single-flight refresh in the page and across tabs).
+        /// `new TokenManager({clientId, baseURL?, storage?, storageKey?, refreshAheadSeconds?,
+        /// onChange?})`.
+        #[wasm_bindgen(reexport)]
+        pub type TokenManager;
+        #[wasm_bindgen(constructor, catch)]
+        fn construct(options: JsValue) -> Result<TokenManager, JsValue>;
+        #[wasm_bindgen(method, js_name = setToken)]
+        pub fn set_token(this: &TokenManager, token: JsValue) -> Promise;
+        #[wasm_bindgen(method, js_name = getToken)]
+        pub fn get_token(this: &TokenManager) -> Promise;
+        #[wasm_bindgen(method, js_name = getAccessToken)]
+        pub fn get_access_token(this: &TokenManager) -> Promise;
+        #[wasm_bindgen(method)]
+        pub fn refresh(this: &TokenManager, rejected_access_token: JsValue) -> Promise;
+        #[wasm_bindgen(method)]
+        pub fn clear(this: &TokenManager) -> Promise;
+
+        /// A JWT token source for `CozeAPI` (server runtimes): `new JWTTokenManager({...
+        /// getJWTToken's params, refreshAheadSeconds?})` mints a new token before the old one
+        /// expires (there is no refresh token), one mint at a time; a 401 mints once and retries.
+        #[wasm_bindgen(reexport)]
+        pub type JWTTokenManager;
+        #[wasm_bindgen(constructor, catch)]
+        fn construct(options: JsValue) -> Result<JWTTokenManager, JsValue>;
+        #[wasm_bindgen(method, js_name = getToken)]
+        pub fn get_token(this: &JWTTokenManager) -> Promise;
+        #[wasm_bindgen(method, js_name = getAccessToken)]
+        pub fn get_access_token(this: &JWTTokenManager) -> Promise;
+        #[wasm_bindgen(method)]
+        pub fn refresh(this: &JWTTokenManager, rejected_access_token: JsValue) -> Promise;
     }
 
-    /// Holds and refreshes OAuth tokens (the driver's TokenManager: single-flight refresh in the
-    /// page and across tabs). `new TokenManager({clientId, baseURL?, storage?, storageKey?,
-    /// refreshAheadSeconds?, onChange?})`.
-    #[wasm_bindgen]
-    pub struct TokenManager {
-        manager: JsValue,
+    /// `Class::new` for the Rust tests, the driver's `Core` made ready first (as `rust_names!`).
+    macro_rules! rust_constructors {
+        ($($class:ident)*) => {$(
+            impl $class {
+                pub fn new(options: JsValue) -> Result<$class, JsValue> {
+                    js::ready();
+                    $class::construct(options)
+                }
+            }
+        )*};
     }
 
-    #[wasm_bindgen]
-    impl TokenManager {
-        #[wasm_bindgen(constructor)]
-        pub fn new(options: JsValue) -> Result<TokenManager, JsValue> {
-            Ok(TokenManager { manager: entry("TokenManager", options)? })
-        }
-
-        #[wasm_bindgen(js_name = setToken)]
-        pub fn set_token(&self, token: JsValue) -> Promise {
-            js::invoke(&self.manager, "setToken", token)
-        }
-
-        #[wasm_bindgen(js_name = getToken)]
-        pub fn get_token(&self) -> Promise {
-            js::invoke(&self.manager, "getToken", U)
-        }
-
-        #[wasm_bindgen(js_name = getAccessToken)]
-        pub fn get_access_token(&self) -> Promise {
-            js::invoke(&self.manager, "getAccessToken", U)
-        }
-
-        pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
-            js::invoke(&self.manager, "refresh", rejected_access_token)
-        }
-
-        pub fn clear(&self) -> Promise {
-            js::invoke(&self.manager, "clear", U)
-        }
-    }
-
-    /// A JWT token source for `CozeAPI` (server runtimes): `new JWTTokenManager({...getJWTToken's
-    /// params, refreshAheadSeconds?})` mints a new token before the old one expires (there is no
-    /// refresh token), one mint at a time; a 401 mints once and retries.
-    #[wasm_bindgen]
-    pub struct JWTTokenManager {
-        manager: JsValue,
-    }
-
-    #[wasm_bindgen]
-    impl JWTTokenManager {
-        #[wasm_bindgen(constructor)]
-        pub fn new(options: JsValue) -> Result<JWTTokenManager, JsValue> {
-            Ok(JWTTokenManager { manager: entry("JWTTokenManager", options)? })
-        }
-
-        #[wasm_bindgen(js_name = getToken)]
-        pub fn get_token(&self) -> Promise {
-            js::invoke(&self.manager, "getToken", U)
-        }
-
-        #[wasm_bindgen(js_name = getAccessToken)]
-        pub fn get_access_token(&self) -> Promise {
-            js::invoke(&self.manager, "getAccessToken", U)
-        }
-
-        pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
-            js::invoke(&self.manager, "refresh", rejected_access_token)
-        }
-    }
+    rust_constructors!(CozeAPI TokenManager JWTTokenManager);
 
     /// The decisions the JS driver asks for (see `core::ops`), and the chat stream engine.
     #[wasm_bindgen]

@@ -1122,13 +1122,62 @@ export const getJWTToken = async (params, options) => ENTRIES.getJWTToken(params
 
 /** What serverFlows can replace. */
 const ENTRIES = {
-  CozeAPI: newClient,
-  TokenManager: (options) => new Manager(reader('new TokenManager', options)),
   // Replaced by the server entries' driver (src/js/server.js, through serverFlows). Without it the
   // wasm refuses: JWT_IN_BROWSER in a page or worker, and in the page build (which has no JWT flow).
   getJWTToken: () => noJwt(),
   JWTTokenManager: () => noJwt(),
 };
+
+/** The driver object behind each public class instance (a client, a manager) until its free(). */
+const held = new WeakMap();
+
+/** `self`'s driver object. A wrong or freed receiver throws what wasm-bindgen's classes threw when
+ *  these were wasm classes (README, Errors): a plain Error, no code. */
+function heldBy(self) {
+  const inner = held.get(self);
+  if (!inner) throw new Error('null pointer passed to rust');
+  return inner;
+}
+
+/** The public classes; the wasm-bindgen glue re-exports them (`reexport` in src/lib.rs). */
+export class CozeAPI {
+  constructor(options) {
+    held.set(this, newClient(options));
+  }
+  get baseURL() { return heldBy(this).baseURL; }
+  get chat() { return heldBy(this).chat; }
+  get conversations() { return heldBy(this).conversations; }
+  get bots() { return heldBy(this).bots; }
+  get workspaces() { return heldBy(this).workspaces; }
+  get users() { return heldBy(this).users; }
+  get files() { return heldBy(this).files; }
+  free() { heldBy(this); held.delete(this); }
+}
+
+export class TokenManager {
+  constructor(options) {
+    held.set(this, new Manager(reader('new TokenManager', options)));
+  }
+  setToken(token) { return heldBy(this).setToken(token); }
+  getToken() { return heldBy(this).getToken(); }
+  getAccessToken() { return heldBy(this).getAccessToken(); }
+  refresh(rejectedAccessToken) { return heldBy(this).refresh(rejectedAccessToken); }
+  clear() { return heldBy(this).clear(); }
+  free() { heldBy(this); held.delete(this); }
+}
+
+export class JWTTokenManager {
+  constructor(options) {
+    held.set(this, ENTRIES.JWTTokenManager(options));
+  }
+  getToken() { return heldBy(this).getToken(); }
+  getAccessToken() { return heldBy(this).getAccessToken(); }
+  refresh(rejectedAccessToken) { return heldBy(this).refresh(rejectedAccessToken); }
+  free() { heldBy(this); held.delete(this); }
+}
+
+// `using` frees them, as it did the wasm classes.
+for (const cls of [CozeAPI, TokenManager, JWTTokenManager]) if (Symbol.dispose) cls.prototype[Symbol.dispose] = cls.prototype.free;
 
 const noJwt = () => run('jwtStart', { inBrowser: isBrowser() });
 
@@ -1169,17 +1218,7 @@ export async function webChatAuth(manager) {
   return auth;
 }
 
-export function entry(c, name, a, b) {
-  core = c;
-  return ENTRIES[name](a, b);
-}
-
 // ------------------------------------------------------------------------------ platform
-
-/** `target[name](arg)`: the wasm classes forward to the driver's objects. */
-export function invoke(target, name, arg) {
-  return target[name](arg);
-}
 
 const locks = () => {
   const l = globalThis.navigator && globalThis.navigator.locks;

@@ -25,12 +25,6 @@ extern "C" {
     /// Hands the driver the `Core` it asks for its decisions.
     #[wasm_bindgen(js_name = setCore)]
     pub fn set_core(core: Core);
-    /// The driver's implementation of class constructor `name` (see `entry` in support.js).
-    #[wasm_bindgen(catch)]
-    pub fn entry(core: Core, name: &str, a: JsValue, b: JsValue) -> Result<JsValue, JsValue>;
-    /// `target[name](arg)`: the wasm classes forward to the driver's objects.
-    pub fn invoke(target: &JsValue, name: &str, arg: JsValue) -> js_sys::Promise;
-
     /// Pushes a batch's records (chat events or `{event, data, id}`); → the last-event-ID after them.
     pub fn records(text: &str, meta: &[u32], out: &js_sys::Array, id: &JsValue, chat: bool) -> JsValue;
     pub fn part(event: &str, data: &JsValue) -> JsValue;
