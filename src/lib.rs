@@ -2,7 +2,8 @@
 //!
 //! `core` is pure Rust (tested natively). The wasm is sans-IO: the JS driver (`src/js/support.js`)
 //! performs every fetch, await, body read, storage call and lock, and asks [`Core`] what to send
-//! and what each reply means. The `#[wasm_bindgen]` exports below are the public JS names.
+//! and what each reply means. The public JS names: the driver's functions and classes, which the
+//! wasm-bindgen glue re-exports (declared below), and `SseParser`.
 
 pub mod core;
 
@@ -28,239 +29,177 @@ mod facade {
     use crate::web::crossing::{Crossing, Records};
     use crate::web::{js, stream::ChatStream};
 
-    /// Calls the driver's implementation of a public function (it hands the driver a `Core`).
-    fn entry(name: &str, a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
-        js::entry(Core::default(), name, a, b)
+    /// Hands the driver its `Core` once the module is instantiated (`init()` runs this).
+    #[wasm_bindgen(start, private)]
+    fn start() {
+        js::set_core(Core::default());
     }
 
-    fn promise(name: &str, a: JsValue, b: JsValue) -> Promise {
-        // Async entries never throw: they reject.
-        entry(name, a, b).unwrap_or_else(|e| Promise::reject(&e).into()).unchecked_into()
+    /// The public functions live in the JS driver; the wasm-bindgen glue re-exports them, so they
+    /// cost no wasm export, shim or glue wrapper. The Rust names below are for the Rust tests.
+    #[wasm_bindgen(module = "/src/js/support.js")]
+    extern "C" {
+        /// A fresh PKCE code verifier: base64url of 32 random bytes (43 characters).
+        #[wasm_bindgen(reexport, js_name = generateCodeVerifier, catch)]
+        fn generate_code_verifier_js() -> Result<JsValue, JsValue>;
+        /// The S256 challenge of a verifier: unpadded base64url of its SHA-256.
+        #[wasm_bindgen(reexport, js_name = calculatePKCECodeChallenge, catch)]
+        fn calculate_pkce_code_challenge_js(verifier: JsValue) -> Result<JsValue, JsValue>;
+        /// A fresh OAuth state: base64url of 32 random bytes.
+        #[wasm_bindgen(reexport, js_name = generateState, catch)]
+        fn generate_state_js() -> Result<JsValue, JsValue>;
+        /// Validates the redirect back from Coze: state first (exact match), then `error=`, then
+        /// the code; repeated parameters are refused. → `{code, state}`.
+        #[wasm_bindgen(reexport, js_name = parseAuthorizationCallback, catch)]
+        fn parse_authorization_callback_js(url: JsValue, expected_state: JsValue) -> Result<JsValue, JsValue>;
+        /// `{clientId, redirectUrl, baseURL?, state?, workspaceId?, wwwURL?}` →
+        /// `Promise<{url, codeVerifier, state}>`. Always S256; a state is generated when not given.
+        #[wasm_bindgen(reexport, js_name = getPKCEAuthenticationUrl)]
+        fn get_pkce_authentication_url_js(params: JsValue) -> Promise;
+        /// `{code, clientId, redirectUrl, codeVerifier, baseURL?}, {signal?}` → `Promise<OAuthToken>`.
+        #[wasm_bindgen(reexport, js_name = getPKCEOAuthToken)]
+        fn get_pkce_oauth_token_js(params: JsValue, options: JsValue) -> Promise;
+        /// `{refreshToken, clientId, baseURL?, clientSecret?}, {signal?}` → `Promise<OAuthToken>`.
+        /// The refresh token rotates: store the new one (TokenManager does).
+        #[wasm_bindgen(reexport, js_name = refreshOAuthToken)]
+        fn refresh_oauth_token_js(params: JsValue, options: JsValue) -> Promise;
+        /// SPA login, step 1 → `Promise<{url, state}>`; the pending login waits in sessionStorage.
+        #[wasm_bindgen(reexport, js_name = startLogin)]
+        fn start_login_js(options: JsValue) -> Promise;
+        /// SPA login, step 2 (on the redirect page) → `Promise<OAuthToken>`.
+        #[wasm_bindgen(reexport, js_name = completeLogin)]
+        fn complete_login_js(options: JsValue) -> Promise;
+        /// Device code flow, step 1: `{clientId, baseURL?, workspaceId?}, {signal?}` →
+        /// `Promise<{device_code, user_code, verification_uri, verification_url, expires_in,
+        /// interval}>` (`expires_in` relative seconds). Allowed everywhere: it needs no secret.
+        #[wasm_bindgen(reexport, js_name = getDeviceCode)]
+        fn get_device_code_js(params: JsValue, options: JsValue) -> Promise;
+        /// Device code flow, step 2: `{clientId, deviceCode, baseURL?, poll?, interval?,
+        /// expiresIn?}, {signal?}` → `Promise<OAuthToken>`, polling until the user allows
+        /// (OAUTH_ACCESS_DENIED on Deny, OAUTH_EXPIRED_TOKEN when the code expires).
+        #[wasm_bindgen(reexport, js_name = getDeviceToken)]
+        fn get_device_token_js(params: JsValue, options: JsValue) -> Promise;
+        /// Web flow (server runtimes only), step 1: `{clientId, redirectUrl, baseURL?, state?,
+        /// workspaceId?}` → `{url, state}`. SECRET_IN_BROWSER in a page or worker.
+        #[wasm_bindgen(reexport, js_name = getWebAuthenticationUrl, catch)]
+        fn get_web_authentication_url_js(params: JsValue) -> Result<JsValue, JsValue>;
+        /// Web flow (server runtimes only), step 2: `{code, clientId, clientSecret, redirectUrl,
+        /// baseURL?}, {signal?}` → `Promise<OAuthToken>`. SECRET_IN_BROWSER in a page or worker.
+        #[wasm_bindgen(reexport, js_name = getWebOAuthToken)]
+        fn get_web_oauth_token_js(params: JsValue, options: JsValue) -> Promise;
+        /// The `auth` object of Coze's Web Chat SDK from a TokenManager →
+        /// `Promise<{type: 'token', token, onRefreshToken}>`.
+        #[wasm_bindgen(reexport, js_name = webChatAuth)]
+        fn web_chat_auth_js(token_manager: JsValue) -> Promise;
+        /// `{appId, keyid, aud, privateKey, baseURL?, durationSeconds?, scope?, sessionName?,
+        /// accountId?}, {signal?}` → `Promise<{access_token, expires_in}>`. Server runtimes only
+        /// (JWT_IN_BROWSER in a page or worker); the JWT is built in `core::jwt` and signed with
+        /// WebCrypto (RS256).
+        #[wasm_bindgen(reexport, js_name = getJWTToken)]
+        fn get_jwt_token_js(params: JsValue, options: JsValue) -> Promise;
     }
 
-    const U: JsValue = JsValue::UNDEFINED;
-
-    /// A fresh PKCE code verifier: base64url of 32 random bytes (43 characters).
-    #[wasm_bindgen(js_name = generateCodeVerifier)]
-    pub fn generate_code_verifier() -> Result<JsValue, JsValue> {
-        entry("generateCodeVerifier", U, U)
+    /// The Rust names of the re-exported functions: each makes sure the driver has its `Core`
+    /// first (the wasm-bindgen test runner does not run `start`).
+    macro_rules! rust_names {
+        ($($name:ident => $js:ident($($arg:ident),*) -> $ret:ty;)*) => {$(
+            pub fn $name($($arg: JsValue),*) -> $ret {
+                js::ready();
+                $js($($arg),*)
+            }
+        )*};
     }
 
-    /// The S256 challenge of a verifier: unpadded base64url of its SHA-256.
-    #[wasm_bindgen(js_name = calculatePKCECodeChallenge)]
-    pub fn calculate_pkce_code_challenge(verifier: JsValue) -> Result<JsValue, JsValue> {
-        entry("calculatePKCECodeChallenge", verifier, U)
+    rust_names! {
+        generate_code_verifier => generate_code_verifier_js() -> Result<JsValue, JsValue>;
+        calculate_pkce_code_challenge => calculate_pkce_code_challenge_js(verifier) -> Result<JsValue, JsValue>;
+        generate_state => generate_state_js() -> Result<JsValue, JsValue>;
+        parse_authorization_callback => parse_authorization_callback_js(url, expected_state) -> Result<JsValue, JsValue>;
+        get_pkce_authentication_url => get_pkce_authentication_url_js(params) -> Promise;
+        get_pkce_oauth_token => get_pkce_oauth_token_js(params, options) -> Promise;
+        refresh_oauth_token => refresh_oauth_token_js(params, options) -> Promise;
+        start_login => start_login_js(options) -> Promise;
+        complete_login => complete_login_js(options) -> Promise;
+        get_device_code => get_device_code_js(params, options) -> Promise;
+        get_device_token => get_device_token_js(params, options) -> Promise;
+        get_web_authentication_url => get_web_authentication_url_js(params) -> Result<JsValue, JsValue>;
+        get_web_oauth_token => get_web_oauth_token_js(params, options) -> Promise;
+        web_chat_auth => web_chat_auth_js(token_manager) -> Promise;
+        get_jwt_token => get_jwt_token_js(params, options) -> Promise;
     }
 
-    /// A fresh OAuth state: base64url of 32 random bytes.
-    #[wasm_bindgen(js_name = generateState)]
-    pub fn generate_state() -> Result<JsValue, JsValue> {
-        entry("generateState", U, U)
-    }
-
-    /// Validates the redirect back from Coze: state first (exact match), then `error=`, then the
-    /// code; repeated parameters are refused. → `{code, state}`.
-    #[wasm_bindgen(js_name = parseAuthorizationCallback)]
-    pub fn parse_authorization_callback(url: JsValue, expected_state: JsValue) -> Result<JsValue, JsValue> {
-        entry("parseAuthorizationCallback", url, expected_state)
-    }
-
-    /// `{clientId, redirectUrl, baseURL?, state?, workspaceId?, wwwURL?}` →
-    /// `Promise<{url, codeVerifier, state}>`. Always S256; a state is generated when not given.
-    #[wasm_bindgen(js_name = getPKCEAuthenticationUrl)]
-    pub fn get_pkce_authentication_url(params: JsValue) -> Promise {
-        promise("getPKCEAuthenticationUrl", params, U)
-    }
-
-    /// `{code, clientId, redirectUrl, codeVerifier, baseURL?}, {signal?}` → `Promise<OAuthToken>`.
-    #[wasm_bindgen(js_name = getPKCEOAuthToken)]
-    pub fn get_pkce_oauth_token(params: JsValue, options: JsValue) -> Promise {
-        promise("getPKCEOAuthToken", params, options)
-    }
-
-    /// `{refreshToken, clientId, baseURL?, clientSecret?}, {signal?}` → `Promise<OAuthToken>`.
-    /// The refresh token rotates: store the new one (TokenManager does).
-    #[wasm_bindgen(js_name = refreshOAuthToken)]
-    pub fn refresh_oauth_token(params: JsValue, options: JsValue) -> Promise {
-        promise("refreshOAuthToken", params, options)
-    }
-
-    /// SPA login, step 1 → `Promise<{url, state}>`; the pending login waits in sessionStorage.
-    #[wasm_bindgen(js_name = startLogin)]
-    pub fn start_login(options: JsValue) -> Promise {
-        promise("startLogin", options, U)
-    }
-
-    /// SPA login, step 2 (on the redirect page) → `Promise<OAuthToken>`.
-    #[wasm_bindgen(js_name = completeLogin)]
-    pub fn complete_login(options: JsValue) -> Promise {
-        promise("completeLogin", options, U)
-    }
-
-    /// Device code flow, step 1: `{clientId, baseURL?, workspaceId?}, {signal?}` →
-    /// `Promise<{device_code, user_code, verification_uri, verification_url, expires_in, interval}>`
-    /// (`expires_in` relative seconds). Allowed everywhere: it needs no secret.
-    #[wasm_bindgen(js_name = getDeviceCode)]
-    pub fn get_device_code(params: JsValue, options: JsValue) -> Promise {
-        promise("getDeviceCode", params, options)
-    }
-
-    /// Device code flow, step 2: `{clientId, deviceCode, baseURL?, poll?, interval?, expiresIn?},
-    /// {signal?}` → `Promise<OAuthToken>`, polling until the user allows (OAUTH_ACCESS_DENIED on
-    /// Deny, OAUTH_EXPIRED_TOKEN when the code expires).
-    #[wasm_bindgen(js_name = getDeviceToken)]
-    pub fn get_device_token(params: JsValue, options: JsValue) -> Promise {
-        promise("getDeviceToken", params, options)
-    }
-
-    /// Web flow (server runtimes only), step 1: `{clientId, redirectUrl, baseURL?, state?,
-    /// workspaceId?}` → `{url, state}`. SECRET_IN_BROWSER in a page or worker.
-    #[wasm_bindgen(js_name = getWebAuthenticationUrl)]
-    pub fn get_web_authentication_url(params: JsValue) -> Result<JsValue, JsValue> {
-        entry("getWebAuthenticationUrl", params, U)
-    }
-
-    /// Web flow (server runtimes only), step 2: `{code, clientId, clientSecret, redirectUrl,
-    /// baseURL?}, {signal?}` → `Promise<OAuthToken>`. SECRET_IN_BROWSER in a page or worker.
-    #[wasm_bindgen(js_name = getWebOAuthToken)]
-    pub fn get_web_oauth_token(params: JsValue, options: JsValue) -> Promise {
-        promise("getWebOAuthToken", params, options)
-    }
-
-    /// The `auth` object of Coze's Web Chat SDK from a TokenManager →
-    /// `Promise<{type: 'token', token, onRefreshToken}>`.
-    #[wasm_bindgen(js_name = webChatAuth)]
-    pub fn web_chat_auth(token_manager: JsValue) -> Promise {
-        promise("webChatAuth", token_manager, U)
-    }
-
-    /// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`: the
-    /// resources (`chat`, `conversations`, `bots`, `workspaces`, `users`) live in the JS driver.
-    #[wasm_bindgen]
-    pub struct CozeAPI {
-        client: JsValue,
-    }
-
-    #[wasm_bindgen]
-    impl CozeAPI {
-        #[wasm_bindgen(constructor)]
-        pub fn new(options: JsValue) -> Result<CozeAPI, JsValue> {
-            Ok(CozeAPI { client: entry("CozeAPI", options, U)? })
-        }
-
-        #[wasm_bindgen(getter = baseURL)]
-        pub fn base_url(&self) -> JsValue {
-            js::get(&self.client, "baseURL")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn chat(&self) -> JsValue {
-            js::get(&self.client, "chat")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn conversations(&self) -> JsValue {
-            js::get(&self.client, "conversations")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn bots(&self) -> JsValue {
-            js::get(&self.client, "bots")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn workspaces(&self) -> JsValue {
-            js::get(&self.client, "workspaces")
-        }
-
-        #[wasm_bindgen(getter)]
-        pub fn users(&self) -> JsValue {
-            js::get(&self.client, "users")
-        }
-
+    /// The public classes live in the JS driver too (re-exported the same way); their members,
+    /// declared here, are for the Rust tests.
+    #[wasm_bindgen(module = "/src/js/support.js")]
+    extern "C" {
+        /// `new CozeAPI({token, baseURL?, allowPersonalAccessTokenInBrowser?, headers?})`: the
+        /// resources (`chat`, `conversations`, `bots`, `workspaces`, `users`, `files`).
+        #[wasm_bindgen(reexport)]
+        pub type CozeAPI;
+        #[wasm_bindgen(constructor, catch)]
+        fn construct(options: JsValue) -> Result<CozeAPI, JsValue>;
+        #[wasm_bindgen(method, getter = baseURL)]
+        pub fn base_url(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn chat(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn conversations(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn bots(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn workspaces(this: &CozeAPI) -> JsValue;
+        #[wasm_bindgen(method, getter)]
+        pub fn users(this: &CozeAPI) -> JsValue;
         /// `files.upload({file, name?}, {signal?, onProgress?})`, `files.retrieve(file_id)`.
-        #[wasm_bindgen(getter)]
-        pub fn files(&self) -> JsValue {
-            js::get(&self.client, "files")
-        }
+        #[wasm_bindgen(method, getter)]
+        pub fn files(this: &CozeAPI) -> JsValue;
+
+        /// Holds and refreshes OAuth tokens (single-flight refresh in the page and across tabs).
+        /// `new TokenManager({clientId, baseURL?, storage?, storageKey?, refreshAheadSeconds?,
+        /// onChange?})`.
+        #[wasm_bindgen(reexport)]
+        pub type TokenManager;
+        #[wasm_bindgen(constructor, catch)]
+        fn construct(options: JsValue) -> Result<TokenManager, JsValue>;
+        #[wasm_bindgen(method, js_name = setToken)]
+        pub fn set_token(this: &TokenManager, token: JsValue) -> Promise;
+        #[wasm_bindgen(method, js_name = getToken)]
+        pub fn get_token(this: &TokenManager) -> Promise;
+        #[wasm_bindgen(method, js_name = getAccessToken)]
+        pub fn get_access_token(this: &TokenManager) -> Promise;
+        #[wasm_bindgen(method)]
+        pub fn refresh(this: &TokenManager, rejected_access_token: JsValue) -> Promise;
+        #[wasm_bindgen(method)]
+        pub fn clear(this: &TokenManager) -> Promise;
+
+        /// A JWT token source for `CozeAPI` (server runtimes): `new JWTTokenManager({...
+        /// getJWTToken's params, refreshAheadSeconds?})` mints a new token before the old one
+        /// expires (there is no refresh token), one mint at a time; a 401 mints once and retries.
+        #[wasm_bindgen(reexport)]
+        pub type JWTTokenManager;
+        #[wasm_bindgen(constructor, catch)]
+        fn construct(options: JsValue) -> Result<JWTTokenManager, JsValue>;
+        #[wasm_bindgen(method, js_name = getToken)]
+        pub fn get_token(this: &JWTTokenManager) -> Promise;
+        #[wasm_bindgen(method, js_name = getAccessToken)]
+        pub fn get_access_token(this: &JWTTokenManager) -> Promise;
+        #[wasm_bindgen(method)]
+        pub fn refresh(this: &JWTTokenManager, rejected_access_token: JsValue) -> Promise;
     }
 
-    /// Holds and refreshes OAuth tokens (the driver's TokenManager: single-flight refresh in the
-    /// page and across tabs). `new TokenManager({clientId, baseURL?, storage?, storageKey?,
-    /// refreshAheadSeconds?, onChange?})`.
-    #[wasm_bindgen]
-    pub struct TokenManager {
-        manager: JsValue,
+    /// `Class::new` for the Rust tests, the driver's `Core` made ready first (as `rust_names!`).
+    macro_rules! rust_constructors {
+        ($($class:ident)*) => {$(
+            impl $class {
+                pub fn new(options: JsValue) -> Result<$class, JsValue> {
+                    js::ready();
+                    $class::construct(options)
+                }
+            }
+        )*};
     }
 
-    #[wasm_bindgen]
-    impl TokenManager {
-        #[wasm_bindgen(constructor)]
-        pub fn new(options: JsValue) -> Result<TokenManager, JsValue> {
-            Ok(TokenManager { manager: entry("TokenManager", options, U)? })
-        }
-
-        #[wasm_bindgen(js_name = setToken)]
-        pub fn set_token(&self, token: JsValue) -> Promise {
-            js::invoke(&self.manager, "setToken", token)
-        }
-
-        #[wasm_bindgen(js_name = getToken)]
-        pub fn get_token(&self) -> Promise {
-            js::invoke(&self.manager, "getToken", U)
-        }
-
-        #[wasm_bindgen(js_name = getAccessToken)]
-        pub fn get_access_token(&self) -> Promise {
-            js::invoke(&self.manager, "getAccessToken", U)
-        }
-
-        pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
-            js::invoke(&self.manager, "refresh", rejected_access_token)
-        }
-
-        pub fn clear(&self) -> Promise {
-            js::invoke(&self.manager, "clear", U)
-        }
-    }
-
-    /// `{appId, keyid, aud, privateKey, baseURL?, durationSeconds?, scope?, sessionName?, accountId?},
-    /// {signal?}` → `Promise<{access_token, expires_in}>`. Server runtimes only (JWT_IN_BROWSER in a
-    /// page or worker); the JWT is built in `core::jwt` and signed with WebCrypto (RS256).
-    #[wasm_bindgen(js_name = getJWTToken)]
-    pub fn get_jwt_token(params: JsValue, options: JsValue) -> Promise {
-        promise("getJWTToken", params, options)
-    }
-
-    /// A JWT token source for `CozeAPI` (server runtimes): `new JWTTokenManager({...getJWTToken's
-    /// params, refreshAheadSeconds?})` mints a new token before the old one expires (there is no
-    /// refresh token), one mint at a time; a 401 mints once and retries.
-    #[wasm_bindgen]
-    pub struct JWTTokenManager {
-        manager: JsValue,
-    }
-
-    #[wasm_bindgen]
-    impl JWTTokenManager {
-        #[wasm_bindgen(constructor)]
-        pub fn new(options: JsValue) -> Result<JWTTokenManager, JsValue> {
-            Ok(JWTTokenManager { manager: entry("JWTTokenManager", options, U)? })
-        }
-
-        #[wasm_bindgen(js_name = getToken)]
-        pub fn get_token(&self) -> Promise {
-            js::invoke(&self.manager, "getToken", U)
-        }
-
-        #[wasm_bindgen(js_name = getAccessToken)]
-        pub fn get_access_token(&self) -> Promise {
-            js::invoke(&self.manager, "getAccessToken", U)
-        }
-
-        pub fn refresh(&self, rejected_access_token: JsValue) -> Promise {
-            js::invoke(&self.manager, "refresh", rejected_access_token)
-        }
-    }
+    rust_constructors!(CozeAPI TokenManager JWTTokenManager);
 
     /// The decisions the JS driver asks for (see `core::ops`), and the chat stream engine.
     #[wasm_bindgen]

@@ -53,8 +53,9 @@ export function createError(code, message, status, cozeCode, msg, logid, error, 
   });
 }
 
-/** The wasm's decisions (a Core); every entry hands it over before using it. */
+/** The wasm's decisions (a Core): the wasm hands it over when it starts (`start` in src/lib.rs). */
 let core;
+export const setCore = (c) => { core = c; };
 
 /** The wasm's answer to `op` with `input` (JSON text): the value, or the CozeError it decided on. */
 function ask(op, input) {
@@ -683,13 +684,13 @@ function startPkce(r, state, method) {
   });
 }
 
-async function pkceUrl(params) {
+export async function getPKCEAuthenticationUrl(params) {
   const r = reader('getPKCEAuthenticationUrl', params);
   const [url, state, codeVerifier] = startPkce(r, r.text('state'), r.text('code_challenge_method'));
   return { url, codeVerifier, state };
 }
 
-async function pkceToken(params, options) {
+export async function getPKCEOAuthToken(params, options) {
   const r = reader('getPKCEOAuthToken', params);
   const signal = signalOf(options);
   return tokenCall(run('exchange', {
@@ -699,7 +700,7 @@ async function pkceToken(params, options) {
   }), signal);
 }
 
-async function refreshToken(params, options) {
+export async function refreshOAuthToken(params, options) {
   const r = reader('refreshOAuthToken', params);
   const signal = signalOf(options);
   return tokenCall(run('refresh', {
@@ -718,7 +719,7 @@ function pendingStore(option) {
   return storeOf(option, 'session');
 }
 
-async function startLogin(options) {
+export async function startLogin(options) {
   const r = reader('startLogin', options);
   const [url, state, , pending] = startPkce(r);
   const store = pendingStore(r.get('storage'));
@@ -726,7 +727,7 @@ async function startLogin(options) {
   return { url, state };
 }
 
-async function completeLogin(options) {
+export async function completeLogin(options) {
   const r = reader('completeLogin', options, true);
   let url = r.text('url');
   const signal = r.signal();
@@ -773,7 +774,7 @@ async function completeLogin(options) {
 
 const whole = (n) => (n === undefined ? undefined : Math.trunc(n));
 
-async function deviceCode(params, options) {
+export async function getDeviceCode(params, options) {
   const r = reader('getDeviceCode', params);
   const signal = signalOf(options);
   const req = run('deviceCode', {
@@ -787,7 +788,7 @@ async function deviceCode(params, options) {
 
 /** Polls the token endpoint until the user allows or denies, the code expires, or `signal` fires;
  *  the wasm reads each answer and says how long to wait. */
-async function deviceToken(params, options) {
+export async function getDeviceToken(params, options) {
   const r = reader('getDeviceToken', params);
   const signal = signalOf(options);
   const poll = r.bool('poll') ?? true;
@@ -811,7 +812,7 @@ async function deviceToken(params, options) {
   }
 }
 
-function webUrl(params) {
+export function getWebAuthenticationUrl(params) {
   const r = reader('getWebAuthenticationUrl', params);
   const [url, state] = run('webUrl', {
     clientId: r.text('clientId', REQUIRED), redirectUrl: r.text('redirectUrl', REQUIRED), baseURL: r.text('baseURL'),
@@ -821,7 +822,7 @@ function webUrl(params) {
   return { url, state };
 }
 
-async function webToken(params, options) {
+export async function getWebOAuthToken(params, options) {
   const r = reader('getWebOAuthToken', params);
   const signal = signalOf(options);
   return tokenCall(run('webToken', {
@@ -1111,29 +1112,72 @@ function arg(name, value) {
   return value;
 }
 
-/** The public functions and classes the wasm exports, implemented here. */
+/** The public functions: the wasm-bindgen glue re-exports them (`reexport` in src/lib.rs). */
+export const generateCodeVerifier = () => run('random', {});
+export const generateState = () => run('random', {});
+export const calculatePKCECodeChallenge = (verifier) => run('challenge', { verifier: arg('verifier', verifier) });
+export const parseAuthorizationCallback = (url, expectedState) =>
+  run('callback', { url: arg('url', url), state: arg('expectedState', expectedState) });
+export const getJWTToken = async (params, options) => ENTRIES.getJWTToken(params, options);
+
+/** What serverFlows can replace. */
 const ENTRIES = {
-  generateCodeVerifier: () => run('random', {}),
-  generateState: () => run('random', {}),
-  calculatePKCECodeChallenge: (verifier) => run('challenge', { verifier: arg('verifier', verifier) }),
-  parseAuthorizationCallback: (url, state) => run('callback', { url: arg('url', url), state: arg('expectedState', state) }),
-  getPKCEAuthenticationUrl: pkceUrl,
-  getPKCEOAuthToken: pkceToken,
-  refreshOAuthToken: refreshToken,
-  startLogin,
-  completeLogin,
-  CozeAPI: newClient,
-  TokenManager: (options) => new Manager(reader('new TokenManager', options)),
-  getDeviceCode: deviceCode,
-  getDeviceToken: deviceToken,
-  getWebAuthenticationUrl: webUrl,
-  getWebOAuthToken: webToken,
-  webChatAuth,
   // Replaced by the server entries' driver (src/js/server.js, through serverFlows). Without it the
   // wasm refuses: JWT_IN_BROWSER in a page or worker, and in the page build (which has no JWT flow).
-  getJWTToken: async () => noJwt(),
+  getJWTToken: () => noJwt(),
   JWTTokenManager: () => noJwt(),
 };
+
+/** The driver object behind each public class instance (a client, a manager) until its free(). */
+const held = new WeakMap();
+
+/** `self`'s driver object. A wrong or freed receiver throws what wasm-bindgen's classes threw when
+ *  these were wasm classes (README, Errors): a plain Error, no code. */
+function heldBy(self) {
+  const inner = held.get(self);
+  if (!inner) throw new Error('null pointer passed to rust');
+  return inner;
+}
+
+/** The public classes; the wasm-bindgen glue re-exports them (`reexport` in src/lib.rs). */
+export class CozeAPI {
+  constructor(options) {
+    held.set(this, newClient(options));
+  }
+  get baseURL() { return heldBy(this).baseURL; }
+  get chat() { return heldBy(this).chat; }
+  get conversations() { return heldBy(this).conversations; }
+  get bots() { return heldBy(this).bots; }
+  get workspaces() { return heldBy(this).workspaces; }
+  get users() { return heldBy(this).users; }
+  get files() { return heldBy(this).files; }
+  free() { heldBy(this); held.delete(this); }
+}
+
+export class TokenManager {
+  constructor(options) {
+    held.set(this, new Manager(reader('new TokenManager', options)));
+  }
+  setToken(token) { return heldBy(this).setToken(token); }
+  getToken() { return heldBy(this).getToken(); }
+  getAccessToken() { return heldBy(this).getAccessToken(); }
+  refresh(rejectedAccessToken) { return heldBy(this).refresh(rejectedAccessToken); }
+  clear() { return heldBy(this).clear(); }
+  free() { heldBy(this); held.delete(this); }
+}
+
+export class JWTTokenManager {
+  constructor(options) {
+    held.set(this, ENTRIES.JWTTokenManager(options));
+  }
+  getToken() { return heldBy(this).getToken(); }
+  getAccessToken() { return heldBy(this).getAccessToken(); }
+  refresh(rejectedAccessToken) { return heldBy(this).refresh(rejectedAccessToken); }
+  free() { heldBy(this); held.delete(this); }
+}
+
+// `using` frees them, as it did the wasm classes.
+for (const cls of [CozeAPI, TokenManager, JWTTokenManager]) if (Symbol.dispose) cls.prototype[Symbol.dispose] = cls.prototype.free;
 
 const noJwt = () => run('jwtStart', { inBrowser: isBrowser() });
 
@@ -1159,7 +1203,7 @@ export function serverFlows(install) {
  * TokenManager: the current access token now, and `onRefreshToken` that hands the SDK the token
  * that replaced the one it last got (refreshing once, single-flight, when none has yet).
  */
-async function webChatAuth(manager) {
+export async function webChatAuth(manager) {
   let usable = false;
   try {
     usable = typeof manager.getAccessToken === 'function' && typeof manager.refresh === 'function';
@@ -1174,17 +1218,7 @@ async function webChatAuth(manager) {
   return auth;
 }
 
-export function entry(c, name, a, b) {
-  core = c;
-  return ENTRIES[name](a, b);
-}
-
 // ------------------------------------------------------------------------------ platform
-
-/** `target[name](arg)`: the wasm classes forward to the driver's objects. */
-export function invoke(target, name, arg) {
-  return target[name](arg);
-}
 
 const locks = () => {
   const l = globalThis.navigator && globalThis.navigator.locks;

@@ -22,12 +22,9 @@ extern "C" {
         raw: Option<String>,
     ) -> JsValue;
 
-    /// The driver's implementation of public function `name` (see `entry` in support.js).
-    #[wasm_bindgen(catch)]
-    pub fn entry(core: Core, name: &str, a: JsValue, b: JsValue) -> Result<JsValue, JsValue>;
-    /// `target[name](arg)`: the wasm classes forward to the driver's objects.
-    pub fn invoke(target: &JsValue, name: &str, arg: JsValue) -> js_sys::Promise;
-
+    /// Hands the driver the `Core` it asks for its decisions.
+    #[wasm_bindgen(js_name = setCore)]
+    pub fn set_core(core: Core);
     /// Pushes a batch's records (chat events or `{event, data, id}`); → the last-event-ID after them.
     pub fn records(text: &str, meta: &[u32], out: &js_sys::Array, id: &JsValue, chat: bool) -> JsValue;
     pub fn part(event: &str, data: &JsValue) -> JsValue;
@@ -61,6 +58,15 @@ extern "C" {
     fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Uint8Array, js_name = "prototype.set.call")]
     fn copy_bytes(to: &mut [u8], from: &JsValue);
+}
+
+/// Hands the driver a `Core` once, where `start` did not run (the wasm-bindgen test runner).
+pub fn ready() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static READY: AtomicBool = AtomicBool::new(false);
+    if !READY.swap(true, Ordering::Relaxed) {
+        set_core(Core::default());
+    }
 }
 
 /// A string argument as Rust text; `Ok(None)` when `value` is not a string. Over 16384 UTF-16
