@@ -194,6 +194,14 @@ fn decide(op: &str, a: &Args) -> Result<String> {
         "finishLogin" => finish_login(a)?,
         "fingerprint" => json_string(&pkce::fingerprint(&a.string("token"))),
         // The JWT flow (server runtimes): see core::jwt.
+        // The driver asks this only when no entry registered the JWT flow's JS (the server .wasm
+        // loaded by hand through the page glue): say which entry has it.
+        #[cfg(feature = "server")]
+        "jwtStart" if a.flag("noDriver") && !a.flag("inBrowser") => {
+            return Err(CozeError::invalid_argument(
+                "getJWTToken: the JWT flow's JS is not loaded; import 'coze-wasm' (Node, Deno) or 'coze-wasm/server'",
+            ))
+        }
         #[cfg(feature = "server")]
         "jwtStart" => super::jwt::start(&a.0)?,
         #[cfg(feature = "server")]
@@ -634,6 +642,16 @@ mod tests {
         assert_eq!(err("webToken", bad_secret).0, "INVALID_ARGUMENT");
         let bad_base = r#"{"code":"C","clientId":"c","clientSecret":"s","redirectUrl":"https://a/cb","baseURL":"http://10.0.0.1"}"#;
         assert_eq!(err("webToken", bad_base).0, "INVALID_ARGUMENT");
+    }
+
+    // The driver's stand-in when no entry registered the JWT flow's JS: every build and runtime
+    // names what to do (not `empty_kid`, what jwt::start would say of the missing arguments).
+    #[test]
+    fn a_jwt_call_without_its_driver_names_the_entries() {
+        let (code, out) = err("jwtStart", r#"{"inBrowser":false,"noDriver":true}"#);
+        assert!(out.contains("coze-wasm/server") && !out.contains("empty_kid"), "{out}");
+        assert_eq!(code, if cfg!(feature = "server") { "INVALID_ARGUMENT" } else { "JWT_IN_BROWSER" });
+        assert_eq!(err("jwtStart", r#"{"inBrowser":true,"noDriver":true}"#).0, "JWT_IN_BROWSER");
     }
 
     #[test]

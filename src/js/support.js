@@ -1179,7 +1179,7 @@ export class JWTTokenManager {
 // `using` frees them, as it did the wasm classes.
 for (const cls of [CozeAPI, TokenManager, JWTTokenManager]) if (Symbol.dispose) cls.prototype[Symbol.dispose] = cls.prototype.free;
 
-const noJwt = () => run('jwtStart', { inBrowser: isBrowser() });
+const noJwt = () => run('jwtStart', { inBrowser: isBrowser(), noDriver: true });
 
 /**
  * Adds server-only entries: `install(helpers)` → `{name: implementation}`. The JWT flow's driver is
