@@ -551,7 +551,7 @@ async function suite(browserName) {
       if (EMU !== 'http://127.0.0.1:8787') assert(before.emulatorURL !== EMU, 'no earlier load saved it either');
     });
 
-    await runner.test('k. console hygiene: no secrets, no page errors, no CSP violations', async () => {
+    await runner.test('k. console hygiene: no secrets, no page errors, no CSP violations; each preloaded module fetched once', async () => {
       await rememberSecrets();
       assertEqual(leaked().length, 0, 'console lines containing a token or the code');
       // None at all: an abort (Stop, New conversation) must not leave an unhandled rejection.
@@ -560,6 +560,14 @@ async function suite(browserName) {
       assertEqual(csp.length, 0, `CSP violations: ${csp.join('\n')}`);
       const wasm = site.requests.filter((p) => p.endsWith('.wasm'));
       assert(wasm.length > 0, 'the .wasm was served by the static server');
+      // The page preloads the package's modules: the import must take them, not fetch them again.
+      const pages = site.requests.filter((p) => p === '/' || p === '/index.html').length;
+      for (const file of ['/pkg/index.js', '/pkg/web/coze_wasm.js', '/pkg/markdown.js', '/pkg/web/coze_wasm_bg.wasm']) {
+        const fetched = site.requests.filter((p) => p === file).length;
+        assert(fetched >= 1 && fetched <= pages, `${file} fetched ${fetched} times for ${pages} page loads (a preload not used?)`);
+      }
+      const unusedPreloads = consoleLines.filter((line) => /preload/i.test(line));
+      assertEqual(unusedPreloads.length, 0, `preload warnings: ${unusedPreloads.join('\n')}`);
       const res = await fetch(`${DEMO}${wasm[0]}`, { method: 'HEAD' });
       assertEqual(res.headers.get('content-type'), 'application/wasm', '.wasm content type');
     });
