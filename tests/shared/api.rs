@@ -724,6 +724,7 @@ async fn rest_endpoints() {
 #[wasm_bindgen_test]
 fn sse_parser_over_js_bytes() {
     let p = coze_wasm::SseParser::new(JsValue::UNDEFINED).unwrap();
+    assert_eq!((p.last_event_id(), p.retry()), (String::new(), None));
     let bytes = "id: 7\r\nevent: x\r\ndata: 你好\r".as_bytes();
     let (a, b) = bytes.split_at(bytes.len() - 3); // split inside 好? no: inside the CR pair
     let first = p.feed(js_sys::Uint8Array::from(a).into()).unwrap();
@@ -736,6 +737,8 @@ fn sse_parser_over_js_bytes() {
     assert_eq!(get_str(&e, "event"), "x");
     assert_eq!(get_str(&e, "data"), "你好");
     assert_eq!(get_str(&e, "id"), "7");
+    assert_eq!(p.feed(js_sys::Uint8Array::from(&b"retry: 1500\n"[..]).into()).unwrap().length(), 0);
+    assert_eq!((p.last_event_id(), p.retry()), ("7".into(), Some(1500.0)));
     assert_eq!(p.feed(js_sys::Uint8Array::from(&b"data: partial"[..]).into()).unwrap().length(), 0);
     assert_eq!(p.finish().length(), 0, "an incomplete trailing event is discarded");
     let err = p.feed("not bytes".into()).unwrap_err();
