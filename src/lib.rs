@@ -3,7 +3,7 @@
 //! `core` is pure Rust (tested natively). The wasm is sans-IO: the JS driver (`src/js/support.js`)
 //! performs every fetch, await, body read, storage call and lock, and asks [`Core`] what to send
 //! and what each reply means. The public JS names: the driver's functions and classes, which the
-//! wasm-bindgen glue re-exports (declared below), and `SseParser`.
+//! wasm-bindgen glue re-exports (declared below).
 
 pub mod core;
 
@@ -24,9 +24,8 @@ mod facade {
     use js_sys::{Array, Promise};
     use wasm_bindgen::prelude::*;
 
-    use crate::core::batch::Batch;
-    use crate::core::{ops, sse, CozeError};
-    use crate::web::crossing::{Crossing, Records};
+    use crate::core::ops;
+    use crate::web::parser::{self, SseStream};
     use crate::web::{js, stream::ChatStream};
 
     /// Hands the driver its `Core` once the module is instantiated (`init()` runs this).
@@ -185,6 +184,24 @@ mod facade {
         pub fn get_access_token(this: &JWTTokenManager) -> Promise;
         #[wasm_bindgen(method)]
         pub fn refresh(this: &JWTTokenManager, rejected_access_token: JsValue) -> Promise;
+
+        /// The standalone WHATWG event-stream parser over bytes: `new SseParser({maxEventSize?})`
+        /// (bytes, default 16 MiB); its engine is `web::parser`.
+        #[wasm_bindgen(reexport)]
+        pub type SseParser;
+        #[wasm_bindgen(constructor, catch)]
+        fn construct(options: JsValue) -> Result<SseParser, JsValue>;
+        /// Parses one chunk of bytes (a Uint8Array) → the `{event, data, id}` events it completed.
+        #[wasm_bindgen(method, catch)]
+        pub fn feed(this: &SseParser, bytes: JsValue) -> Result<Array, JsValue>;
+        /// End of stream → `[]` (an event without its blank line is discarded); resets the parser.
+        #[wasm_bindgen(method)]
+        pub fn finish(this: &SseParser) -> Array;
+        #[wasm_bindgen(method, getter = lastEventId)]
+        pub fn last_event_id(this: &SseParser) -> String;
+        /// The last valid `retry:` value in milliseconds, if any.
+        #[wasm_bindgen(method, getter)]
+        pub fn retry(this: &SseParser) -> Option<f64>;
     }
 
     /// `Class::new` for the Rust tests, the driver's `Core` made ready first (as `rust_names!`).
@@ -199,15 +216,18 @@ mod facade {
         )*};
     }
 
-    rust_constructors!(CozeAPI TokenManager JWTTokenManager);
+    rust_constructors!(CozeAPI TokenManager JWTTokenManager SseParser);
 
-    /// The decisions the JS driver asks for (see `core::ops`), and the chat stream engine.
+    /// The decisions the JS driver asks for (see `core::ops`), and the engines of the chat stream
+    /// and of `SseParser`.
     #[wasm_bindgen]
     #[derive(Default)]
     pub struct Core {
-        /// The `chat.stream` call this Core drives (`chatStream()` makes one per call): a stream
-        /// is a Core, so it costs no wasm-bindgen class of its own (one export, `step`).
+        /// The `chat.stream` call this Core drives (`engine()` makes one per call): a stream is a
+        /// Core, so it costs no wasm-bindgen class of its own (one export, `step`).
         stream: Option<ChatStream>,
+        /// The `SseParser` instance this Core drives (`engine()` makes one per instance).
+        parser: Option<SseStream>,
     }
 
     #[wasm_bindgen]
@@ -217,96 +237,18 @@ mod facade {
             ops::run(op, input)
         }
 
-        /// A fresh Core for one `chat.stream` call: its engine, driven by `step`.
-        #[wasm_bindgen(js_name = chatStream)]
-        pub fn chat_stream(&self) -> Core {
+        /// A fresh Core for one `chat.stream` call or one `SseParser`: its engine, driven by `step`.
+        pub fn engine(&self) -> Core {
             Core::default()
         }
 
-        /// One operation of this Core's chat stream (`web::stream::step`) → its value.
+        /// One operation of this Core's chat stream (`web::stream::step`) or of its `SseParser`
+        /// (`web::parser::step`, the kinds after the stream's) → its value.
         pub fn step(&mut self, kind: u32, a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
-            self.stream.get_or_insert_with(ChatStream::new).step(kind, a, b)
-        }
-    }
-
-    /// The standalone WHATWG event-stream parser over bytes.
-    #[wasm_bindgen]
-    pub struct SseParser {
-        inner: sse::SseParser,
-        chunk: Vec<u8>,
-        batch: Batch,
-        /// The last-event-ID as a JS string: it crosses once when it changes, not per event.
-        id: JsValue,
-    }
-
-    #[wasm_bindgen]
-    impl SseParser {
-        /// `new SseParser({maxEventSize?})` — maxEventSize in bytes (default 16 MiB).
-        #[wasm_bindgen(constructor)]
-        pub fn new(options: JsValue) -> Result<SseParser, JsValue> {
-            let max = if options.is_undefined() || options.is_null() {
-                JsValue::UNDEFINED
-            } else if options.is_object() && !js::is_array(&options) {
-                js::try_get(&options, "maxEventSize").map_err(|_| bad_max())?
-            } else {
-                return Err(CozeError::invalid_argument("options must be an object").into());
-            };
-            let inner = match max.as_f64() {
-                None if max.is_undefined() || max.is_null() => sse::SseParser::new(),
-                Some(n) if n >= 1.0 && n.fract() == 0.0 => sse::SseParser::with_max_event_size(n as usize),
-                _ => return Err(bad_max()),
-            };
-            Ok(SseParser { inner, chunk: Vec::new(), batch: Batch::new(), id: JsValue::from_str("") })
-        }
-
-        /// Parses one chunk of bytes → the `{event, data, id}` events it completed.
-        pub fn feed(&mut self, bytes: JsValue) -> Result<Array, JsValue> {
-            let chunk = js::copy_chunk(&bytes, &mut self.chunk)
-                .ok_or_else(|| CozeError::invalid_argument("feed: expected a Uint8Array"))?;
-            let mut sink = JsEvents(Crossing::new(&mut self.batch, Records::Sse, &mut self.id));
-            let result = self.inner.feed_into(chunk, &mut sink);
-            let events = sink.0.finish();
-            match result {
-                Ok(()) => Ok(events),
-                // The oversized event is dropped and the parser stays usable; the error carries
-                // the other events this chunk completed, so none are lost.
-                Err(err) => {
-                    let err = JsValue::from(err);
-                    let _ = js_sys::Reflect::set(&err, &"events".into(), &events);
-                    Err(err)
-                }
+            if kind >= parser::step::NEW {
+                return SseStream::step(&mut self.parser, kind, a);
             }
-        }
-
-        /// End of stream → what it still yields: nothing, since an event without its blank line
-        /// is discarded (per spec). The parser is reset.
-        pub fn finish(&mut self) -> Array {
-            self.inner.finish();
-            Array::new()
-        }
-
-        #[wasm_bindgen(getter = lastEventId)]
-        pub fn last_event_id(&self) -> String {
-            self.inner.last_event_id().to_owned()
-        }
-
-        /// The last valid `retry:` value in milliseconds, if any.
-        #[wasm_bindgen(getter)]
-        pub fn retry(&self) -> Option<f64> {
-            self.inner.retry().map(|r| r as f64)
-        }
-    }
-
-    fn bad_max() -> JsValue {
-        CozeError::invalid_argument("`maxEventSize` must be a whole number ≥ 1").into()
-    }
-
-    /// `SseParser.feed`'s sink: every event goes to the crossing.
-    struct JsEvents<'a>(Crossing<'a>);
-
-    impl sse::EventSink for JsEvents<'_> {
-        fn event(&mut self, event: &str, data: &mut String, id: Option<&str>) {
-            self.0.sse(event, data, id);
+            self.stream.get_or_insert_with(ChatStream::new).step(kind, a, b)
         }
     }
 }

@@ -336,7 +336,7 @@ function newClient(options) {
         try {
           signal = signalOf(options);
         } catch {} // reported by the first iteration
-        return chatIterable(core.chatStream(), () => call(client, CHAT_STREAM, params, undefined, options, true), signal);
+        return chatIterable(core.engine(), () => call(client, CHAT_STREAM, params, undefined, options, true), signal);
       },
       create: api(CHAT_CREATE, 1),
       async createAndPoll(params, options) {
@@ -1176,8 +1176,30 @@ export class JWTTokenManager {
   free() { heldBy(this); held.delete(this); }
 }
 
+// SseParser's operations: `engine.step(kind, a)` (src/web/parser.rs, `step`, same numbers).
+const SSE_NEW = 8;
+const SSE_FEED = 9;
+const SSE_FINISH = 10;
+const SSE_LAST_EVENT_ID = 11;
+const SSE_RETRY = 12;
+
+/** Each instance holds a Core whose engine parses (the wasm decides everything, limits and errors). */
+export class SseParser {
+  constructor(options) {
+    const engine = core.engine();
+    engine.step(SSE_NEW, options);
+    held.set(this, engine);
+  }
+  feed(bytes) { return heldBy(this).step(SSE_FEED, bytes); }
+  finish() { return heldBy(this).step(SSE_FINISH); }
+  get lastEventId() { return heldBy(this).step(SSE_LAST_EVENT_ID); }
+  get retry() { return heldBy(this).step(SSE_RETRY); }
+  // Its wasm memory now, not when the collector gets to the Core.
+  free() { heldBy(this).free(); held.delete(this); }
+}
+
 // `using` frees them, as it did the wasm classes.
-for (const cls of [CozeAPI, TokenManager, JWTTokenManager]) if (Symbol.dispose) cls.prototype[Symbol.dispose] = cls.prototype.free;
+for (const cls of [CozeAPI, TokenManager, JWTTokenManager, SseParser]) if (Symbol.dispose) cls.prototype[Symbol.dispose] = cls.prototype.free;
 
 const noJwt = () => run('jwtStart', { inBrowser: isBrowser(), noDriver: true });
 

@@ -4,4 +4,5 @@
 
 pub mod crossing;
 pub mod js;
+pub mod parser;
 pub mod stream;

@@ -723,7 +723,8 @@ async fn rest_endpoints() {
 
 #[wasm_bindgen_test]
 fn sse_parser_over_js_bytes() {
-    let mut p = coze_wasm::SseParser::new(JsValue::UNDEFINED).unwrap();
+    let p = coze_wasm::SseParser::new(JsValue::UNDEFINED).unwrap();
+    assert_eq!((p.last_event_id(), p.retry()), (String::new(), None));
     let bytes = "id: 7\r\nevent: x\r\ndata: 你好\r".as_bytes();
     let (a, b) = bytes.split_at(bytes.len() - 3); // split inside 好? no: inside the CR pair
     let first = p.feed(js_sys::Uint8Array::from(a).into()).unwrap();
@@ -736,6 +737,8 @@ fn sse_parser_over_js_bytes() {
     assert_eq!(get_str(&e, "event"), "x");
     assert_eq!(get_str(&e, "data"), "你好");
     assert_eq!(get_str(&e, "id"), "7");
+    assert_eq!(p.feed(js_sys::Uint8Array::from(&b"retry: 1500\n"[..]).into()).unwrap().length(), 0);
+    assert_eq!((p.last_event_id(), p.retry()), ("7".into(), Some(1500.0)));
     assert_eq!(p.feed(js_sys::Uint8Array::from(&b"data: partial"[..]).into()).unwrap().length(), 0);
     assert_eq!(p.finish().length(), 0, "an incomplete trailing event is discarded");
     let err = p.feed("not bytes".into()).unwrap_err();
@@ -744,7 +747,7 @@ fn sse_parser_over_js_bytes() {
 
 #[wasm_bindgen_test]
 fn sse_parser_too_large_event_keeps_the_rest_of_the_chunk() {
-    let mut p = coze_wasm::SseParser::new(json(r#"{"maxEventSize":16}"#)).unwrap();
+    let p = coze_wasm::SseParser::new(json(r#"{"maxEventSize":16}"#)).unwrap();
     let chunk = b"data:a\n\ndata:0123456789abcdefXYZ\n\ndata:b\n\n";
     let err = p.feed(js_sys::Uint8Array::from(&chunk[..]).into()).unwrap_err();
     assert_eq!(get_str(&err, "code"), "EVENT_TOO_LARGE");
@@ -756,7 +759,7 @@ fn sse_parser_too_large_event_keeps_the_rest_of_the_chunk() {
 
 #[wasm_bindgen_test]
 fn sse_parser_keeps_order_when_a_huge_event_crosses_on_its_own() {
-    let mut p = coze_wasm::SseParser::new(JsValue::UNDEFINED).unwrap();
+    let p = coze_wasm::SseParser::new(JsValue::UNDEFINED).unwrap();
     let big = "扣".repeat(40_000); // 120 kB: above the batching limit
     let chunk = format!("data:a\n\nevent:big\ndata:{big}\n\nid:9\ndata:b\n\n");
     let events = p.feed(js_sys::Uint8Array::from(chunk.as_bytes()).into()).unwrap();
