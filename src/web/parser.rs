@@ -50,8 +50,11 @@ impl SseStream {
         Ok(match kind {
             step::FEED => parser.feed(&a)?.into(),
             step::FINISH => {
-                // An event without its blank line is discarded (per spec): nothing to yield.
+                // An event without its blank line is discarded (per spec): nothing to yield. The
+                // reset parser's ID is "", and it sends none until one changes it: the events
+                // after this must not keep the old one.
                 parser.inner.finish();
+                parser.id = JsValue::from_str("");
                 Array::new().into()
             }
             step::LAST_EVENT_ID => parser.inner.last_event_id().into(),

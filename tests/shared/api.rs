@@ -741,6 +741,10 @@ fn sse_parser_over_js_bytes() {
     assert_eq!((p.last_event_id(), p.retry()), ("7".into(), Some(1500.0)));
     assert_eq!(p.feed(js_sys::Uint8Array::from(&b"data: partial"[..]).into()).unwrap().length(), 0);
     assert_eq!(p.finish().length(), 0, "an incomplete trailing event is discarded");
+    // finish() resets the parser: the next stream's events have no ID until one is set.
+    assert_eq!((p.last_event_id(), p.retry()), (String::new(), None));
+    let after = p.feed(js_sys::Uint8Array::from(&b"data: next\n\n"[..]).into()).unwrap();
+    assert_eq!((get_str(&after.get(0), "data"), get_str(&after.get(0), "id")), ("next".into(), String::new()));
     let err = p.feed("not bytes".into()).unwrap_err();
     assert_eq!(get_str(&err, "code"), "INVALID_ARGUMENT");
 }
