@@ -132,10 +132,17 @@ export function sections(r) {
       headers: ['page', 'its script starts', 'import → first event', 'navigation → first event'],
       rows: [
         row('ours: import, init(), new CozeAPI, chat.stream', fe.ours),
-        row('ours, the page with preload hints for the .wasm and the glue (README "Start-up")', fe.oursPreload),
+        row('ours, the page with preload hints for the .wasm and the glue (first-event-preload.html)', fe.oursPreload),
         row('@coze/api: import bundle, chat.stream', fe.cozeApi),
+        ...(fe.rtt50 ? [
+          row('+50 ms per request — ours', fe.rtt50.ours),
+          row('+50 ms per request — ours with preload hints', fe.rtt50.oursPreload),
+          row('+50 ms per request — @coze/api', fe.rtt50.cozeApi),
+        ] : []),
       ],
-      notes: ['bench/page/first-event.js: /v3/chat answered in the page with a 5-event stream; the first event is chat.created.'],
+      notes: ['bench/page/first-event.js: /v3/chat answered in the page with a 5-event stream; the first event is chat.created. ' +
+        '+50 ms: Chromium\'s network emulation (CDP) adds 50 ms to every request of the page: the round trips a page makes ' +
+        'one after another (HTML, script, its imports, the .wasm) each cost it.'],
     });
   }
 

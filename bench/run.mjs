@@ -214,18 +214,25 @@ async function startup(browser, url) {
     cozeApi.push(await fresh(async () => (await import('/startup.js')).cozeApiCold()));
   }
   const cached = await fresh(async (n) => (await import('/startup.js')).cached(n), CONFIG.startupRounds);
-  // Navigation → first chat event, each page in its own fresh context (bench/page/first-event.js).
-  const firstEvent = { ours: [], oursPreload: [], cozeApi: [] };
+  // Navigation → first chat event, each page in its own fresh context (bench/page/first-event.js):
+  // as served from 127.0.0.1, and with 50 ms added to every request (CDP network emulation), where
+  // each round trip a page waits for in turn shows.
+  const firstEvent = { ours: [], oursPreload: [], cozeApi: [], rtt50: { ours: [], oursPreload: [], cozeApi: [] } };
   const pages = { ours: 'first-event.html?who=ours', oursPreload: 'first-event-preload.html?who=ours', cozeApi: 'first-event.html?who=cozeapi' };
   for (let i = 0; i < CONFIG.startupRounds; i++) {
-    for (const [who, pagePath] of Object.entries(pages)) {
+    for (const latency of [0, 50]) for (const [who, pagePath] of Object.entries(pages)) {
       const context = await browser.newContext();
       try {
         const page = await context.newPage();
+        if (latency) {
+          const cdp = await context.newCDPSession(page);
+          await cdp.send('Network.enable');
+          await cdp.send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 });
+        }
         await page.goto(`${url}/${pagePath}`);
         const result = await (await page.waitForFunction(() => window.result, null, { timeout: 30_000 })).jsonValue();
         if (result.error) throw new Error(`first event (${who}): ${result.error}`);
-        firstEvent[who].push(result);
+        (latency ? firstEvent.rtt50 : firstEvent)[who].push(result);
       } finally {
         await context.close();
       }
