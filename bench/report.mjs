@@ -132,7 +132,7 @@ export function sections(r) {
       headers: ['page', 'its script starts', 'import → first event', 'navigation → first event'],
       rows: [
         row('ours: import, init(), new CozeAPI, chat.stream', fe.ours),
-        row('ours, the page with preload hints for the .wasm and the glue (first-event-preload.html)', fe.oursPreload),
+        row('ours, the page with preload hints for index.js and the .wasm (first-event-preload.html)', fe.oursPreload),
         row('@coze/api: import bundle, chat.stream', fe.cozeApi),
         ...(fe.rtt50 ? [
           row('+50 ms per request — ours', fe.rtt50.ours),

@@ -132,18 +132,19 @@ def main():
               "getDeviceCode, getDeviceToken, getWebAuthenticationUrl, getWebOAuthToken, "
               "getJWTToken, JWTTokenManager")
 
-    write(out_dir, "index.js", f"""// Browsers and bundlers: `await init()` once, then use the API.
-export {{ {public} }} from '{web}';
+    modules = f"""export {{ {public} }} from '{web}';
 export {{ {extras} }} from '{support}';
-""")
-    write(out_dir, "auto.js", f"""// Auto-initialising entry (top-level await): import and use, no init() call.
-import init from '{web}';
+"""
+    write_page_entry(out_dir, name, modules)
+    write(out_dir, "auto.js", """// Auto-initialising entry (top-level await): import and use, no init() call.
+import init from './index.js';
 await init();
 export * from './index.js';
-export {{ default }} from './index.js';
+export { default } from './index.js';
 """)
     # The JWT flow's driver is not in the (shared) snippet: only these two entries load it and hand
-    # it to the snippet they import by its path, the module instance the glue uses.
+    # it to the snippet they import by its path, the module instance the glue uses. They re-export
+    # the web/ modules themselves (index.js is the pages' bundle: another instance of the driver).
     flows = os.path.join(out_dir, "server", "flows.js")
     run("esbuild", os.path.join(ROOT, "src", "js", "server.js"), "--minify", "--format=esm", "--log-level=error",
         f"--outfile={flows}")
@@ -154,8 +155,7 @@ serverFlows(jwtFlow);"""
 // `await init()` (or `init({{ module_or_path }})` with the .wasm as your runtime loads it), then use the API.
 import init from '{web}';
 {register}
-export * from './index.js';
-export default (input) => init(input ?? {{ module_or_path: new URL('./server/{name}_bg.wasm', import.meta.url) }});
+{modules.replace("export { default, ", "export { ")}export default (input) => init(input ?? {{ module_or_path: new URL('./server/{name}_bg.wasm', import.meta.url) }});
 """)
     write(out_dir, "node.js", f"""// Node >= 20 and Deno: the server build (with the JWT flow), instantiated synchronously from
 // disk; no init() call needed.
@@ -163,9 +163,7 @@ import {{ readFileSync }} from 'node:fs';
 import {{ initSync }} from '{web}';
 {register}
 initSync({{ module: readFileSync(new URL('./server/{name}_bg.wasm', import.meta.url)) }});
-export * from './index.js';
-export {{ default }} from './index.js';
-""")
+{modules}""")
     write_types(out_dir, name)
     element_sizes = build_element(out_dir)
     # The subpath's own declarations, beside auto.js: TypeScript's node10 resolution ignores exports.
@@ -189,7 +187,8 @@ export {{ default }} from './index.js';
     total = sum(parts.values())
     budget = cfg["size"]["budget_bytes" if env else "budget_bytes_without_build_std"]
     detail = ", ".join(f"{k} {v / 1000:.1f} kB" for k, v in parts.items())
-    print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB")
+    print(f"size: {total / 1000:.1f} kB gzip -9 ({detail}); budget {budget / 1000:.1f} kB; pages load the "
+          f"glue and snippet bundled as index.js: {gz(os.path.join(out_dir, 'index.js')) / 1000:.1f} kB")
     server_wasm = os.path.join(out_dir, "server", f"{name}_bg.wasm")
     if os.path.exists(server_wasm):
         print(f"size: server build (Node, Deno, coze-wasm/server; + the JWT and web flows): wasm {gz(server_wasm) / 1000:.1f} kB "
@@ -198,6 +197,27 @@ export {{ default }} from './index.js';
           ", ".join(f"{k} {v / 1000:.2f} kB" for k, v in element_sizes.items()) + " gzip -9")
     if total > budget and not NAMED:
         sys.exit(f"build: over the size budget by {total - budget} bytes")
+
+
+def write_page_entry(out_dir, name, modules):
+    """index.js, the entry of browsers and bundlers: the glue and the driver bundled into one module,
+    so a page waits for one module and then the .wasm, not for index.js, then the glue and the
+    driver, then the .wasm (one round trip less; BENCHMARKS.md, start-up). The glue's default .wasm
+    URL is relative to the module it is in: from here, web/."""
+    entry = os.path.join(out_dir, ".index-entry.js")
+    write(out_dir, ".index-entry.js", modules)
+    index = os.path.join(out_dir, "index.js")
+    run("esbuild", entry, "--bundle", "--minify", "--format=esm", "--log-level=error",
+        "--banner:js=// Browsers and bundlers: `await init()` once, then use the API. (coze-wasm's glue and driver, bundled)",
+        f"--outfile={index}")
+    os.remove(entry)
+    with open(index) as f:
+        text = f.read()
+    default_url = f'new URL("{name}_bg.wasm",import.meta.url)'
+    if text.count(default_url) != 1:
+        sys.exit(f"build: expected the glue's default .wasm URL once in {index}: {default_url}")
+    with open(index, "w") as f:
+        f.write(text.replace(default_url, f'new URL("./web/{name}_bg.wasm",import.meta.url)'))
 
 
 def build_wasm(cfg, target_dir, name, env, cargo_args):

@@ -38,12 +38,13 @@ const CONSUMERS = {
     expect: { page: 'window', worker: 'worker' },
   },
   esbuild: {
-    about: 'esbuild --bundle --format=esm, .wasm copied next to the bundle',
+    about: 'esbuild --bundle --format=esm, .wasm copied to web/ beside the bundle',
     build: async (dir) => {
       await run(path.join(BIN, 'esbuild'), ['main.js', '--bundle', '--format=esm', '--outdir=dist', '--log-level=warning'], dir);
-      // The recipe: esbuild keeps `new URL('coze_wasm_bg.wasm', import.meta.url)` as it is, and
-      // import.meta.url is now the bundle's URL, so the .wasm goes next to the bundle.
-      await cp(path.join(dir, 'node_modules', 'coze-wasm', WASM), path.join(dir, 'dist', 'coze_wasm_bg.wasm'));
+      // The recipe: esbuild keeps `new URL('./web/coze_wasm_bg.wasm', import.meta.url)` as it is,
+      // and import.meta.url is now the bundle's URL, so the .wasm goes to web/ beside the bundle.
+      await mkdir(path.join(dir, 'dist', 'web'), { recursive: true });
+      await cp(path.join(dir, 'node_modules', 'coze-wasm', WASM), path.join(dir, 'dist', 'web', 'coze_wasm_bg.wasm'));
       await cp(path.join(dir, 'index.html'), path.join(dir, 'dist', 'index.html'));
     },
     serve: 'dist',

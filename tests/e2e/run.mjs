@@ -562,7 +562,7 @@ async function suite(browserName) {
       assert(wasm.length > 0, 'the .wasm was served by the static server');
       // The page preloads the package's modules: the import must take them, not fetch them again.
       const pages = site.requests.filter((p) => p === '/' || p === '/index.html').length;
-      for (const file of ['/pkg/index.js', '/pkg/web/coze_wasm.js', '/pkg/markdown.js', '/pkg/web/coze_wasm_bg.wasm']) {
+      for (const file of ['/pkg/index.js', '/pkg/markdown.js', '/pkg/web/coze_wasm_bg.wasm']) {
         const fetched = site.requests.filter((p) => p === file).length;
         assert(fetched >= 1 && fetched <= pages, `${file} fetched ${fetched} times for ${pages} page loads (a preload not used?)`);
       }

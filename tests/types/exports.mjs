@@ -5,7 +5,8 @@
 // Usage: node tests/types/exports.mjs <pkg-dir>
 
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const pkg = path.resolve(process.argv[2] ?? 'pkg');
@@ -42,7 +43,14 @@ const visit = (node) => {
 visit(program.getSourceFile(dts));
 if (anys.length) fail(`index.d.ts uses \`any\` on line(s) ${anys.join(', ')}; use unknown`);
 
-// node.js first: it instantiates the wasm, so auto.js's `await init()` then returns at once.
+// auto.js is the pages' entry: its `await init()` fetches the .wasm beside it, which Node's fetch
+// cannot do for a file: URL. Here, and only for file: URLs, it reads the file.
+const networkFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = String(input instanceof Request ? input.url : input);
+  if (!url.startsWith('file:')) return networkFetch(input, init);
+  return new Response(readFileSync(fileURLToPath(url)), { headers: { 'content-type': 'application/wasm' } });
+};
 const entries = {};
 for (const entry of ['node.js', 'index.js', 'auto.js']) {
   entries[entry] = await import(pathToFileURL(path.join(pkg, entry)).href);
