@@ -44,8 +44,9 @@ PUBLIC_NAMES_START = "for(const[f,n]of["
 
 
 def restore_export_names(path):
-    """`export{V as CozeAPI,…}` of minified code → `V.name` is "CozeAPI" again, for every export
-    (`default`, the init function, excepted). The glue exports only classes and functions."""
+    """`export{V as CozeAPI,…}` of minified code → `V.name` is "CozeAPI" again, for every class and
+    function it exports (`default`, the init function, excepted; the re-exported values — base URLs,
+    the frozen ChatEventType … — have no name to restore)."""
     with open(path) as f:
         text = f.read()
     match = re.search(r"export\{([^}]*)\};?\s*$", text)
@@ -54,7 +55,7 @@ def restore_export_names(path):
     pairs = [item.split(" as ") for item in match.group(1).split(",")]
     renamed = [f'[{local},"{public}"]' for local, public in (p for p in pairs if len(p) == 2)
                if public != "default"]
-    restore = f'{PUBLIC_NAMES_START}{",".join(renamed)}])Object.defineProperty(f,"name",{{value:n}});'
+    restore = f'{PUBLIC_NAMES_START}{",".join(renamed)}])typeof f=="function"&&Object.defineProperty(f,"name",{{value:n}});'
     with open(path, "w") as f:
         f.write(text[:match.start()] + restore + text[match.start():])
 

@@ -34,6 +34,24 @@ mod facade {
         js::set_core(Core::default());
     }
 
+    /// The public values of the driver, re-exported by the glue too, so the wasm-bindgen output
+    /// alone (a plain `wasm-pack build --target web`) has the whole API. Not used from Rust.
+    #[wasm_bindgen(module = "/src/js/support.js")]
+    extern "C" {
+        #[wasm_bindgen(reexport)]
+        pub type CozeError;
+        #[wasm_bindgen(reexport, thread_local_v2, js_name = ChatEventType)]
+        static CHAT_EVENT_TYPE: JsValue;
+        #[wasm_bindgen(reexport, thread_local_v2, js_name = ChatStatus)]
+        static CHAT_STATUS: JsValue;
+        #[wasm_bindgen(reexport, thread_local_v2, js_name = RoleType)]
+        static ROLE_TYPE: JsValue;
+        #[wasm_bindgen(reexport, thread_local_v2, js_name = COZE_CN_BASE_URL)]
+        static COZE_CN_BASE_URL_JS: JsValue;
+        #[wasm_bindgen(reexport, thread_local_v2, js_name = COZE_COM_BASE_URL)]
+        static COZE_COM_BASE_URL_JS: JsValue;
+    }
+
     /// The public functions live in the JS driver; the wasm-bindgen glue re-exports them, so they
     /// cost no wasm export, shim or glue wrapper. The Rust names below are for the Rust tests.
     #[wasm_bindgen(module = "/src/js/support.js")]

@@ -62,6 +62,15 @@ for (const entry of ['node.js', 'index.js', 'auto.js']) {
 }
 console.log(`exports: ${declared.length} declared values = the runtime exports of node.js, index.js, auto.js`);
 
+// The wasm-bindgen output alone (web/coze_wasm.js, what a plain `wasm-pack build --target web`
+// gives) has the whole API too; its one extra export is the driver's handle, Core.
+const glue = Object.keys(await import(pathToFileURL(path.join(pkg, 'web', 'coze_wasm.js')).href));
+const glueMissing = diff(declared, glue);
+const glueExtra = diff(glue, declared).filter((name) => name !== 'Core');
+if (glueMissing.length) fail(`web/coze_wasm.js (the wasm-bindgen output): not exported: ${glueMissing.join(', ')}`);
+if (glueExtra.length) fail(`web/coze_wasm.js (the wasm-bindgen output): exported but not declared: ${glueExtra.join(', ')}`);
+if (!glueMissing.length && !glueExtra.length) console.log('exports: the wasm-bindgen output alone exports them all (+ Core)');
+
 // chat.stream(): the iterable itself, not a thenable; both loop forms yield the declared parts.
 const m = entries['node.js'];
 const sse =
