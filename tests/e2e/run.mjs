@@ -551,7 +551,7 @@ async function suite(browserName) {
       if (EMU !== 'http://127.0.0.1:8787') assert(before.emulatorURL !== EMU, 'no earlier load saved it either');
     });
 
-    await runner.test('k. console hygiene: no secrets, no page errors, no CSP violations; each preloaded module fetched once', async () => {
+    await runner.test('k. console hygiene: no secrets, no page errors, no CSP violations; the package one module, each preload fetched once', async () => {
       await rememberSecrets();
       assertEqual(leaked().length, 0, 'console lines containing a token or the code');
       // None at all: an abort (Stop, New conversation) must not leave an unhandled rejection.
@@ -566,6 +566,9 @@ async function suite(browserName) {
         const fetched = site.requests.filter((p) => p === file).length;
         assert(fetched >= 1 && fetched <= pages, `${file} fetched ${fetched} times for ${pages} page loads (a preload not used?)`);
       }
+      // index.js is the glue and the driver in one module: a page never waits for them apart.
+      const parts = site.requests.filter((p) => p === '/pkg/web/coze_wasm.js' || p.includes('/snippets/'));
+      assertEqual(parts.length, 0, `the page fetched the package's parts apart: ${parts.join(', ')}`);
       const unusedPreloads = consoleLines.filter((line) => /preload/i.test(line));
       assertEqual(unusedPreloads.length, 0, `preload warnings: ${unusedPreloads.join('\n')}`);
       const res = await fetch(`${DEMO}${wasm[0]}`, { method: 'HEAD' });
