@@ -56,10 +56,15 @@ export function createError(code, message, status, cozeCode, msg, logid, error, 
 /** The wasm's decisions (a Core): the wasm hands it over when it starts (`start` in src/lib.rs). */
 let core;
 export const setCore = (c) => { core = c; };
+/** The Core; before init() has instantiated the wasm, an error that says so. */
+const wasm = () => {
+  if (!core) throw new Error('coze-wasm is not initialised: await init() first (or import coze-wasm/auto)');
+  return core;
+};
 
 /** The wasm's answer to `op` with `input` (JSON text): the value, or the CozeError it decided on. */
 function ask(op, input) {
-  const out = JSON.parse(core.run(op, input));
+  const out = JSON.parse(wasm().run(op, input));
   if (!out.e) return out.v;
   const e = out.e;
   throw new CozeError(e.code, e.message, {
@@ -336,7 +341,7 @@ function newClient(options) {
         try {
           signal = signalOf(options);
         } catch {} // reported by the first iteration
-        return chatIterable(core.engine(), () => call(client, CHAT_STREAM, params, undefined, options, true), signal);
+        return chatIterable(wasm().engine(), () => call(client, CHAT_STREAM, params, undefined, options, true), signal);
       },
       create: api(CHAT_CREATE, 1),
       async createAndPoll(params, options) {
@@ -1186,7 +1191,7 @@ const SSE_RETRY = 12;
 /** Each instance holds a Core whose engine parses (the wasm decides everything, limits and errors). */
 export class SseParser {
   constructor(options) {
-    const engine = core.engine();
+    const engine = wasm().engine();
     engine.step(SSE_NEW, options);
     held.set(this, engine);
   }

@@ -49,12 +49,39 @@ async function nodeLane(env) {
     const report = await runBoundary(api, { ...env, lane: 'node', onSuite: (suite) => { current = suite; } });
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const s of stray) report.failures.push(s);
+    for (const f of await beforeInit()) report.failures.push(f);
     report.ok = report.failures.length === 0;
     return report;
   } finally {
     process.off('uncaughtException', onException);
     process.off('unhandledRejection', onRejection);
   }
+}
+
+/** index.js is its own instance (the pages' bundle), not initialised here: every entry point that
+ *  needs the wasm must say so — sync calls throw, async ones reject — not fail deep inside. */
+async function beforeInit() {
+  const api = await import(pathToFileURL(path.join(PKG, 'index.js')).href);
+  const calls = {
+    generateState: () => api.generateState(),
+    'new SseParser': () => new api.SseParser(),
+    'new TokenManager': () => new api.TokenManager({ clientId: 'c' }).getToken(),
+    getPKCEAuthenticationUrl: () => api.getPKCEAuthenticationUrl({ clientId: 'c', redirectUrl: 'https://a.example/cb' }),
+    'chat.stream': () => new api.CozeAPI({ token: 't' }).chat.stream({ bot_id: 'b' })[Symbol.asyncIterator]().next(),
+  };
+  const failures = [];
+  for (const [name, call] of Object.entries(calls)) {
+    let error;
+    try {
+      await call();
+    } catch (err) {
+      error = err;
+    }
+    if (!/await init\(\) first/.test(String(error && error.message))) {
+      failures.push(`before init(): ${name} gave ${error ? `${error.name}: ${error.message}` : 'no error'}, not "await init() first"`);
+    }
+  }
+  return failures;
 }
 
 async function browserLane(env) {
