@@ -31,7 +31,7 @@ mod facade {
     /// Hands the driver its `Core` once the module is instantiated (`init()` runs this).
     #[wasm_bindgen(start, private)]
     fn start() {
-        js::set_core(Core::default());
+        js::ready();
     }
 
     /// The public values of the driver, re-exported by the glue too, so the wasm-bindgen output

@@ -523,11 +523,10 @@ const FEED_MAX = 1 << 20;
 const FEED = 0;
 const END = 1;
 const CHECK = 2;
-const FINISHED = 3;
-const OPENED = 4;
-const FAIL = 5;
-const MALFORMED = 6;
-const CANCEL = 7;
+const OPENED = 3;
+const FAIL = 4;
+const MALFORMED = 5;
+const CANCEL = 6;
 
 /**
  * The async iterable over one chat stream. This pumps the body reader; the wasm engine turns each
@@ -612,7 +611,7 @@ function chatIterable(engine, open, signal) {
       }
       ready = guarded(() => engine.step(chunk.done ? END : FEED, chunk.value));
       head = 0;
-      if (reader && engine.step(FINISHED)) {
+      if (reader && ready.finished) {
         reader.cancel().catch(() => {}); // `done` seen: release the connection now
         reader = null;
       }

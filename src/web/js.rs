@@ -24,7 +24,7 @@ extern "C" {
 
     /// Hands the driver the `Core` it asks for its decisions.
     #[wasm_bindgen(js_name = setCore)]
-    pub fn set_core(core: Core);
+    fn set_core(core: Core);
     /// Pushes a batch's records (chat events or `{event, data, id}`); → the last-event-ID after them.
     pub fn records(text: &str, meta: &[u32], out: &js_sys::Array, id: &JsValue, chat: bool) -> JsValue;
     pub fn part(event: &str, data: &JsValue) -> JsValue;
@@ -60,7 +60,8 @@ extern "C" {
     fn copy_bytes(to: &mut [u8], from: &JsValue);
 }
 
-/// Hands the driver a `Core` once, where `start` did not run (the wasm-bindgen test runner).
+/// Hands the driver its `Core`, once: from `start` (`init()`), or from the Rust names' first call
+/// where `start` did not run (the wasm-bindgen test runner).
 pub fn ready() {
     use std::sync::atomic::{AtomicBool, Ordering};
     static READY: AtomicBool = AtomicBool::new(false);

@@ -14,22 +14,21 @@ use crate::core::{CozeError, ErrorCode};
 
 /// What the driver asks of a stream (`Core.step`; support.js has the same numbers).
 pub mod step {
-    /// `a`: a body chunk → the iterator results it completed.
+    /// `a`: a body chunk → the iterator results it completed; once `done` is among them, the
+    /// array says `finished: true` (the driver then releases the reader; no call of its own).
     pub const FEED: u32 = 0;
-    /// The body ended → what its end still yields.
+    /// The body ended → what its end still yields (`finished` as for FEED).
     pub const END: u32 = 1;
     /// → `true` once over; throws the failure due after the parts already yielded.
     pub const CHECK: u32 = 2;
-    /// → whether `done` was seen or the stream failed (the driver then releases the reader).
-    pub const FINISHED: u32 = 3;
     /// `a`: the logid, `b`: whether there is a body.
-    pub const OPENED: u32 = 4;
+    pub const OPENED: u32 = 3;
     /// `a`: whether the caller's signal fired, `b`: the read's error text → throws.
-    pub const FAIL: u32 = 5;
+    pub const FAIL: u32 = 4;
     /// `a`: the event, `b`: its data that is not JSON → throws.
-    pub const MALFORMED: u32 = 6;
+    pub const MALFORMED: u32 = 5;
     /// The consumer stopped (`break`, abort).
-    pub const CANCEL: u32 = 7;
+    pub const CANCEL: u32 = 6;
 }
 
 /// Not a wasm-bindgen class: a stream lives in a `Core` and is driven through `Core.step`, one
@@ -81,7 +80,6 @@ impl ChatStream {
             step::FEED => self.feed(a)?.into(),
             step::END => self.end()?.into(),
             step::CHECK => self.check()?.into(),
-            step::FINISHED => self.finished.into(),
             step::OPENED => {
                 self.opened(a.as_string(), b.is_truthy())?;
                 JsValue::UNDEFINED
@@ -176,6 +174,10 @@ impl ChatStream {
     /// Closes the stream after `done`; with nothing to yield, a failure that is due is thrown now.
     fn settle(&mut self, out: Array, done: bool, failure: Option<CozeError>) -> Result<Array, JsValue> {
         self.finished |= done;
+        if done {
+            // `done` is in: the driver releases the body now.
+            let _ = js_sys::Reflect::set(&out, &"finished".into(), &JsValue::TRUE);
+        }
         self.pending_failure = failure;
         if out.length() == 0 {
             if let Some(err) = self.pending_failure.take() {

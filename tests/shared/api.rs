@@ -33,6 +33,32 @@ export function hideWebLocks() {
   return () => { delete navigator.locks; };
 }
 export function webLocksPresent() { return !!navigator.locks; }
+/** The next fetch answers a whole Coze stream, `done` included, on a body that then stays open;
+ *  `next()` is called until the `done` part (no `return()`, no further `next()`); → whether the
+ *  body was cancelled by then. */
+export async function releasedAtDone(client) {
+  const enc = new TextEncoder();
+  let cancelled = false;
+  const real = globalThis.fetch;
+  globalThis.fetch = async () => {
+    globalThis.fetch = real;
+    const body = new ReadableStream({
+      start(c) {
+        c.enqueue(enc.encode('event:conversation.chat.created\ndata:{"id":"1","conversation_id":"2","status":"created"}\n\n'));
+        c.enqueue(enc.encode('event:done\ndata:"[DONE]"\n\n'));
+      },
+      cancel() { cancelled = true; },
+    });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  };
+  const it = client.chat.stream({ bot_id: '7' })[Symbol.asyncIterator]();
+  for (;;) {
+    const { value, done } = await it.next();
+    if (done || value.event === 'done') break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return cancelled;
+}
 /** `for await` that breaks at the first delta; → that delta's chat_id. */
 export async function breakAtFirstDelta(iterable) {
   for await (const part of iterable) {
@@ -119,6 +145,8 @@ extern "C" {
     pub fn hide_web_locks() -> js_sys::Function;
     #[wasm_bindgen(js_name = webLocksPresent)]
     pub fn web_locks_present() -> bool;
+    #[wasm_bindgen(js_name = releasedAtDone)]
+    pub fn released_at_done(client: &CozeAPI) -> Promise;
     #[wasm_bindgen(js_name = breakAtFirstDelta)]
     pub fn break_at_first_delta(iterable: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = compareReply)]
@@ -1056,6 +1084,14 @@ async fn custom_headers_reach_the_server() {
     collect(&stream(&c, &bot, "h")).await.unwrap();
     let last = admin("GET", &format!("/_emulator/last_request?bot_id={bot}"), None).await;
     assert_eq!(get_str(&get(&last, "headers"), "x-trace-id"), "trace-42");
+}
+
+// `done` ends the stream: the body is released when it arrives, not at the consumer's next call
+// (a server that keeps the connection open, a consumer that stops calling next()).
+#[wasm_bindgen_test]
+async fn the_body_is_released_when_done_arrives() {
+    let released = await_ok(released_at_done(&client_with_token("t"))).await;
+    assert_eq!(released.as_bool(), Some(true), "the body was not cancelled at `done`");
 }
 
 #[wasm_bindgen_test]
